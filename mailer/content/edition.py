@@ -1,0 +1,101 @@
+"""What goes into one edition of one list: the hand-off from content to compose.
+
+These plain frozen dataclasses are the whole contract between the stages:
+compose renders an ``EditionContent`` and never queries content tables, so a
+preview and the send of the same edition show the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FeatureEntry:
+    """An observance being marked on the edition's date (a heritage month, a holy day)."""
+
+    slug: str
+    name: str
+    title: str
+    body_html: str  # sanitised HTML
+    starts_on: dt.date
+    ends_on: dt.date
+    image_url: str = ""
+    image_alt: str = ""
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComingUpEntry:
+    """An observance starting soon, shown as one line."""
+
+    slug: str
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@dataclass(frozen=True)
+class NewsEntry:
+    id: int
+    title: str
+    url: str
+    summary_html: str  # sanitised HTML
+    published_at: dt.datetime  # aware UTC
+    source_name: str = ""
+    image_url: str = ""
+    image_alt: str = ""
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    id: int
+    title: str
+    starts_at: dt.datetime  # aware; shown in the list's time zone
+    ends_at: dt.datetime | None
+    all_day: bool
+    location: str = ""
+    url: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AnnouncementEntry:
+    id: int
+    title: str
+    body_html: str  # rendered from Markdown and sanitised
+
+
+@dataclass(frozen=True)
+class EditionContent:
+    list_id: int
+    list_slug: str
+    list_name: str
+    edition_date: dt.date  # in the list's time zone
+    timezone: str
+    features: tuple[FeatureEntry, ...] = ()
+    coming_up: tuple[ComingUpEntry, ...] = ()
+    news: tuple[NewsEntry, ...] = ()
+    events: tuple[EventEntry, ...] = ()
+    announcements: tuple[AnnouncementEntry, ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.features or self.news or self.events or self.announcements)
+
+    def item_ids(self) -> dict[str, list[int | str]]:
+        """What went in, stored on the campaign for audit and 'not yet included' checks."""
+        return {
+            "features": [f.slug for f in self.features],
+            "news": [n.id for n in self.news],
+            "events": [e.id for e in self.events],
+            "announcements": [a.id for a in self.announcements],
+        }

@@ -1,0 +1,34 @@
+"""Staff and admin accounts.
+
+Passwords are hashed with argon2 (argon2-cffi); API tokens are stored only as
+a SHA-256 digest, so a leaked database reveals neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mailer.db import Base, utcnow
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default=Role.STAFF)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(default=None)

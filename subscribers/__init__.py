@@ -1,0 +1,1 @@
+"""The audience: lists, subscribers, consent, suppressions. Depends only on mailer.db."""

@@ -1,0 +1,146 @@
+"""The audience's tables: lists, people, their consent and the suppression list.
+
+This package depends on ``mailer.db`` and nothing else from ``mailer``: the
+audience is the one part of the product that must stay correct whatever the
+content or transport, so it is kept small and self-contained.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mailer.db import Base, utcnow
+
+
+class SubscriberStatus(StrEnum):
+    ACTIVE = "active"
+    BLOCKLISTED = "blocklisted"
+
+
+class SubscriptionStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class SubscriptionSource(StrEnum):
+    FORM = "form"
+    IMPORT = "import"
+    ADMIN = "admin"
+    API = "api"
+
+
+class SuppressionReason(StrEnum):
+    HARD_BOUNCE = "hard_bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    COMPLAINT = "complaint"
+    UNSUBSCRIBE_ALL = "unsubscribe_all"
+    MANUAL = "manual"
+    FORGOTTEN = "forgotten"
+
+
+class MailingList(Base):
+    __tablename__ = "mailing_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=True)
+    from_name: Mapped[str] = mapped_column(String(200), default="")
+    from_email: Mapped[str] = mapped_column(String(320), default="")
+    reply_to: Mapped[str] = mapped_column(String(320), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Chicago")
+    # 0 = Monday ... 6 = Sunday, as datetime.weekday(); time is "HH:MM" local to `timezone`.
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    digest_time: Mapped[str] = mapped_column(String(5), default="07:00")
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    archive: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    subscriptions: Mapped[list[Subscription]] = relationship(back_populates="mailing_list")
+
+    def __repr__(self) -> str:
+        return f"<MailingList {self.slug}>"
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Normalised by subscribers.addresses.normalise_email (domain lower-cased, IDNA-decoded).
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=SubscriberStatus.ACTIVE)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    subscriptions: Mapped[list[Subscription]] = relationship(back_populates="subscriber")
+
+    def __repr__(self) -> str:
+        return f"<Subscriber {self.email}>"
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "list_id", name="uq_subscription_subscriber_list"),
+        # Enqueue selects confirmed subscriptions of one list: keep that an index scan.
+        Index("ix_subscriptions_list_status", "list_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), index=True
+    )
+    list_id: Mapped[int] = mapped_column(ForeignKey("mailing_lists.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=SubscriptionStatus.PENDING)
+    source: Mapped[str] = mapped_column(String(16), default=SubscriptionSource.ADMIN)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    consent_ip: Mapped[str] = mapped_column(String(64), default="")
+
+    subscriber: Mapped[Subscriber] = relationship(back_populates="subscriptions")
+    mailing_list: Mapped[MailingList] = relationship(back_populates="subscriptions")
+
+
+class Suppression(Base):
+    """An address we must never mail, whatever any list says.
+
+    ``address`` is the normalised email, or ``sha256:<hex>`` of it for people
+    who asked to be forgotten, so a later import cannot add them back.
+    """
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class BounceRecord(Base):
+    """Every bounce or complaint we received, kept to count soft bounces over time."""
+
+    __tablename__ = "bounce_records"
+    __table_args__ = (Index("ix_bounce_records_address_at", "address", "received_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320))
+    # hard, soft, policy, complaint, unsubscribe
+    kind: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[str] = mapped_column(String(16), default="")
+    diagnostic: Mapped[str] = mapped_column(Text, default="")
+    delivery_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    source: Mapped[str] = mapped_column(String(32), default="")
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
