@@ -1,0 +1,84 @@
+"""What every command needs: settings, a database session, a console, clean errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailer.config import ConfigError, Settings, get_settings
+from mailer.db import make_engine, make_sessionmaker
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def session_factory(s: Settings | None = None) -> sessionmaker[Session]:
+    """One engine per database URL per process, reused by every command."""
+    s = s or settings()
+    if s.database_url not in _factories:
+        _factories[s.database_url] = make_sessionmaker(make_engine(s.database_url))
+    return _factories[s.database_url]
+
+
+def get_list(session: Session, slug: str) -> Any:
+    from subscribers.models import MailingList
+
+    mailing_list = session.scalar(select(MailingList).where(MailingList.slug == slug))
+    if mailing_list is None:
+        known = ", ".join(session.scalars(select(MailingList.slug).order_by(MailingList.slug)))
+        known = known or "none; create one with `mailer lists create`"
+        raise click.BadParameter(
+            f"no list with slug {slug!r} (known: {known})",
+            param_hint="--list",
+        )
+    return mailing_list
+
+
+def parse_date(value: str | None, param: str = "--date") -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date like 2027-03-01", param_hint=param
+        ) from None
+
+
+def needs_schema(func: F) -> F:
+    """Turn 'no such table' into advice to run `mailer init` instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import OperationalError, ProgrammingError
+
+        try:
+            return func(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
+            if "no such table" in text or "does not exist" in text:
+                raise click.ClickException(
+                    f"the database has no mailer tables yet ({text.splitlines()[0]}); "
+                    "run `mailer init` first"
+                ) from None
+            raise
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,97 @@
+"""`mailer demo`: the whole pipeline on demo content, in one command."""
+
+from __future__ import annotations
+
+import mailbox
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from mailer.cli_support import console, session_factory, settings
+from mailer.db import migrate, session_scope
+from mailer.delivery import campaigns
+from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailer.demo import DIGEST_SLUG, load_demo
+
+
+def write_preview(campaign: Campaign, mailing_list, s, out: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The edition's HTML as a sample reader sees it, for opening in a browser."""
+    from mailer.compose.snapshot import Snapshot
+    from mailer.delivery.message import MessageBuilder, Recipient
+
+    snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
+    builder = MessageBuilder(snapshot, mailing_list, s, campaign_id=campaign.id, structured=True)
+    message = builder.build(Recipient(0, 0, "sample.reader@example.org", "Sample Reader"))
+    out.mkdir(parents=True, exist_ok=True)
+    stem = campaign.edition_key.replace(":", "_")
+    (out / f"{stem}.txt").write_text(message.text, encoding="utf-8")
+    (out / f"{stem}.eml").write_bytes(message.raw)
+    path = out / f"{stem}.html"
+    path.write_text(message.html, encoding="utf-8")
+    return path
+
+
+@click.command("demo")
+@click.option(
+    "--preview-dir",
+    default="preview",
+    show_default=True,
+    help="Where to write the HTML preview of the edition.",
+)
+def command(preview_dir: str) -> None:
+    """Set up demo lists, subscribers and content, and send this week's digest.
+
+    Uses the configured database and backend (by default a SQLite file and the
+    Maildir folder ./outbox). Run it again: nothing is added twice and the
+    week's edition is not sent again.
+    """
+    s = settings()
+    migrate(s.database_url)
+    factory = session_factory(s)
+    with session_scope(factory) as session:
+        summary = load_demo(session, s)
+    console.print(
+        f"Demo data: {summary.lists} lists, {summary.subscribers} subscribers "
+        f"({summary.confirmed} confirmed on {DIGEST_SLUG}), {summary.news} news items, "
+        f"{summary.events} events, the Women's History Month feature."
+    )
+    with session_scope(factory) as session:
+        from mailer.cli_support import get_list
+
+        weekly = get_list(session, DIGEST_SLUG)
+        outcome = campaigns.create_digest(session, weekly, campaigns.list_today(weekly), s)
+        if outcome.campaign is None:
+            raise click.ClickException(outcome.reason)
+        campaign = outcome.campaign
+        if outcome.created:
+            console.print(f"Built edition {campaign.edition_key}: {campaign.subject!r}")
+        else:
+            console.print(f"Edition {campaign.edition_key} exists already; it is not sent twice.")
+        if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+            campaigns.start(session, campaign, actor="demo")
+        campaign_id, status = campaign.id, campaign.status
+        preview = write_preview(campaign, weekly, s, Path(preview_dir))
+    if status == CampaignStatus.SENDING:
+        from mailer.commands.worker import deliver_with_progress
+
+        deliver_with_progress(factory, s, campaign_id)
+    with session_scope(factory) as session:
+        sent = session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.SENT)
+        )
+    console.print()
+    console.print(f"[bold]Edition {campaign_id}[/bold]: {sent} messages delivered.")
+    if s.backend.startswith("maildir:"):
+        folder = Path(s.backend.split(":", 1)[1]).resolve()
+        count = len(mailbox.Maildir(folder, create=True))
+        console.print(f"  Messages (Maildir):  {folder / 'new'}  ({count} in the outbox)")
+        console.print(f"  Read one:            mutt -f {folder}   or   ls {folder / 'new'}")
+    console.print(f"  HTML preview:        {preview.resolve()}")
+    console.print(
+        f"  Text and .eml:       {preview.with_suffix('.txt').resolve()}, "
+        f"{preview.with_suffix('.eml').name}"
+    )
+    console.print("  Campaigns:           mailer campaigns list")

@@ -1,0 +1,74 @@
+"""`mailer digest`: build and send a list's weekly edition."""
+
+from __future__ import annotations
+
+import click
+
+from mailer.cli_support import (
+    console,
+    get_list,
+    needs_schema,
+    parse_date,
+    session_factory,
+    settings,
+)
+from mailer.db import session_scope
+from mailer.delivery import campaigns
+from mailer.delivery.models import CampaignStatus
+
+
+@click.group("digest")
+def command() -> None:
+    """Preview, check and send the weekly digest of a list."""
+
+
+@command.command("send")
+@click.option("--list", "slug", required=True, help="The list's slug.")
+@click.option(
+    "--date",
+    "date_",
+    default=None,
+    help="Edition date YYYY-MM-DD in the list's time zone (default: today there).",
+)
+@click.option("--force", is_flag=True, help="Send even when the edition has no content.")
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Deliver now in this process with a progress bar, or leave it to `mailer worker`.",
+)
+@needs_schema
+def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
+    """Create this week's edition of a list (once) and send it to its confirmed subscribers.
+
+    The edition of a week is created only once (its key is the list and the
+    ISO week): running this again for the same week resumes delivery of the
+    existing edition and never sends anyone a second copy.
+    """
+    s = settings()
+    factory = session_factory(s)
+    with session_scope(factory) as session:
+        mailing_list = get_list(session, slug)
+        on = parse_date(date_) or campaigns.list_today(mailing_list)
+        outcome = campaigns.create_digest(session, mailing_list, on, s, force=force)
+        if outcome.campaign is None:
+            console.print(f"[yellow]{outcome.reason}[/yellow]")
+            return
+        campaign = outcome.campaign
+        if outcome.created:
+            console.print(f"Created edition {campaign.edition_key}: {campaign.subject!r}")
+        else:
+            console.print(outcome.reason)
+        if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+            added = campaigns.start(session, campaign, actor="cli")
+            console.print(f"Queued {added} recipients.")
+        campaign_id, status = campaign.id, campaign.status
+    if status != CampaignStatus.SENDING:
+        console.print(f"Campaign {campaign_id} is {status}; nothing to send.")
+        return
+    if wait:
+        from mailer.commands.worker import deliver_with_progress
+
+        deliver_with_progress(factory, s, campaign_id)
+    else:
+        console.print(f"Campaign {campaign_id} queued; run `mailer worker` to deliver it.")

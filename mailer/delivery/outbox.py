@@ -1,0 +1,311 @@
+"""The per-recipient outbox: enqueue a campaign, claim batches, record what happened.
+
+Every statement here is set-based (listmonk's lesson): one INSERT ... SELECT
+enqueues a whole campaign, one UPDATE ... RETURNING claims a batch. A row is
+``sending`` from its claim until its result is recorded, so after a crash the
+rows still ``sending`` are exactly those whose fate is unknown, and
+``recover_stale`` puts them back in the queue: nobody is skipped, and a
+duplicate is bounded by the batch that was in flight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from mailer.db import utcnow
+from mailer.delivery.backends.base import Outcome, SendResult
+from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from subscribers.models import (
+    Subscriber,
+    SubscriberStatus,
+    Subscription,
+    SubscriptionStatus,
+    Suppression,
+    SuppressionReason,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    delivery_id: int
+    subscriber_id: int
+    email: str
+    name: str
+    attempts: int
+
+
+def sendable_subscribers(list_id: int):  # type: ignore[no-untyped-def]
+    """Confirmed, active, unsuppressed subscribers of a list: the one rule of who gets mail."""
+    return (
+        select(Subscriber.id, Subscriber.email, Subscriber.name)
+        .join(Subscription, Subscription.subscriber_id == Subscriber.id)
+        .where(
+            Subscription.list_id == list_id,
+            Subscription.status == SubscriptionStatus.CONFIRMED,
+            Subscriber.status == SubscriberStatus.ACTIVE,
+            ~exists().where(Suppression.address == Subscriber.email),
+        )
+    )
+
+
+def enqueue(session: Session, campaign: Campaign) -> int:
+    """Snapshot the audience into the outbox in one statement; returns rows added.
+
+    Deduplicated by the (campaign, subscriber) unique key, so calling it twice
+    adds nobody twice; subscribers who join later are not added.
+    """
+    now = utcnow()
+    audience = sendable_subscribers(campaign.list_id).subquery()
+    source = select(
+        literal(campaign.id),
+        audience.c.id,
+        audience.c.email,
+        audience.c.name,
+        literal(DeliveryStatus.QUEUED.value),
+        literal(0),
+        literal(""),
+        literal(""),
+        literal(""),
+        literal(now, type_=Delivery.__table__.c.queued_at.type),
+    ).where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+    columns = [
+        "campaign_id",
+        "subscriber_id",
+        "email",
+        "name",
+        "status",
+        "attempts",
+        "last_error",
+        "message_id",
+        "worker",
+        "queued_at",
+    ]
+    dialect = session.get_bind().dialect.name
+    insert_cls = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert_cls(Delivery)
+        .from_select(columns, source)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "subscriber_id"])
+    )
+    result = session.execute(stmt)
+    added = int(result.rowcount or 0)
+    campaign.total_count = (
+        session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.campaign_id == campaign.id)
+        )
+        or 0
+    )
+    return added
+
+
+def claim(
+    session: Session, campaign_id: int, limit: int, worker: str, now: dt.datetime | None = None
+) -> list[Claimed]:
+    """Mark up to ``limit`` due rows ``sending`` and return them.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets any number of workers share a
+    campaign without waiting on each other. SQLite: the transaction began
+    IMMEDIATE (see mailer.db), so claimers take turns.
+    Rows whose subscriber unsubscribed or was suppressed since the enqueue are
+    marked ``skipped`` here, so an unsubscribe takes effect before the next batch.
+    """
+    now = now or utcnow()
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status == DeliveryStatus.QUEUED,
+            (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+        )
+        .order_by(Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(due.scalar_subquery()))
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_at=now,
+            worker=worker,
+            attempts=Delivery.attempts + 1,
+        )
+        .returning(
+            Delivery.id, Delivery.subscriber_id, Delivery.email, Delivery.name, Delivery.attempts
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not rows:
+        return []
+    claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.delivery_id)
+    campaign_list = session.scalar(select(Campaign.list_id).where(Campaign.id == campaign_id))
+    ids = [c.subscriber_id for c in claimed]
+    still = set(
+        session.scalars(
+            select(Subscriber.id).where(
+                Subscriber.id.in_(ids),
+                Subscriber.id.in_(
+                    sendable_subscribers(campaign_list).with_only_columns(Subscriber.id)
+                ),
+            )
+        )
+    )
+    dropped = [c.delivery_id for c in claimed if c.subscriber_id not in still]
+    if dropped:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(dropped))
+            .values(status=DeliveryStatus.SKIPPED, last_error="unsubscribed or suppressed")
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(skipped_count=Campaign.skipped_count + len(dropped))
+        )
+    return [c for c in claimed if c.subscriber_id in still]
+
+
+def backoff_seconds(attempts: int, retry_after: float | None, base: float = 30.0) -> float:
+    """Exponential backoff with full jitter, never sooner than the server asked."""
+    delay = random.uniform(base, base * 2 ** min(attempts, 10))
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, 6 * 3600)
+
+
+def record(
+    session: Session,
+    campaign_id: int,
+    results: Sequence[SendResult],
+    message_ids: dict[int, str],
+    attempts: dict[int, int],
+    max_attempts: int,
+    now: dt.datetime | None = None,
+) -> tuple[int, int]:
+    """Write each result on its delivery; returns (sent, failed) for this batch."""
+    now = now or utcnow()
+    sent_ids = [r.delivery_id for r in results if r.outcome is Outcome.SENT]
+    if sent_ids:
+        session.execute(
+            update(Delivery),
+            [
+                {
+                    "id": r.delivery_id,
+                    "status": DeliveryStatus.SENT,
+                    "sent_at": now,
+                    "message_id": message_ids.get(r.delivery_id, "") or r.provider_id,
+                    "last_error": "",
+                }
+                for r in results
+                if r.outcome is Outcome.SENT
+            ],
+        )
+    failed = 0
+    hard_ids: list[int] = []
+    rows = []
+    for r in results:
+        if r.outcome is Outcome.SENT:
+            continue
+        if r.outcome is Outcome.TRANSIENT and attempts.get(r.delivery_id, 1) < max_attempts:
+            delay = backoff_seconds(attempts.get(r.delivery_id, 1), r.retry_after)
+            rows.append(
+                {
+                    "id": r.delivery_id,
+                    "status": DeliveryStatus.QUEUED,
+                    "next_attempt_at": now + dt.timedelta(seconds=delay),
+                    "last_error": r.detail[:2000],
+                }
+            )
+            continue
+        failed += 1
+        status = (
+            DeliveryStatus.BOUNCED if r.outcome is Outcome.HARD_BOUNCE else (DeliveryStatus.FAILED)
+        )
+        rows.append({"id": r.delivery_id, "status": status, "last_error": r.detail[:2000]})
+        if r.outcome is Outcome.HARD_BOUNCE:
+            hard_ids.append(r.delivery_id)
+    if rows:
+        session.execute(update(Delivery), rows)
+    if hard_ids:
+        emails = session.scalars(select(Delivery.email).where(Delivery.id.in_(hard_ids)))
+        for email in set(emails):
+            if not session.scalar(select(Suppression.id).where(Suppression.address == email)):
+                session.add(
+                    Suppression(
+                        address=email,
+                        reason=SuppressionReason.HARD_BOUNCE,
+                        note=f"rejected while sending campaign {campaign_id}",
+                    )
+                )
+    if sent_ids or failed:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(
+                sent_count=Campaign.sent_count + len(sent_ids),
+                failed_count=Campaign.failed_count + failed,
+            )
+        )
+    return len(sent_ids), failed
+
+
+def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
+    """Put claimed rows back untouched: the backend could not try them at all."""
+    if delivery_ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(list(delivery_ids)), Delivery.status == DeliveryStatus.SENDING)
+            .values(
+                status=DeliveryStatus.QUEUED,
+                attempts=Delivery.attempts - 1,
+                last_error=reason[:2000],
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def recover_stale(
+    session: Session, older_than: dt.timedelta, now: dt.datetime | None = None
+) -> int:
+    """Requeue rows left ``sending`` by a worker that died; returns how many."""
+    cutoff = (now or utcnow()) - older_than
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= cutoff)
+        .values(status=DeliveryStatus.QUEUED, last_error="requeued after a worker stopped")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def remaining(session: Session, campaign_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                and_(
+                    Delivery.campaign_id == campaign_id,
+                    Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+                )
+            )
+        )
+        or 0
+    )
+
+
+def finish_if_done(session: Session, campaign: Campaign) -> bool:
+    if campaign.status == CampaignStatus.SENDING and remaining(session, campaign.id) == 0:
+        campaign.status = CampaignStatus.SENT
+        campaign.finished_at = utcnow()
+        return True
+    return False

@@ -1,0 +1,221 @@
+"""The send loop: claim a batch, build its messages, hand them to the backend, record.
+
+Each batch is two short transactions around the backend call: claim (rows
+become ``sending``) and record (rows become ``sent``/``failed``/requeued).
+The campaign's status is read before every batch, so pause, resume and
+cancel take effect within one batch, from any process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailer.compose.snapshot import Snapshot
+from mailer.config import Settings
+from mailer.db import audit, session_scope
+from mailer.delivery import outbox
+from mailer.delivery.backends import Backend, BackendError, backend_from_url
+from mailer.delivery.backends.base import Outcome, SendResult
+from mailer.delivery.message import MessageBuilder, Recipient
+from mailer.delivery.models import Campaign, CampaignStatus
+from subscribers.models import MailingList
+
+log = logging.getLogger(__name__)
+
+#: Rows left "sending" longer than this belong to a worker that died.
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+@dataclass
+class WorkerStats:
+    sent: int = 0
+    failed: int = 0
+    batches: int = 0
+    campaigns: set[int] = field(default_factory=set)
+
+
+ProgressFn = Callable[[int, int, int], None]  # campaign id, sent in batch, failed in batch
+
+
+class Worker:
+    """Drains sending campaigns; one per process or thread, each with its own backend."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        backend: Backend | None = None,
+        *,
+        name: str | None = None,
+        progress: ProgressFn | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.settings = settings
+        self.backend = backend or backend_from_url(settings.backend, settings)
+        self.name = name or worker_name()
+        self.progress = progress
+        self.stop = stop or threading.Event()
+        self.stats = WorkerStats()
+        self._builders: dict[int, MessageBuilder] = {}
+        self._consecutive_failures: dict[int, int] = {}
+        self._opened = False
+
+    # -- the loop -----------------------------------------------------------------
+
+    def run(
+        self, *, once: bool = False, campaign_id: int | None = None, idle: float = 2.0
+    ) -> WorkerStats:
+        """Send until nothing is due (``once``) or until stopped."""
+        with session_scope(self.session_factory) as session:
+            requeued = outbox.recover_stale(session, STALE_AFTER)
+            if requeued:
+                log.warning("requeued %d deliveries left sending by a stopped worker", requeued)
+        try:
+            while not self.stop.is_set():
+                worked = False
+                for cid in self._sending_campaigns(campaign_id):
+                    if self.stop.is_set():
+                        break
+                    worked |= self.run_batch(cid)
+                if not worked:
+                    if once:
+                        break
+                    self.stop.wait(idle)
+        finally:
+            if self._opened:
+                self.backend.close()
+                self._opened = False
+        return self.stats
+
+    def _sending_campaigns(self, only: int | None) -> list[int]:
+        with session_scope(self.session_factory) as session:
+            query = select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING)
+            if only is not None:
+                query = query.where(Campaign.id == only)
+            return list(session.scalars(query.order_by(Campaign.id)))
+
+    def run_batch(self, campaign_id: int) -> bool:
+        """One batch of one campaign; False when nothing of it was due."""
+        limit = min(self.settings.batch_size, max(1, self.backend.max_batch))
+        with session_scope(self.session_factory) as session:
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is None or campaign.status != CampaignStatus.SENDING:
+                return False
+            claimed = outbox.claim(session, campaign_id, limit, self.name)
+            if not claimed:
+                outbox.finish_if_done(session, campaign)
+                return False
+            builder = self._builder(session, campaign)
+        messages = [
+            builder.build(Recipient(c.delivery_id, c.subscriber_id, c.email, c.name))
+            for c in claimed
+        ]
+        try:
+            if not self._opened:
+                self.backend.open()
+                self._opened = True
+            results = self.backend.send(messages)
+        except BackendError as exc:
+            self._backend_failed(campaign_id, [c.delivery_id for c in claimed], str(exc))
+            return True
+        self._record(campaign_id, claimed, messages, results)
+        return True
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _builder(self, session: Session, campaign: Campaign) -> MessageBuilder:
+        builder = self._builders.get(campaign.id)
+        if builder is None:
+            mailing_list = session.get(MailingList, campaign.list_id)
+            assert mailing_list is not None
+            snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
+            builder = MessageBuilder(
+                snapshot,
+                mailing_list,
+                self.settings,
+                campaign_id=campaign.id,
+                structured=bool(getattr(self.backend, "structured", False)),
+            )
+            self._builders[campaign.id] = builder
+        return builder
+
+    def _record(self, campaign_id, claimed, messages, results: list[SendResult]) -> None:  # type: ignore[no-untyped-def]
+        by_id = {r.delivery_id: r for r in results}
+        # A backend that forgot a message must not lose it: treat it as transient.
+        for c in claimed:
+            if c.delivery_id not in by_id:
+                results.append(
+                    SendResult(c.delivery_id, Outcome.TRANSIENT, "no result from backend")
+                )
+        attempts = {c.delivery_id: c.attempts for c in claimed}
+        message_ids = {m.delivery_id: m.message_id for m in messages}
+        with session_scope(self.session_factory) as session:
+            sent, failed = outbox.record(
+                session, campaign_id, results, message_ids, attempts, self.settings.max_attempts
+            )
+            campaign = session.get(Campaign, campaign_id)
+            assert campaign is not None
+            streak = 0 if sent else self._consecutive_failures.get(campaign_id, 0) + failed
+            self._consecutive_failures[campaign_id] = streak
+            if (
+                streak >= self.settings.max_consecutive_failures
+                and campaign.status == CampaignStatus.SENDING
+            ):
+                last = next((r.detail for r in results if r.outcome is not Outcome.SENT), "")
+                campaign.status = CampaignStatus.PAUSED
+                campaign.status_reason = f"{streak} failures in a row; last: {last}"
+                audit(
+                    session,
+                    self.name,
+                    "campaign.pause",
+                    f"campaign:{campaign_id}",
+                    note=campaign.status_reason,
+                )
+            outbox.finish_if_done(session, campaign)
+        self.stats.sent += sent
+        self.stats.failed += failed
+        self.stats.batches += 1
+        self.stats.campaigns.add(campaign_id)
+        if self.progress:
+            self.progress(campaign_id, sent, failed)
+
+    def _backend_failed(self, campaign_id: int, delivery_ids: list[int], reason: str) -> None:
+        """The transport as a whole failed: nobody in the batch was sent; pause and say why."""
+        with session_scope(self.session_factory) as session:
+            outbox.release(session, delivery_ids, reason)
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is not None and campaign.status == CampaignStatus.SENDING:
+                campaign.status = CampaignStatus.PAUSED
+                campaign.status_reason = f"backend failed: {reason}"
+                audit(session, self.name, "campaign.pause", f"campaign:{campaign_id}", note=reason)
+        log.error("campaign %s paused: %s", campaign_id, reason)
+        if self._opened:
+            try:
+                self.backend.close()
+            finally:
+                self._opened = False
+
+
+def drain(session_factory: sessionmaker[Session], settings: Settings, **kwargs) -> WorkerStats:  # type: ignore[no-untyped-def]
+    """Send everything that is due now and return (``mailer worker --once``)."""
+    started = time.monotonic()
+    stats = Worker(session_factory, settings, **kwargs).run(once=True)
+    log.info(
+        "drained %d sent, %d failed in %.1fs", stats.sent, stats.failed, time.monotonic() - started
+    )
+    return stats

@@ -1,0 +1,287 @@
+"""Demo content taken from the office's home page (shared/seed/odei-homepage.txt).
+
+Loading is idempotent: lists, subscribers, news and events are found by
+their natural keys (slug, address, source + guid) and updated, never added
+twice, so ``mailer demo`` can run any number of times.
+Dates are relative to the day it runs, so this week's digest always has news
+from the last few days and events in the coming two weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailer.config import Settings
+from mailer.content.models import Event, NewsItem, Observance, Source, SourceKind
+from subscribers.addresses import normalise_email
+from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
+
+DIGEST_SLUG = "odei-weekly"
+ZONE = "America/Chicago"
+
+LISTS = [
+    (
+        DIGEST_SLUG,
+        "ODEI Weekly",
+        "Infusing diversity, equity and inclusion throughout the Washington University School "
+        "of Medicine community: news, heritage-month features and upcoming events, every Monday.",
+    ),
+    (
+        "md-diversity-programs",
+        "MD Diversity Programs",
+        "Recruitment of a culturally diverse academic workforce; programs for high school "
+        "students, current students, trainees, junior faculty and visiting medical students.",
+    ),
+    (
+        "academic-pathway-programs",
+        "Academic Pathway Programs",
+        "Recruiting, retaining and developing underrepresented applicants in medicine (UiM) and "
+        "the STEM workforce, from high school to doctoral students.",
+    ),
+    (
+        "programming-professional-development",
+        "Programming and Professional Development",
+        "Education, programming and consultation on culture change, restorative justice, health "
+        "equity, community building and self-compassion.",
+    ),
+]
+
+WOMENS_HISTORY_MONTH = (
+    "This month, WashUMedODEI celebrates Women's History Month! Recognizing and celebrating "
+    "women's contributions in medicine is important because it helps to shatter gender bias and "
+    "stereotypes in the field. By highlighting the achievements of women doctors, researchers, "
+    "and pioneers, we can inspire future generations of women to pursue careers in medicine and "
+    "ensure that their contributions are acknowledged and valued. This recognition also helps us "
+    "to acknowledge the systemic barriers that women have faced in medicine and work towards "
+    "creating a more inclusive and diverse healthcare industry."
+)
+
+# (guid, title, summary, days ago)
+NEWS = [
+    (
+        "happy-ramadan",
+        "Happy Ramadan!",
+        "This week marks the beginning of Ramadan this year and ends on April 9th. People all "
+        "over the world, here in St. Louis, and many colleagues and patients will celebrate and "
+        "observe Ramadan.",
+        1,
+    ),
+    (
+        "snma-black-history-arts-week-4",
+        "SNMA presents… Black History & The Arts, Week 4",
+        "African American art is infused with African, Caribbean, Afro-Latin, and Black-American "
+        "lived experiences. In the fields of visual and performing arts, literature, fashion, "
+        "folklore, language, film, music, architecture, culinary, and other forms of cultural "
+        "expression, the African American influence has been paramount. In 2024, SNMA examines "
+        "the varied history and life of African American arts and artisans within St. Louis.",
+        3,
+    ),
+    (
+        "desegregation-history-wall",
+        "Recognizing our past, shaping our future: Desegregation History Wall install begins",
+        "The Office of Diversity, Equity and Inclusion is very excited to share the installation "
+        "of a permanent wall display specific to Black History on campus! The wall depicts the "
+        "historical experiences of Black and African American individuals on the Medical Campus "
+        "and is part of ongoing efforts to ensure that our institutions and communities are "
+        "places where all people feel included, are treated fairly and justly, and are "
+        "recognized for their meaningful contributions.",
+        5,
+    ),
+]
+
+# (guid, title, description, location, days ahead, hour, duration hours)
+EVENTS = [
+    (
+        "history-wall-tour",
+        "Guided tour: the Desegregation History Wall",
+        "Walk the timeline documenting the medical campus history of segregation and "
+        "desegregation with the Programming and Professional Development team.",
+        "Farrell Learning and Teaching Center, lobby",
+        2,
+        12,
+        1,
+    ),
+    (
+        "summer-scholars-showcase",
+        "Academic Pathway Programs: summer scholars research showcase",
+        "Summer scholars present their research and get feedback from faculty mentors.",
+        "Eric P. Newman Education Center",
+        6,
+        15,
+        2,
+    ),
+    (
+        "restorative-justice-workshop",
+        "Workshop: restorative justice and community building",
+        "A skill-building session on frameworks for culture change and restorative practice.",
+        "Online (Zoom link sent on registration)",
+        9,
+        11,
+        2,
+    ),
+    (
+        "visiting-students-info-session",
+        "MD Diversity Programs: visiting medical students information session",
+        "Learn about visiting clerkships, mentoring and the application timeline.",
+        "Becker Medical Library, room 601",
+        12,
+        17,
+        1,
+    ),
+]
+
+# (name, email, status on the weekly digest)
+SUBSCRIBERS = [
+    ("Amara Okafor", "amara.okafor@example.org", "confirmed"),
+    ("José Hernández", "jose.hernandez@example.org", "confirmed"),
+    ("Mei-Lin Chen", "meilin.chen@example.org", "confirmed"),
+    ("Priya Raghavan", "priya.raghavan@example.org", "confirmed"),
+    ("Fatima Al-Sayed", "fatima.alsayed@example.org", "confirmed"),
+    ("Nguyễn Thị Lan", "lan.nguyen@example.org", "confirmed"),
+    ("Kwame Mensah", "kwame.mensah@example.org", "confirmed"),
+    ("Sofía Ramírez", "sofia.ramirez@correo-médico.example", "confirmed"),
+    ("Hiroshi Tanaka", "hiroshi.tanaka@example.org", "confirmed"),
+    ("Aiyana Whitehorse", "aiyana.whitehorse@example.org", "confirmed"),
+    ("Rachel Goldberg", "rachel.goldberg@example.org", "confirmed"),
+    ("Olumide Adeyemi", "olumide.adeyemi@example.org", "confirmed"),
+    ("Mariam Haddad", "mariam.haddad@example.org", "confirmed"),
+    ("Ji-woo Park", "jiwoo.park@example.org", "confirmed"),
+    ("Lakshmi Iyer", "lakshmi.iyer@example.org", "confirmed"),
+    ("Tomás Ó Briain", "tomas.obriain@example.org", "confirmed"),
+    ("Zoë Müller", "zoe.mueller@example.org", "confirmed"),
+    ("Malia Kealoha", "malia.kealoha@example.org", "confirmed"),
+    ("Darnell Washington", "darnell.washington@example.org", "confirmed"),
+    ("Ana Lucía Torres", "analucia.torres@example.org", "confirmed"),
+    ("Yusuf Demir", "yusuf.demir@example.org", "confirmed"),
+    ("Grace Oyelaran", "grace.oyelaran@example.org", "confirmed"),
+    # Not yet confirmed, and one who left: neither gets the digest.
+    ("Ahmed Karimi", "ahmed.karimi@example.org", "pending"),
+    ("Isabel Cruz", "isabel.cruz@example.org", "pending"),
+    ("Daniel Levi", "daniel.levi@example.org", "unsubscribed"),
+]
+
+
+@dataclass
+class DemoSummary:
+    lists: int
+    subscribers: int
+    confirmed: int
+    news: int
+    events: int
+
+
+def _source(session: Session, kind: str) -> Source:
+    source = session.scalar(select(Source).where(Source.kind == kind, Source.name == "manual"))
+    if source is None:
+        source = Source(kind=kind, name="manual", url="", last_status="ok")
+        session.add(source)
+        session.flush()
+    return source
+
+
+def load_demo(session: Session, settings: Settings, now: dt.datetime | None = None) -> DemoSummary:
+    """Create or refresh the demo lists, subscribers and content; safe to repeat."""
+    now = now or dt.datetime.now(dt.UTC)
+    zone = ZoneInfo(ZONE)
+    lists: dict[str, MailingList] = {}
+    for slug, name, description in LISTS:
+        ml = session.scalar(select(MailingList).where(MailingList.slug == slug))
+        if ml is None:
+            ml = MailingList(
+                slug=slug,
+                name=name,
+                description=description,
+                timezone=ZONE,
+                digest_weekday=0,
+                digest_time="07:00",
+                double_opt_in=True,
+                public=True,
+                archive=True,
+            )
+            session.add(ml)
+            session.flush()
+        lists[slug] = ml
+    weekly = lists[DIGEST_SLUG]
+
+    confirmed = 0
+    for index, (name, email, status) in enumerate(SUBSCRIBERS):
+        address = normalise_email(email)
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+        if subscriber is None:
+            subscriber = Subscriber(
+                email=address, name=name, attributes={"demo": True, "division_interest": index % 3}
+            )
+            session.add(subscriber)
+            session.flush()
+        subscription = session.scalar(
+            select(Subscription).where(
+                Subscription.subscriber_id == subscriber.id, Subscription.list_id == weekly.id
+            )
+        )
+        if subscription is None:
+            subscription = Subscription(
+                subscriber_id=subscriber.id, list_id=weekly.id, status=status, source="admin"
+            )
+            if status == SubscriptionStatus.CONFIRMED:
+                subscription.confirmed_at = now
+                subscriber.confirmed_at = subscriber.confirmed_at or now
+            if status == SubscriptionStatus.UNSUBSCRIBED:
+                subscription.unsubscribed_at = now
+            session.add(subscription)
+        confirmed += subscription.status == SubscriptionStatus.CONFIRMED
+
+    feature = session.scalar(select(Observance).where(Observance.slug == "womens-history-month"))
+    if feature is None:
+        session.add(
+            Observance(
+                slug="womens-history-month",
+                name="Women's History Month",
+                feature_title="Commemorate Women's History Month",
+                feature_body_md=WOMENS_HISTORY_MONTH,
+                links=[
+                    {
+                        "label": "Read our office's full mission and vision",
+                        "url": f"{settings.org_website}/about/",
+                    }
+                ],
+            )
+        )
+
+    news_source = _source(session, SourceKind.NEWS)
+    for guid, title, summary, days_ago in NEWS:
+        item = session.scalar(
+            select(NewsItem).where(NewsItem.source_id == news_source.id, NewsItem.guid == guid)
+        )
+        published = (now - dt.timedelta(days=days_ago)).replace(microsecond=0)
+        if item is None:
+            item = NewsItem(source_id=news_source.id, guid=guid)
+            session.add(item)
+        item.title = title
+        item.url = f"{settings.org_website}/news/{guid}/"
+        item.summary_html = f"<p>{summary}</p>"
+        item.published_at = published
+
+    event_source = _source(session, SourceKind.EVENTS)
+    today = now.astimezone(zone).date()
+    for guid, title, description, location, days, hour, hours in EVENTS:
+        event = session.scalar(
+            select(Event).where(Event.source_id == event_source.id, Event.guid == guid)
+        )
+        starts = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), zone)
+        if event is None:
+            event = Event(source_id=event_source.id, guid=guid, starts_at=starts)
+            session.add(event)
+        event.title = title
+        event.description = description
+        event.location = location
+        event.url = f"{settings.org_website}/events/{guid}/"
+        event.starts_at = starts
+        event.ends_at = starts + dt.timedelta(hours=hours)
+        event.timezone = ZONE
+    session.flush()
+    return DemoSummary(len(lists), len(SUBSCRIBERS), confirmed, len(NEWS), len(EVENTS))
