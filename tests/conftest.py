@@ -114,6 +114,20 @@ def settings(db_url: str, outbox: Path, tmp_path: Path) -> Iterator[Settings]:
     set_settings(None)
 
 
+@pytest.fixture
+def cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """Environment for running `mailer` (CliRunner or a subprocess) against this test's setup."""
+    empty = tmp_path / "empty-mailer.toml"
+    empty.write_text("")
+    return {
+        "MAILER_DATABASE_URL": settings.database_url,
+        "MAILER_BACKEND": settings.backend,
+        "MAILER_BASE_URL": settings.base_url,
+        "MAILER_SECRET_KEY": settings.secret_key,
+        "MAILER_CONFIG": str(empty),
+    }
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """Screenshots and other evidence a test keeps for people to look at."""

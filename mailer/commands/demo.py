@@ -15,7 +15,7 @@ from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryS
 from mailer.demo import DIGEST_SLUG, load_demo
 
 
-def write_preview(campaign: Campaign, mailing_list, s, out: Path) -> Path:  # type: ignore[no-untyped-def]
+def write_preview(campaign: Campaign, mailing_list, s, out: Path) -> Path:
     """The edition's HTML as a sample reader sees it, for opening in a browser."""
     from mailer.compose.snapshot import Snapshot
     from mailer.delivery.message import MessageBuilder, Recipient

@@ -183,7 +183,7 @@ class MessageBuilder:
             parts.append(_address_header("Reply-To", "", self.reply_to))
         return b"".join(parts)
 
-    def _make_dkim(self):  # type: ignore[no-untyped-def]
+    def _make_dkim(self):
         s = self.settings
         if not (s.dkim_domain and s.dkim_selector and s.dkim_private_key_path):
             return None

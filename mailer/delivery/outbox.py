@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, literal, select, true, update
+from sqlalchemy import CursorResult, Select, and_, exists, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ class Claimed:
     attempts: int
 
 
-def sendable_subscribers(list_id: int):  # type: ignore[no-untyped-def]
+def sendable_subscribers(list_id: int) -> Select[int, str, str]:
     """Confirmed, active, unsuppressed subscribers of a list: the one rule of who gets mail."""
     return (
         select(Subscriber.id, Subscriber.email, Subscriber.name)
@@ -94,15 +94,12 @@ def enqueue(session: Session, campaign: Campaign) -> int:
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["campaign_id", "subscriber_id"])
     )
-    result = session.execute(stmt)
-    added = int(result.rowcount or 0)
-    campaign.total_count = (
-        session.scalar(
-            select(func.count()).select_from(Delivery).where(Delivery.campaign_id == campaign.id)
-        )
-        or 0
-    )
-    return added
+    count = select(func.count()).select_from(Delivery).where(Delivery.campaign_id == campaign.id)
+    before = session.scalar(count) or 0
+    session.execute(stmt)
+    # Counted rather than read from rowcount, which drivers report inconsistently here.
+    campaign.total_count = session.scalar(count) or 0
+    return campaign.total_count - before
 
 
 def claim(
@@ -146,7 +143,9 @@ def claim(
     if not rows:
         return []
     claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.delivery_id)
-    campaign_list = session.scalar(select(Campaign.list_id).where(Campaign.id == campaign_id))
+    campaign_list = session.execute(
+        select(Campaign.list_id).where(Campaign.id == campaign_id)
+    ).scalar_one()
     ids = [c.subscriber_id for c in claimed]
     still = set(
         session.scalars(
@@ -278,7 +277,7 @@ def recover_stale(
 ) -> int:
     """Requeue rows left ``sending`` by a worker that died; returns how many."""
     cutoff = (now or utcnow()) - older_than
-    result = session.execute(
+    result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
         update(Delivery)
         .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= cutoff)
         .values(status=DeliveryStatus.QUEUED, last_error="requeued after a worker stopped")

@@ -154,7 +154,7 @@ class Worker:
             self._builders[campaign.id] = builder
         return builder
 
-    def _record(self, campaign_id, claimed, messages, results: list[SendResult]) -> None:  # type: ignore[no-untyped-def]
+    def _record(self, campaign_id, claimed, messages, results: list[SendResult]) -> None:
         by_id = {r.delivery_id: r for r in results}
         # A backend that forgot a message must not lose it: treat it as transient.
         for c in claimed:
@@ -211,7 +211,7 @@ class Worker:
                 self._opened = False
 
 
-def drain(session_factory: sessionmaker[Session], settings: Settings, **kwargs) -> WorkerStats:  # type: ignore[no-untyped-def]
+def drain(session_factory: sessionmaker[Session], settings: Settings, **kwargs) -> WorkerStats:
     """Send everything that is due now and return (``mailer worker --once``)."""
     started = time.monotonic()
     stats = Worker(session_factory, settings, **kwargs).run(once=True)

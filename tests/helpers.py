@@ -1,0 +1,59 @@
+"""Small builders shared by tests: lists, subscribers, campaigns with a known snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from mailer.compose.snapshot import PLACEHOLDERS
+from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
+from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
+
+P = PLACEHOLDERS
+
+
+def make_list(session: Session, slug: str = "weekly", **kw: object) -> MailingList:
+    ml = MailingList(slug=slug, name=kw.pop("name", "ODEI Weekly"), **kw)  # type: ignore[arg-type]
+    session.add(ml)
+    session.flush()
+    return ml
+
+
+def make_subscribers(
+    session: Session,
+    mailing_list: MailingList,
+    count: int,
+    status: str = SubscriptionStatus.CONFIRMED,
+    prefix: str = "reader",
+) -> list[Subscriber]:
+    people = []
+    for i in range(count):
+        s = Subscriber(email=f"{prefix}{i}@example.org", name=f"Reader {i}")
+        session.add(s)
+        people.append(s)
+    session.flush()
+    for s in people:
+        session.add(Subscription(subscriber_id=s.id, list_id=mailing_list.id, status=status))
+    session.flush()
+    return people
+
+
+def make_campaign(
+    session: Session, mailing_list: MailingList, key: str = "weekly:2027-W10"
+) -> Campaign:
+    c = Campaign(
+        kind=CampaignKind.DIGEST,
+        list_id=mailing_list.id,
+        edition_key=key,
+        edition_date=dt.date(2027, 3, 8),
+        subject="ODEI Weekly — March 8, 2027",
+        html=(
+            f'<html><body><p>Hi {P["name"]}</p><a href="{P["unsubscribe_url"]}">u</a></body></html>'
+        ),
+        text=f"Hi {P['name']}\n{P['unsubscribe_url']}\n",
+        status=CampaignStatus.DRAFT,
+    )
+    session.add(c)
+    session.flush()
+    return c
