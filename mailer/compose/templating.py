@@ -62,21 +62,24 @@ def environment(templates_dir: str = "") -> jinja2.Environment:
     return env
 
 
+def _source_file(env: jinja2.Environment, name: str) -> str | None:
+    """Where ``name`` would be loaded from, without compiling it (None if nowhere)."""
+    assert env.loader is not None
+    try:
+        _, filename, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        return None
+    return filename or ""
+
+
 def is_user_template(env: jinja2.Environment, name: str) -> bool:
     """True when ``name`` resolves to a file outside the built-in folder."""
-    try:
-        filename = env.get_template(name).filename or ""
-    except jinja2.TemplateNotFound:
-        return False
-    return not Path(filename).resolve().is_relative_to(BUILTIN_DIR)
+    filename = _source_file(env, name)
+    return filename is not None and not Path(filename).resolve().is_relative_to(BUILTIN_DIR)
 
 
 def has_template(env: jinja2.Environment, name: str) -> bool:
-    try:
-        env.get_template(name)
-    except jinja2.TemplateNotFound:
-        return False
-    return True
+    return _source_file(env, name) is not None
 
 
 def _template_frame(exc: BaseException) -> tuple[str, int | None]:
