@@ -377,3 +377,15 @@ def test_missing_templates_dir_is_reported(tmp_path: Path) -> None:
         render_digest(
             demo_edition(), odei_list(), SETTINGS.replace(templates_dir=str(tmp_path / "nope"))
         )
+
+
+def test_cssutils_stays_quiet_about_outlook_and_webkit_properties(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        snap = render_digest(demo_edition(), odei_list(), SETTINGS)
+    assert "mso-line-height-rule:exactly" in snap.html.replace(" ", "")
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert noisy == [], [r.getMessage() for r in noisy]
