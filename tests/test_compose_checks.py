@@ -68,6 +68,7 @@ def test_image_without_alt_is_an_error() -> None:
     snap = _swap(demo_snapshot(), "</td></tr>", img + "</td></tr>", 1)
     findings = check_snapshot(snap)
     assert "img-alt" in _rules(findings, "error")
+    assert "img-width" in _rules(findings, "warning")
     assert any("https://x.example.org/a.png" in f.message for f in findings)
 
 

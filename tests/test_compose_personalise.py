@@ -41,3 +41,10 @@ def test_newlines_in_values_are_flattened_and_missing_values_refused() -> None:
     assert "Hello Ana Bcc: x@y," in text
     with pytest.raises(KeyError, match="unsubscribe_url"):
         personalise(demo_snapshot(), {"name": "A", "email": "a@b", "preferences_url": "x"})
+
+
+def test_a_blank_name_gets_the_greeting_fallback() -> None:
+    html, text = personalise(demo_snapshot(), {**VALUES, "name": "  "}, fallback_name="friend")
+    assert "Hello friend," in html and "Hello friend," in text
+    _, text = personalise(demo_snapshot(), VALUES, fallback_name="friend")
+    assert 'Hello Ana <b>"Ní"</b> & Co,' in text

@@ -105,6 +105,8 @@ def test_every_image_has_alt_and_absolute_https_src(snapshot: Snapshot) -> None:
     for img in images:
         assert img.get("alt") is not None
         assert img.get("src").startswith("https://")
+        assert img.get("width", "").isdigit()  # classic Outlook sizes images by the attribute
+        assert img.get("height") in (None, "") or img.get("height").isdigit()
 
 
 def test_every_link_is_absolute_https_mailto_or_a_recipient_placeholder(snapshot: Snapshot) -> None:

@@ -188,6 +188,8 @@ def check(slug: str, date: str | None, sample: str | None) -> None:
     settings = get_settings()
     snapshot, _, content = build_snapshot(slug, date, sample, settings)
     console.print(f"[bold]{snapshot.subject}[/bold]")
+    for note in content.notes:
+        console.print(f"note: {note}")
     if content.is_empty:
         console.print("[yellow]the edition is empty: nothing new for this list[/yellow]")
     table, failed = _findings_table(snapshot)

@@ -208,6 +208,15 @@ def check_snapshot(snapshot: Snapshot) -> list[Finding]:
         elif problem:
             add(problem[0], "img-src", problem[1].replace("link", "image"))
 
+    unsized = [i.get("src", "?") for i in images if not (i.get("width") or "").isdigit()]
+    if unsized:
+        add(
+            "warning",
+            "img-width",
+            f"{len(unsized)} image(s) without a width attribute: classic Outlook shows them "
+            f"at their natural size, e.g. {unsized[0]}",
+        )
+
     # Links.
     for a in doc.iter("a"):
         href = (a.get("href") or "").strip()

@@ -47,6 +47,9 @@ class PremailerInliner:
             # cssutils warns about every mso-* and -webkit-* property; they are intended.
             cssutils_logging_level=logging.CRITICAL,
             align_floating_images=False,
+            # premailer copies CSS width/height into attributes (width="100%",
+            # height="auto"), replacing the pixel widths classic Outlook needs.
+            disable_basic_attributes=["width", "height"],
         )
 
     def inline(self, html: str) -> str:

@@ -30,11 +30,20 @@ def url_safe(url: str) -> str:
     return quote(_clean(url), safe=_URL_SAFE)
 
 
-def recipient_values(values: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Escaped replacements for the HTML part and the text part, keyed by placeholder."""
+def recipient_values(
+    values: Mapping[str, str], fallback_name: str = ""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Escaped replacements for the HTML part and the text part, keyed by placeholder.
+
+    Build these once per recipient and ``fill`` both parts (and any header
+    that needs them); ``fallback_name`` stands in for a blank name
+    ("Hello friend,", from ``settings.greeting_fallback``).
+    """
     missing = set(PLACEHOLDERS) - set(values)
     if missing:
         raise KeyError(f"recipient values missing: {', '.join(sorted(missing))}")
+    if not _clean(values["name"]) and fallback_name:
+        values = {**values, "name": fallback_name}
     for_html: dict[str, str] = {}
     for_text: dict[str, str] = {}
     for key, placeholder in PLACEHOLDERS.items():
@@ -49,12 +58,14 @@ def fill(template: str, replacements: Mapping[str, str]) -> str:
     return _PATTERN.sub(lambda m: replacements[m.group(0)], template)
 
 
-def personalise(snapshot: Snapshot, values: Mapping[str, str]) -> tuple[str, str]:
+def personalise(
+    snapshot: Snapshot, values: Mapping[str, str], fallback_name: str = ""
+) -> tuple[str, str]:
     """The HTML and text parts for one recipient.
 
     ``values`` maps the keys of ``PLACEHOLDERS`` (name, email, unsubscribe_url,
-    preferences_url) to this recipient's values; an empty name should already
-    be replaced by the greeting fallback (``settings.greeting_fallback``).
+    preferences_url) to this recipient's values; a blank name becomes
+    ``fallback_name`` (pass ``settings.greeting_fallback``).
     """
-    for_html, for_text = recipient_values(values)
+    for_html, for_text = recipient_values(values, fallback_name)
     return fill(snapshot.html, for_html), fill(snapshot.text, for_text)

@@ -49,6 +49,11 @@ def environment(templates_dir: str = "") -> jinja2.Environment:
         if (user / "email").is_dir():
             search.append(str(user / "email"))
         search.append(str(user))
+    if not BUILTIN_DIR.is_dir():
+        raise TemplateProblem(
+            f"the built-in email templates are missing ({BUILTIN_DIR}); install the mailer "
+            "from its source tree (pip install -e .) so templates/email is present"
+        )
     search.append(str(BUILTIN_DIR))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
