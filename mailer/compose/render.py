@@ -1,40 +1,298 @@
-"""Rendering editions (first cut; the composition issue brings the real templates)."""
-# ruff: noqa: E501
+"""Render an edition, an announcement or a transactional message into a ``Snapshot``.
+
+Each message is rendered and inlined exactly once; the result (inlined HTML,
+text twin, subject, preheader) is the snapshot that is previewed, stored on
+the campaign, archived and sent. The per-recipient parts are the placeholder
+strings of ``snapshot.PLACEHOLDERS``, which delivery substitutes per message.
+"""
 
 from __future__ import annotations
 
-from jinja2 import Environment, StrictUndefined
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailer.compose import colors
+from mailer.compose.formatting import as_text
+from mailer.compose.inline import Inliner, PremailerInliner
+from mailer.compose.plaintext import html_to_text
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
+from mailer.compose.templating import (
+    TemplateProblem,
+    environment,
+    has_template,
+    is_user_template,
+    render,
+)
 from mailer.config import Settings
-from mailer.content.edition import EditionContent
+from mailer.content.edition import AnnouncementEntry, EditionContent
 from subscribers.models import MailingList
 
-_env = Environment(autoescape=True, undefined=StrictUndefined)
-_HTML = _env.from_string(
-    """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
-<body><p>Hi {{ r.name }},</p>
-{% for f in c.features %}<h2>{{ f.title }}</h2>{{ f.body_html|safe }}{% endfor %}
-{% for n in c.news %}<h3><a href="{{ n.url }}">{{ n.title }}</a></h3>{{ n.summary_html|safe }}{% endfor %}
-{% for e in c.events %}<p>{{ e.title }} {{ e.starts_at }}</p>{% endfor %}
-<p><a href="{{ r.unsubscribe_url }}">Unsubscribe</a></p></body></html>"""
-)
-_TEXT = _env.from_string(
-    """Hi {{ r.name }},
-{% for f in c.features %}
-{{ f.title }}
-{% endfor %}{% for n in c.news %}
-{{ n.title }}
-{{ n.url }}
-{% endfor %}
-Unsubscribe: {{ r.unsubscribe_url }}
-""",
-)
+__all__ = [
+    "TRANSACTIONAL_KINDS",
+    "TemplateProblem",
+    "render_announcement",
+    "render_digest",
+    "render_transactional",
+]
+
+#: Transactional message kinds and the context each one needs.
+TRANSACTIONAL_KINDS: dict[str, tuple[str, ...]] = {
+    "confirm": ("confirm_url",),
+    "welcome": (),
+    "unsubscribed": (),
+}
+
+PREHEADER_MAX = 140
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _one_line(text: str, limit: int | None = None) -> str:
+    line = " ".join(text.split())
+    if limit and len(line) > limit:
+        line = line[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+    return line
+
+
+def _brand(settings: Settings) -> dict[str, str]:
+    for name in ("brand_color", "brand_text_color"):
+        if not colors.is_hex_colour(getattr(settings, name)):
+            raise TemplateProblem(
+                f"setting {name} = {getattr(settings, name)!r} is not a colour; "
+                f"use #rrggbb (MAILER_{name.upper()})"
+            )
+    # Links use the brand colour only where it is readable on the white card.
+    readable = colors.contrast(settings.brand_color, colors.CARD) >= colors.AA
+    return {
+        "name": settings.org_name,
+        "short_name": settings.org_short_name,
+        "color": settings.brand_color,
+        "text_color": settings.brand_text_color,
+        "link_color": settings.brand_color if readable else colors.TEXT,
+        "logo_url": settings.logo_url,
+        "website": settings.org_website,
+        "website_label": re.sub(r"^https?://", "", settings.org_website).rstrip("/"),
+        "postal_address": settings.org_postal_address,
+    }
+
+
+def _list_info(mailing_list: MailingList) -> dict[str, Any]:
+    return {
+        "name": mailing_list.name,
+        "slug": mailing_list.slug,
+        "description": mailing_list.description or "",
+    }
+
+
+def _timezone(content_tz: str, mailing_list: MailingList, settings: Settings) -> str:
+    tz = content_tz or mailing_list.timezone or settings.default_timezone
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TemplateProblem(
+            f"list {mailing_list.slug!r} has an unknown time zone {tz!r}; "
+            "use an IANA name such as America/Chicago"
+        ) from None
+    return tz
+
+
+def _base_context(mailing_list: MailingList, settings: Settings) -> dict[str, Any]:
+    return {
+        "lang": "en",
+        "brand": _brand(settings),
+        "list": _list_info(mailing_list),
+        "recipient": dict(PLACEHOLDERS),
+        "base_url": settings.base_url.rstrip("/"),
+        "show_unsubscribe": True,
+        "show_preferences": True,
+    }
+
+
+def _palette(brand: dict[str, str]) -> dict[str, list[str]]:
+    """Foreground/background pairs of the rendered message, for the contrast check."""
+    return {
+        "body text": [colors.TEXT, colors.CARD],
+        "muted text": [colors.MUTED, colors.CARD],
+        "links": [brand["link_color"], colors.CARD],
+        "header": [brand["text_color"], brand["color"]],
+        "footer": [colors.MUTED, colors.PAGE],
+    }
+
+
+def _compose(
+    name: str,
+    context: dict[str, Any],
+    settings: Settings,
+    inliner: Inliner | None,
+    meta: dict[str, Any],
+) -> Snapshot:
+    """Render subject, preheader, HTML and text of message ``name`` and inline the HTML once."""
+    env = environment(settings.templates_dir)
+    subject = _one_line(render(env, f"{name}.subject.txt", context))
+    if not subject:
+        raise TemplateProblem(f"{name}.subject.txt rendered an empty subject", filename=name)
+    if "\r" in subject or "\n" in subject:  # pragma: no cover - _one_line collapses them
+        raise TemplateProblem(f"{name}.subject.txt: the subject must be one line")
+    preheader = _one_line(render(env, f"{name}.preheader.txt", context), PREHEADER_MAX)
+    context = {**context, "subject": subject, "preheader": preheader}
+
+    html_source = render(env, f"{name}.html", context)
+    user_html = is_user_template(env, f"{name}.html")
+    fallback = user_html and not (
+        has_template(env, f"{name}.txt") and is_user_template(env, f"{name}.txt")
+    )
+    text = html_to_text(html_source) if fallback else render(env, f"{name}.txt", context)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+    html = (inliner or PremailerInliner()).inline(html_source)
+    for key, placeholder in PLACEHOLDERS.items():
+        if placeholder in html_source and placeholder not in html:
+            raise TemplateProblem(
+                f"the CSS inliner changed the {key} placeholder in {name}.html; "
+                "keep placeholders in plain href/text positions"
+            )
+    brand = context["brand"]
+    meta = {
+        **meta,
+        "template": name,
+        "user_templates": user_html,
+        "text_fallback": fallback,
+        "palette": _palette(brand),
+        "html_bytes": len(html.encode("utf-8")),
+        "text_bytes": len(text.encode("utf-8")),
+        "rendered_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return Snapshot(subject=subject, preheader=preheader, html=html, text=text, meta=meta)
+
+
+def _summary_parts(content: EditionContent) -> list[str]:
+    parts: list[str] = []
+    if content.announcements:
+        parts.append(_plural(len(content.announcements), "announcement", "announcements"))
+    if content.news:
+        parts.append(_plural(len(content.news), "news story", "news stories"))
+    if content.events:
+        parts.append(_plural(len(content.events), "upcoming event", "upcoming events"))
+    return parts
+
+
+def digest_summary(content: EditionContent) -> str:
+    """'1 announcement, 3 news stories and 4 upcoming events': what the edition holds."""
+    return _join(_summary_parts(content))
+
+
+def digest_headline(content: EditionContent) -> str:
+    """What the subject leads with: the feature, else an announcement, else the top story."""
+    if content.features:
+        return content.features[0].name
+    if content.announcements:
+        return content.announcements[0].title
+    if content.news:
+        return content.news[0].title
+    return ""
 
 
 def render_digest(
-    content: EditionContent, mailing_list: MailingList, settings: Settings
+    content: EditionContent,
+    mailing_list: MailingList,
+    settings: Settings,
+    *,
+    inliner: Inliner | None = None,
 ) -> Snapshot:
-    subject = f"{mailing_list.name} — {content.edition_date:%B %-d, %Y}"
-    ctx = {"c": content, "r": PLACEHOLDERS, "subject": subject}
-    return Snapshot(subject, "", _HTML.render(ctx), _TEXT.render(ctx))
+    """The weekly digest of one list, rendered and inlined once."""
+    tz = _timezone(content.timezone, mailing_list, settings)
+    context = _base_context(mailing_list, settings)
+    summary = digest_summary(content)
+    parts = [f.name for f in content.features] + _summary_parts(content)
+    context.update(
+        edition=content,
+        tz=tz,
+        title=f"{settings.org_short_name} Weekly",
+        headline=_one_line(digest_headline(content), 60),
+        summary=summary,
+        intro=f"This week: {_join(parts)}." if parts else "Nothing new on the list this week.",
+        why=(
+            f"You are receiving {mailing_list.name} because you subscribed to it"
+            + (f": {_one_line(mailing_list.description)}" if mailing_list.description else ".")
+        ),
+    )
+    meta = {
+        "kind": "digest",
+        "list": mailing_list.slug,
+        "edition_date": content.edition_date.isoformat(),
+        "timezone": tz,
+        "items": content.item_ids(),
+    }
+    return _compose("digest", context, settings, inliner, meta)
+
+
+def render_announcement(
+    entry: AnnouncementEntry,
+    mailing_list: MailingList,
+    settings: Settings,
+    *,
+    inliner: Inliner | None = None,
+) -> Snapshot:
+    """A standalone announcement to one list."""
+    context = _base_context(mailing_list, settings)
+    context.update(
+        announcement=entry,
+        tz=_timezone("", mailing_list, settings),
+        excerpt=_one_line(as_text(entry.body_html), PREHEADER_MAX),
+        why=(f"You are receiving this announcement because you subscribed to {mailing_list.name}."),
+    )
+    meta = {"kind": "announcement", "list": mailing_list.slug, "announcement_id": entry.id}
+    return _compose("announcement", context, settings, inliner, meta)
+
+
+def render_transactional(
+    kind: str,
+    mailing_list: MailingList,
+    settings: Settings,
+    *,
+    inliner: Inliner | None = None,
+    **extra: Any,
+) -> Snapshot:
+    """Confirmation, welcome or unsubscribe confirmation for one list.
+
+    ``extra`` carries what the message needs (``confirm_url`` for confirm;
+    optional ``resubscribe_url`` for unsubscribed); name, unsubscribe and
+    preference links remain recipient placeholders.
+    """
+    if kind not in TRANSACTIONAL_KINDS:
+        raise ValueError(
+            f"unknown transactional message {kind!r}; use one of {', '.join(TRANSACTIONAL_KINDS)}"
+        )
+    missing = [key for key in TRANSACTIONAL_KINDS[kind] if not extra.get(key)]
+    if missing:
+        raise ValueError(f"render_transactional({kind!r}) needs {', '.join(missing)}")
+    context = _base_context(mailing_list, settings)
+    context.update(extra)
+    if kind == "confirm":
+        context["show_unsubscribe"] = False
+        context["show_preferences"] = False
+        context["why"] = (
+            f"You are receiving this message because someone, hopefully you, asked to "
+            f"subscribe this address to {mailing_list.name}. If it was not you, ignore it: "
+            "you will not be subscribed and will not hear from us again."
+        )
+    elif kind == "unsubscribed":
+        context["show_unsubscribe"] = False
+        context["why"] = (
+            f"You are receiving this one message to confirm that you left {mailing_list.name}."
+        )
+    else:
+        context["why"] = f"You are receiving this because you subscribed to {mailing_list.name}."
+    meta = {"kind": kind, "list": mailing_list.slug}
+    return _compose(kind, context, settings, inliner, meta)

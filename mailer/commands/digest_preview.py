@@ -1,0 +1,204 @@
+"""`mailer digest preview` and `mailer digest check`: see and vet an edition before it goes out.
+
+This module extends the ``digest`` group (``extends = "digest"``). Both
+commands build the edition exactly as a send would (content selection, one
+render, one inlining) and look at that snapshot, so what you preview is what
+is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import webbrowser
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from mailer.compose.checks import check_snapshot, has_errors
+from mailer.compose.preview import write_preview
+from mailer.compose.render import TemplateProblem, render_digest
+from mailer.compose.samples import demo_edition, maximal_edition
+from mailer.compose.snapshot import Snapshot
+from mailer.config import Settings, get_settings
+from mailer.content.edition import EditionContent
+from mailer.db import make_engine, make_sessionmaker
+from subscribers.models import MailingList
+
+extends = "digest"
+
+console = Console(highlight=False)
+SAMPLES = {"demo": demo_edition, "maximal": maximal_edition}
+
+
+def _parse_date(value: str | None, tz: str) -> dt.date:
+    if not value:
+        return dt.datetime.now(ZoneInfo(tz)).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--date"
+        ) from None
+
+
+def _select(session: object, mailing_list: MailingList, on: dt.date, s: Settings) -> EditionContent:
+    try:
+        from mailer.content.selection import (  # type: ignore[import-not-found,unused-ignore]
+            select_edition_content,
+        )
+    except ImportError:
+        raise click.ClickException(
+            "this build has no content selection (mailer.content.selection); "
+            "use --sample demo to preview the templates with sample content"
+        ) from None
+    content: EditionContent = select_edition_content(session, mailing_list, on, s)
+    return content
+
+
+def build_snapshot(
+    slug: str, date: str | None, sample: str | None, settings: Settings
+) -> tuple[Snapshot, MailingList, EditionContent]:
+    """Find the list, select its edition (or a sample) and render it once."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            mailing_list = session.scalar(select(MailingList).where(MailingList.slug == slug))
+            if mailing_list is None and not sample:
+                known = session.scalars(select(MailingList.slug).order_by(MailingList.slug)).all()
+                raise click.ClickException(
+                    f"no list with slug {slug!r}; known lists: {', '.join(known) or 'none'}"
+                )
+            if mailing_list is None:
+                mailing_list = MailingList(
+                    id=0, slug=slug, name=slug, description="", timezone=settings.default_timezone
+                )
+            tz = mailing_list.timezone or settings.default_timezone
+            on = _parse_date(date, tz)
+            if sample:
+                content = SAMPLES[sample](mailing_list.id or 0, mailing_list.slug)
+                if date:
+                    content = _redate(content, on)
+            else:
+                content = _select(session, mailing_list, on, settings)
+            if mailing_list in session:
+                session.expunge(mailing_list)
+    finally:
+        engine.dispose()
+    try:
+        snapshot = render_digest(content, mailing_list, settings)
+    except TemplateProblem as exc:
+        raise click.ClickException(str(exc)) from None
+    return snapshot, mailing_list, content
+
+
+def _redate(content: EditionContent, on: dt.date) -> EditionContent:
+    from dataclasses import replace
+
+    return replace(content, edition_date=on)
+
+
+def _findings_table(snapshot: Snapshot) -> tuple[Table, bool]:
+    findings = check_snapshot(snapshot)
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("level")
+    table.add_column("rule")
+    table.add_column("finding")
+    for f in findings:
+        style = "red" if f.level == "error" else "yellow"
+        table.add_row(f"[{style}]{f.level}[/{style}]", f.rule, f.message)
+    return table, has_errors(findings)
+
+
+_list_option = click.option("--list", "slug", required=True, help="The list's slug.")
+_date_option = click.option(
+    "--date",
+    "date",
+    default=None,
+    help="Edition date, YYYY-MM-DD (default: today in the list's time zone).",
+)
+_sample_option = click.option(
+    "--sample",
+    type=click.Choice(sorted(SAMPLES)),
+    default=None,
+    help="Render sample content instead of the list's content (for designing templates).",
+)
+
+
+@click.command("preview")
+@_list_option
+@_date_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("preview"),
+    show_default=True,
+    help="Folder for the .html, .txt and .eml files.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a web browser.")
+@_sample_option
+def preview(
+    slug: str, date: str | None, out_dir: Path, open_browser: bool, sample: str | None
+) -> None:
+    """Write the digest of a list as a sample recipient gets it: HTML, text and .eml.
+
+    \b
+    Example:
+      mailer digest preview --list odei-weekly --date 2025-03-03 --open
+      mailer digest preview --list odei-weekly --sample maximal --out /tmp/preview
+    """
+    settings = get_settings()
+    snapshot, mailing_list, content = build_snapshot(slug, date, sample, settings)
+    stem = f"{mailing_list.slug}-{content.edition_date.isoformat()}"
+    files = write_preview(snapshot, mailing_list, settings, out_dir, stem)
+    console.print(f"[bold]{snapshot.subject}[/bold]")
+    console.print(f"preheader: {snapshot.preheader}")
+    for note in content.notes:
+        console.print(f"note: {note}")
+    console.print(f"HTML  {files.html}  ({snapshot.meta.get('html_bytes', 0):,} bytes)")
+    console.print(f"text  {files.text}")
+    eml_note = "" if files.eml_from_builder else "  (stand-in headers: message builder missing)"
+    console.print(f"eml   {files.eml}{eml_note}")
+    table, _ = _findings_table(snapshot)
+    if table.row_count:
+        console.print(table)
+    if open_browser:
+        webbrowser.open(files.html.resolve().as_uri())
+
+
+@click.command("check")
+@_list_option
+@_date_option
+@_sample_option
+def check(slug: str, date: str | None, sample: str | None) -> None:
+    """Check the digest of a list for what would hurt delivery or reading.
+
+    Reports HTML size against Gmail's 102 KB clip, images without alt text,
+    links that are not absolute https, a missing text part or unsubscribe
+    link, subject length, image-to-text ratio, contrast and more. Exits 1 when
+    any error is found, so it can stand in front of a send:
+
+    \b
+      mailer digest check --list odei-weekly && mailer digest send --list odei-weekly
+    """
+    settings = get_settings()
+    snapshot, _, content = build_snapshot(slug, date, sample, settings)
+    console.print(f"[bold]{snapshot.subject}[/bold]")
+    for note in content.notes:
+        console.print(f"note: {note}")
+    if content.is_empty:
+        console.print("[yellow]the edition is empty: nothing new for this list[/yellow]")
+    table, failed = _findings_table(snapshot)
+    if table.row_count:
+        console.print(table)
+    size = snapshot.meta.get("html_bytes", 0)
+    if failed:
+        raise click.ClickException("the digest has errors; fix them before sending")
+    console.print(f"[green]ok[/green]: no errors ({size:,} bytes of HTML)")
+
+
+commands = [preview, check]

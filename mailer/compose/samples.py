@@ -1,0 +1,220 @@
+"""Sample editions built from the office's own homepage text, for previews and tests.
+
+``demo_edition`` is a realistic week (the Women's History Month feature, the
+three news items of the homepage, a few events); ``maximal_edition`` is the
+largest edition we promise to keep under Gmail's 102 KB clip (10 news items,
+10 events, 3 announcements). ``mailer digest preview --sample`` renders them,
+so an office can design its templates before any content is ingested.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from mailer.content.edition import (
+    AnnouncementEntry,
+    ComingUpEntry,
+    EditionContent,
+    EventEntry,
+    FeatureEntry,
+    Link,
+    NewsEntry,
+)
+
+SITE = "https://diversity.wustl.edu"
+CHICAGO = ZoneInfo("America/Chicago")
+
+WOMENS_HISTORY_MONTH = FeatureEntry(
+    slug="womens-history-month",
+    name="Women’s History Month",
+    title="Commemorate Women’s History Month",
+    body_html=(
+        "<p>This month, WashUMedODEI celebrates Women’s History Month! Recognizing and "
+        "celebrating women’s contributions in medicine is important because it helps to "
+        "shatter gender bias and stereotypes in the field. By highlighting the achievements "
+        "of women doctors, researchers, and pioneers, we can inspire future generations of "
+        "women to pursue careers in medicine and ensure that their contributions are "
+        "acknowledged and valued.</p>"
+        "<p>This recognition also helps us to acknowledge the systemic barriers that women "
+        "have faced in medicine and work towards creating a more inclusive and diverse "
+        "healthcare industry.</p>"
+    ),
+    starts_on=dt.date(2025, 3, 1),
+    ends_on=dt.date(2025, 3, 31),
+    links=(Link("Read our office’s full mission and vision", f"{SITE}/about/"),),
+)
+
+NEWS = (
+    NewsEntry(
+        id=1,
+        title="Happy Ramadan!",
+        url=f"{SITE}/news/happy-ramadan/",
+        summary_html=(
+            "<p>This week marks the beginning of Ramadan this year and ends on April 9th. "
+            "People all over the world, here in St. Louis, and many colleagues and patients "
+            "will celebrate and observe Ramadan. As we work towards a culture that values "
+            "diversity and a community that strives to foster belonging, we thought it "
+            "might be helpful to share a few ways to support them.</p>"
+        ),
+        published_at=dt.datetime(2025, 2, 28, 15, 0, tzinfo=dt.UTC),
+        source_name="ODEI News",
+    ),
+    NewsEntry(
+        id=2,
+        title="SNMA presents: Black History & The Arts, Week 4",
+        url=f"{SITE}/news/snma-black-history-and-the-arts-week-4/",
+        summary_html=(
+            "<p>African American art is infused with African, Caribbean, Afro-Latin, and "
+            "Black-American lived experiences. African American artists have used art to "
+            "preserve history and community memory as well as for empowerment. In 2024, "
+            "SNMA examines the varied history and life of African American arts and "
+            "artisans within St. Louis.</p>"
+        ),
+        published_at=dt.datetime(2025, 2, 26, 18, 30, tzinfo=dt.UTC),
+        source_name="SNMA",
+    ),
+    NewsEntry(
+        id=3,
+        title=(
+            "Recognizing our past, shaping our future: "
+            "Desegregation History Wall install begins Feb. 12"
+        ),
+        url=f"{SITE}/news/desegregation-history-wall/",
+        summary_html=(
+            "<p>The Office of Diversity, Equity and Inclusion is very excited to share the "
+            "installation of a permanent wall display specific to Black History on campus! "
+            "The wall depicts the historical experiences of Black and African American "
+            "individuals on the Medical Campus.</p>"
+        ),
+        published_at=dt.datetime(2025, 2, 25, 16, 0, tzinfo=dt.UTC),
+        source_name="ODEI News",
+        image_url=f"{SITE}/wp-content/uploads/history-wall.jpg",
+        image_alt=(
+            "A group of people examines a timeline documenting the medical campus history "
+            "of segregation and desegregation."
+        ),
+    ),
+)
+
+
+def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2025, 3, day, hour, minute, tzinfo=CHICAGO).astimezone(dt.UTC)
+
+
+EVENTS = (
+    EventEntry(
+        id=1,
+        title="Women in Medicine panel: pioneers and pathways",
+        starts_at=_at(5, 12),
+        ends_at=_at(5, 13),
+        all_day=False,
+        location="Eric P. Newman Education Center, Room 240",
+        url=f"{SITE}/events/women-in-medicine-panel/",
+        description=(
+            "Faculty and trainees share how women doctors and researchers shaped "
+            "WashU Medicine, and what still stands in the way."
+        ),
+    ),
+    EventEntry(
+        id=2,
+        title="Restorative justice circle",
+        starts_at=_at(6, 16),
+        ends_at=_at(6, 17, 30),
+        all_day=False,
+        location="Becker Library, 2nd floor",
+        url=f"{SITE}/events/restorative-justice-circle/",
+        description="An open circle in the Programming and Professional Development series.",
+    ),
+    EventEntry(
+        id=3,
+        title="Academic Pathway Programs open house",
+        starts_at=dt.datetime(2025, 3, 8, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2025, 3, 9, tzinfo=dt.UTC),
+        all_day=True,
+        location="Medical Campus",
+        url=f"{SITE}/events/pathway-open-house/",
+    ),
+)
+
+COMING_UP = (
+    ComingUpEntry(
+        slug="ramadan", name="Ramadan", starts_on=dt.date(2025, 3, 1), ends_on=dt.date(2025, 3, 30)
+    ),
+    ComingUpEntry(
+        slug="holi", name="Holi", starts_on=dt.date(2025, 3, 14), ends_on=dt.date(2025, 3, 14)
+    ),
+)
+
+ANNOUNCEMENT = AnnouncementEntry(
+    id=1,
+    title="Nominations open for the Dean’s Impact Award",
+    body_html=(
+        "<p>Do you know a colleague whose work makes WashU Medicine a more welcoming place? "
+        "Nominate them for the Dean’s Impact Award by <strong>March 21</strong>.</p>"
+        f'<p><a href="{SITE}/awards/">Read the criteria and nominate</a></p>'
+    ),
+)
+
+
+def demo_edition(list_id: int = 1, list_slug: str = "odei-weekly") -> EditionContent:
+    """The edition of Monday, March 3, 2025 as the demo shows it."""
+    return EditionContent(
+        list_id=list_id,
+        list_slug=list_slug,
+        list_name="ODEI Weekly",
+        edition_date=dt.date(2025, 3, 3),
+        timezone="America/Chicago",
+        features=(WOMENS_HISTORY_MONTH,),
+        coming_up=COMING_UP,
+        news=NEWS,
+        events=EVENTS,
+    )
+
+
+def maximal_edition(list_id: int = 1, list_slug: str = "odei-weekly") -> EditionContent:
+    """The largest edition we size for: 10 news items, 10 events, 3 announcements."""
+    news = tuple(
+        NewsEntry(
+            id=i + 1,
+            title=f"{base.title} (part {i + 1})",
+            url=f"{base.url}{i + 1}/",
+            summary_html=base.summary_html,
+            published_at=base.published_at - dt.timedelta(hours=i),
+            source_name=base.source_name,
+            image_url=base.image_url,
+            image_alt=base.image_alt,
+        )
+        for i, base in ((i, NEWS[i % len(NEWS)]) for i in range(10))
+    )
+    events = tuple(
+        EventEntry(
+            id=i + 1,
+            title=f"{base.title} (session {i + 1})",
+            starts_at=base.starts_at + dt.timedelta(days=i // 3),
+            ends_at=base.ends_at + dt.timedelta(days=i // 3) if base.ends_at else None,
+            all_day=base.all_day,
+            location=base.location,
+            url=f"{base.url}{i + 1}/",
+            description=(base.description or WOMENS_HISTORY_MONTH.title) * 2,
+        )
+        for i, base in ((i, EVENTS[i % len(EVENTS)]) for i in range(10))
+    )
+    announcements = tuple(
+        AnnouncementEntry(
+            id=i + 1, title=f"{ANNOUNCEMENT.title} ({i + 1} of 3)", body_html=ANNOUNCEMENT.body_html
+        )
+        for i in range(3)
+    )
+    return EditionContent(
+        list_id=list_id,
+        list_slug=list_slug,
+        list_name="ODEI Weekly",
+        edition_date=dt.date(2025, 3, 3),
+        timezone="America/Chicago",
+        features=(WOMENS_HISTORY_MONTH,),
+        coming_up=COMING_UP,
+        news=news,
+        events=events,
+        announcements=announcements,
+    )
