@@ -9,6 +9,8 @@ confirmation?" is answered.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from mailer.config import Settings
@@ -29,7 +31,7 @@ def send_transactional(
     mailing_list: MailingList,
     *,
     backend: Backend | None = None,
-    **context: str,
+    **context: Any,
 ) -> SendResult:
     """Render ``kind`` for one subscriber and send it now; returns the backend's verdict."""
     from mailer.compose.render import render_transactional
