@@ -121,8 +121,11 @@ def _from_feedparser(entry: Any) -> dict[str, Any]:
         "url": entry.get("link", ""),
         "summary": summary,
         "author": entry.get("author", ""),
-        "published": _struct_to_utc(entry.get("published_parsed") or entry.get("updated_parsed")),
-        "updated": _struct_to_utc(entry.get("updated_parsed")),
+        # dict.get: FeedParserDict.get maps a missing "updated" to "published" (with a warning).
+        "published": _struct_to_utc(
+            dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+        ),
+        "updated": _struct_to_utc(dict.get(entry, "updated_parsed")),
         "image": image,
         "image_alt": alt,
     }

@@ -59,6 +59,8 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
     def _resolve(tag: str, attr: str, value: str) -> str | None:
         if attr in _URL_ATTRIBUTES:
             value = value.strip()
+            if not value:
+                return None  # an emptied link would point back at the feed itself
             if base_url:
                 value = urljoin(base_url, value)
         return value
