@@ -134,7 +134,7 @@ def test_news_since_previous_edition_and_announcements_once(
         edition_date=dt.date(2026, 2, 23),
         status="sent",
         created_at=dt.datetime(2026, 2, 23, 7, tzinfo=CHI),
-        meta=first.item_ids(),
+        meta={"items": first.item_ids()},  # as delivery.campaigns stores it
     )
     session.add(campaign)
     session.flush()

@@ -98,13 +98,15 @@ class _Truncator(HTMLParser):
     """Copies HTML until ``limit`` words of text have been seen, then closes open tags."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(convert_charrefs=False)
+        super().__init__(convert_charrefs=True)
         self.limit = limit
         self.words = 0
         self.out: list[str] = []
         self.open: list[str] = []
         self.done = False
         self.truncated = False
+        # (length of out, open tags) just after the last text that had a word.
+        self.mark: tuple[int, list[str]] = (0, [])
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.done:
@@ -132,30 +134,35 @@ class _Truncator(HTMLParser):
             if data.strip():
                 self.truncated = True
             return
-        # Split keeping whitespace so the copied text is byte-identical until the cut.
-        pieces = re.split(r"(\s+)", data)
+        # Entities arrive decoded (convert_charrefs), so "caf&eacute;" is one word.
         kept: list[str] = []
-        for piece in pieces:
+        cut = False
+        for piece in re.split(r"(\s+)", data):
             if piece and not piece.isspace():
                 if self.words >= self.limit:
-                    self.done = True
-                    self.truncated = True
+                    cut = True
                     break
                 self.words += 1
             kept.append(piece)
-        text = "".join(kept)
-        if self.done:
-            text = text.rstrip() + "\u2026"
-        self.out.append(text)
+        text = html.escape("".join(kept), quote=False)
+        if not cut:
+            self.out.append(text)
+            if text.strip():
+                self.mark = (len(self.out), list(self.open))
+            return
+        self.done = self.truncated = True
+        if text.strip():
+            self.out.append(text.rstrip() + "\u2026")
+            return
+        # The cut falls at the start of this element: end after the last word
+        # instead, dropping the elements opened since.
+        end, stack = self.mark
+        del self.out[end:]
+        self.open = stack
+        self.out[end - 1] = self.out[end - 1].rstrip() + "\u2026"
 
     def handle_data(self, data: str) -> None:
         self._text(data)
-
-    def handle_entityref(self, name: str) -> None:
-        self._text(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self._text(f"&#{name};")
 
     def result(self) -> str:
         return "".join(self.out) + "".join(f"</{t}>" for t in reversed(self.open))

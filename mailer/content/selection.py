@@ -91,6 +91,14 @@ def previous_edition(session: Session, list_id: int, on: dt.date) -> Campaign | 
     ).first()
 
 
+def _carried_news(campaign: Campaign) -> set[int]:
+    """News ids an edition carried: ``meta["items"]["news"]`` (or ``meta["news"]``)."""
+    meta = campaign.meta or {}
+    items = meta.get("items", meta)
+    news = items.get("news", []) if isinstance(items, dict) else []
+    return {int(i) for i in news if str(i).isdigit()}
+
+
 def _news(
     session: Session, list_id: int, on: dt.date, tz: ZoneInfo, limit: int
 ) -> tuple[NewsEntry, ...]:
@@ -103,7 +111,7 @@ def _news(
         # The edition's content was chosen when its campaign was created, so
         # anything published after that is new to its readers.
         since = prev.created_at
-        carried = {int(i) for i in (prev.meta or {}).get("news", []) if str(i).isdigit()}
+        carried = _carried_news(prev)
     conditions = [NewsItem.hidden.is_(False), NewsItem.published_at < until]
     if prev is None:
         conditions.append(NewsItem.published_at >= since)
