@@ -167,7 +167,7 @@ def _store_news(
             continue
         seen.add(item.guid)
         row = existing.get(item.guid)
-        values = {
+        values: dict[str, object] = {
             "title": item.title,
             "url": item.url,
             "summary_html": item.summary_html,
@@ -221,7 +221,7 @@ def _store_events(
                 row.hidden = True
                 report.updated += 1
             continue
-        values = {
+        values: dict[str, object] = {
             "title": ev.title,
             "starts_at": ev.starts_at,
             "ends_at": ev.ends_at,

@@ -158,8 +158,11 @@ def _day(value: dt.datetime | dt.date) -> dt.datetime:
 
 def set_hidden(session: Session, kind: str, item_id: int, hidden: bool = True) -> NewsItem | Event:
     """Hide an item from (or return it to) the digest; hidden items survive re-ingest."""
-    model: type[NewsItem] | type[Event] = NewsItem if SourceKind(kind) == "news" else Event
-    item = session.get(model, item_id)
+    item: NewsItem | Event | None
+    if SourceKind(kind) == SourceKind.NEWS:
+        item = session.get(NewsItem, item_id)
+    else:
+        item = session.get(Event, item_id)
     if item is None:
         raise ContentError(f"no {kind} item with id {item_id}")
     item.hidden = hidden
