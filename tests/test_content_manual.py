@@ -53,6 +53,7 @@ def test_manual_items_are_idempotent_by_guid(session: Session) -> None:
         session, title="Exhibit", starts_at=dt.date(2026, 3, 5), ends_at=dt.date(2026, 3, 6)
     )
     assert day.all_day and day.starts_at == dt.datetime(2026, 3, 5, tzinfo=dt.UTC)
+    assert day.ends_at == dt.datetime(2026, 3, 7, tzinfo=dt.UTC)  # last day 6th, stored exclusive
     assert session.scalar(select(func.count()).select_from(Event)) == 2
 
     assert set_hidden(session, "news", first.id).hidden

@@ -139,6 +139,8 @@ def test_news_since_previous_edition_and_announcements_once(
     session.add(campaign)
     session.flush()
     mark_announcements_included(session, first, campaign.id)
+    # Choosing the same edition again (a re-preview after it was made) is unchanged.
+    assert select_edition_content(session, ml, dt.date(2026, 2, 23), settings) == first
     # Published after the edition was made; and one dated earlier but fetched later.
     new = _news(session, "New this week", dt.datetime(2026, 2, 25, 10, tzinfo=CHI))
     straggler = _news(

@@ -8,8 +8,9 @@ moved comes out as the right occurrences. We add the storage conventions:
 - times with a TZID (or UTC) are stored as aware UTC, the zone name kept;
 - floating times (no zone) are read in the installation's default zone and
   stored with an empty ``timezone``;
-- all-day events are stored at 00:00 UTC of their date, ``ends_at`` the last
-  day inclusive (iCalendar's DTEND is exclusive) or ``None`` for one day;
+- all-day events are stored at 00:00 UTC of their date and ``ends_at`` at
+  00:00 UTC of the day after the last one (exclusive, like iCalendar's DTEND
+  and as compose reads it), or ``None`` when the feed gives no end;
 - an occurrence of a recurring event has guid ``UID@<original start>``, a
   single event its UID, so re-ingesting updates instead of duplicating.
 """
@@ -131,8 +132,7 @@ def _event(comp: icalendar.Event, recurring: set[str], floating_tz: ZoneInfo) ->
         all_day = False
     else:
         starts, zone, all_day = _day(dtstart), "", True
-        last = dtend - dt.timedelta(days=1) if isinstance(dtend, dt.date) else None
-        ends = _day(last) if last and last > dtstart else None
+        ends = _day(dtend) if isinstance(dtend, dt.date) and dtend > dtstart else None
     if ends is not None and ends <= starts and not all_day:
         ends = None
     description = truncate_text_words(

@@ -111,8 +111,9 @@ def add_event(
     """Add (or, for a known guid, update) a hand-entered event.
 
     Timed events need aware datetimes. All-day events are stored at 00:00 UTC
-    of their date (``ends_at``, if given, is the last day, inclusive), so the
-    date never shifts with the reader's zone.
+    of their date, so the date never shifts with the reader's zone; for them
+    ``ends_at``, if given, is the last day (inclusive, as people say it) and is
+    stored as the exclusive end, the day after, like iCalendar's DTEND.
     """
     title = strip_tags(title)
     if not title:
@@ -120,7 +121,7 @@ def add_event(
     if all_day or (isinstance(starts_at, dt.date) and not isinstance(starts_at, dt.datetime)):
         all_day = True
         start = _day(starts_at)
-        end = _day(ends_at) if ends_at else None
+        end = _day(ends_at) + dt.timedelta(days=1) if ends_at else None
     else:
         assert isinstance(starts_at, dt.datetime)
         start = _aware(starts_at, "starts_at")

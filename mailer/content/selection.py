@@ -28,7 +28,7 @@ import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from mailer.config import Settings
 from mailer.content import observances
@@ -179,7 +179,7 @@ def _events(session: Session, on: dt.date, tz: ZoneInfo) -> tuple[EventEntry, ..
     for ev in rows:
         if ev.all_day:
             # Hand compose local midnight of the event's own date, so showing it in
-            # the list's zone gives the right day.
+            # the list's zone gives the right day; the end stays exclusive.
             starts = dt.datetime.combine(ev.starts_at.date(), dt.time(0), tzinfo=tz)
             ends = (
                 dt.datetime.combine(ev.ends_at.date(), dt.time(0), tzinfo=tz)
@@ -205,15 +205,29 @@ def _events(session: Session, on: dt.date, tz: ZoneInfo) -> tuple[EventEntry, ..
     return tuple(entries)
 
 
-def pending_announcements(session: Session, list_id: int) -> list[Announcement]:
-    """Approved digest announcements for the list that no edition has carried yet."""
+def pending_announcements(
+    session: Session, list_id: int, on: dt.date | None = None
+) -> list[Announcement]:
+    """Approved digest announcements for the list that no edition has carried yet.
+
+    With ``on``, those carried by this list's edition of that date count too, so
+    choosing the same edition again after its campaign exists gives the same answer.
+    """
+    carried_by = aliased(Campaign)
+    unclaimed = announcement_lists.c.campaign_id.is_(None)
+    if on is not None:
+        unclaimed = or_(
+            unclaimed,
+            and_(carried_by.list_id == list_id, carried_by.edition_date == on),
+        )
     return list(
         session.scalars(
             select(Announcement)
             .join(announcement_lists, announcement_lists.c.announcement_id == Announcement.id)
+            .outerjoin(carried_by, carried_by.id == announcement_lists.c.campaign_id)
             .where(
                 announcement_lists.c.list_id == list_id,
-                announcement_lists.c.campaign_id.is_(None),
+                unclaimed,
                 Announcement.status == AnnouncementStatus.APPROVED,
                 Announcement.mode == AnnouncementMode.DIGEST,
             )
@@ -249,7 +263,7 @@ def select_edition_content(
         events=_events(session, on, tz),
         announcements=tuple(
             AnnouncementEntry(a.id, a.title, render_markdown(a.body_md))
-            for a in pending_announcements(session, mailing_list.id)
+            for a in pending_announcements(session, mailing_list.id, on)
         ),
     )
     if content.is_empty:
