@@ -133,3 +133,18 @@ def test_broken_calendar_is_recorded(
     assert report.status == "failing" and report.error.startswith("malformed iCalendar")
     report = ingest_source(session_factory, settings, page, now=NOW)
     assert "'text/html' is not an iCalendar file" in report.error
+
+
+def test_outlook_windows_zone_names() -> None:
+    from mailer.content.icalendar_events import parse_calendar
+
+    body = (DATA / "ical/outlook-windows-tzid.ics").read_bytes()
+    events = parse_calendar(body, now=NOW, default_timezone="America/New_York")
+    # Second Thursday monthly at noon Central: 17:00 UTC once DST has begun (March 8).
+    assert [(e.starts_at.isoformat(), e.timezone) for e in events] == [
+        ("2026-03-12T17:00:00+00:00", "America/Chicago"),
+        ("2026-04-09T17:00:00+00:00", "America/Chicago"),
+        ("2026-05-14T17:00:00+00:00", "America/Chicago"),
+    ]
+    assert events[0].location == "Becker Library, 2nd floor"
+    assert events[0].guid == "040000008200E00074C5B7101A82E00800000000D0A5C3E1@20260312T170000Z"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
@@ -51,9 +51,29 @@ class CalendarEvent:
 
 
 def _zone_name(value: dt.datetime) -> str:
+    """The IANA name of the organiser's zone, or "" if it has none we recognise.
+
+    Outlook writes Windows names ("Central Standard Time") with its own
+    VTIMEZONE; icalendar knows their IANA equivalents.
+    """
     tz = value.tzinfo
-    name = getattr(tz, "key", None) or getattr(tz, "zone", None) or (str(tz) if tz else "")
-    return str(name)[:64]
+    key = getattr(tz, "key", None) or getattr(tz, "zone", None)
+    if not key:
+        try:
+            from icalendar.timezone import tzid_from_tzinfo
+            from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+            key = tzid_from_tzinfo(tz)
+            key = WINDOWS_TO_OLSON.get(key or "", key)
+        except ImportError:  # older icalendar
+            key = None
+    if not key:
+        return ""
+    try:
+        ZoneInfo(str(key))
+    except (ValueError, KeyError, ZoneInfoNotFoundError):
+        return ""
+    return str(key)[:64]
 
 
 def _instant(value: dt.datetime, floating_tz: ZoneInfo) -> tuple[dt.datetime, str]:
