@@ -27,7 +27,7 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from mailer.config import Settings
@@ -214,7 +214,7 @@ def pending_announcements(
     choosing the same edition again after its campaign exists gives the same answer.
     """
     carried_by = aliased(Campaign)
-    unclaimed = announcement_lists.c.campaign_id.is_(None)
+    unclaimed: ColumnElement[bool] = announcement_lists.c.campaign_id.is_(None)
     if on is not None:
         unclaimed = or_(
             unclaimed,
