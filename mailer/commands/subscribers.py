@@ -1,0 +1,226 @@
+"""`mailer subscribers`: add, list, show, import, export and forget subscribers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailer.config import ConfigError, Settings, get_settings
+from mailer.db import make_engine, make_sessionmaker, session_scope
+from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
+
+console = Console(highlight=False)
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
+def current_settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def factory() -> sessionmaker[Session]:
+    """One engine per database URL per process (shared by the audience commands)."""
+    url = current_settings().database_url
+    if url not in _factories:
+        _factories[url] = make_sessionmaker(make_engine(url))
+    return _factories[url]
+
+
+def find_list(session: Session, slug: str) -> MailingList:
+    mailing_list = session.scalar(select(MailingList).where(MailingList.slug == slug))
+    if mailing_list is None:
+        known = ", ".join(session.scalars(select(MailingList.slug).order_by(MailingList.slug)))
+        known = known or "none; create one with `mailer lists create`"
+        raise click.BadParameter(
+            f"no list with slug {slug!r} (known: {known})",
+            param_hint="--list",
+        )
+    return mailing_list
+
+
+def address_arg(value: str) -> str:
+    try:
+        return normalise_email(value)
+    except InvalidAddress as exc:
+        raise click.BadParameter(f"{value!r}: {exc}", param_hint="EMAIL") from None
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@click.group("subscribers")
+def command() -> None:
+    """Manage subscribers: add, list, show, import/export CSV, forget a person."""
+
+
+@command.command("add")
+@click.argument("email")
+@click.option("--list", "slug", required=True, help="The list's slug.")
+@click.option("--name", default="", help="The person's name, used in the greeting.")
+@click.option(
+    "--confirmed",
+    is_flag=True,
+    help="Subscribe as confirmed (you have their consent); otherwise pending until confirmed.",
+)
+@click.option(
+    "--override-reason",
+    default=None,
+    help="Re-add an address that unsubscribed or is suppressed; the reason is audited.",
+)
+def add_command(
+    email: str, slug: str, name: str, confirmed: bool, override_reason: str | None
+) -> None:
+    """Add EMAIL to a list. Running it again changes nothing.
+
+    \b
+    Example:
+      mailer subscribers add ana@example.org --list weekly --name "Ana Ruiz" --confirmed
+    """
+    from subscribers.service import ConsentRefused, add_subscriber
+
+    address = address_arg(email)
+    with session_scope(factory()) as session:
+        mailing_list = find_list(session, slug)
+        try:
+            subscriber = add_subscriber(
+                session,
+                mailing_list,
+                address,
+                name=name,
+                confirmed=confirmed,
+                override_reason=override_reason,
+                actor="cli",
+            )
+        except ConsentRefused as exc:
+            raise click.ClickException(str(exc)) from None
+        status = session.scalar(
+            select(Subscription.status).where(
+                Subscription.subscriber_id == subscriber.id,
+                Subscription.list_id == mailing_list.id,
+            )
+        )
+    console.print(f"{address} is {status} on {slug}")
+
+
+@command.command("list")
+@click.option("--list", "slug", required=True, help="The list's slug.")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in SubscriptionStatus] + ["all"]),
+    default="all",
+    show_default=True,
+)
+@click.option("--limit", type=int, default=100, show_default=True, help="At most this many rows.")
+@click.option("--after", default="", help="Continue after this address (pages by key).")
+def list_command(slug: str, status: str, limit: int, after: str) -> None:
+    """Subscribers of a list, by address, with their status.
+
+    \b
+    Example:
+      mailer subscribers list --list weekly --status confirmed --limit 50
+    """
+    with session_scope(factory()) as session:
+        mailing_list = find_list(session, slug)
+        query = (
+            select(Subscriber.email, Subscriber.name, Subscription.status, Subscription.created_at)
+            .join(Subscription, Subscription.subscriber_id == Subscriber.id)
+            .where(Subscription.list_id == mailing_list.id)
+        )
+        count_query = select(func.count()).where(Subscription.list_id == mailing_list.id)
+        if status != "all":
+            query = query.where(Subscription.status == status)
+            count_query = count_query.where(Subscription.status == status)
+        if after:
+            query = query.where(Subscriber.email > after)
+        rows = session.execute(query.order_by(Subscriber.email).limit(limit)).all()
+        total = session.scalar(count_query.select_from(Subscription))
+    table = Table("email", "name", "status", "since", title=f"{slug}: {total} {status}")
+    for email, name, sub_status, created in rows:
+        table.add_row(email, name, sub_status, _when(created))
+    console.print(table)
+    if len(rows) == limit and total and total > limit:
+        console.print(f"more: --after {rows[-1][0]}")
+
+
+@command.command("show")
+@click.argument("email")
+def show_command(email: str) -> None:
+    """Everything we hold about one person: lists, status, suppression, bounces."""
+    from subscribers.models import BounceRecord
+    from subscribers.suppression import suppression_for
+
+    address = address_arg(email)
+    with session_scope(factory()) as session:
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+        blocker = suppression_for(session, address)
+        bounces = session.scalars(
+            select(BounceRecord)
+            .where(BounceRecord.address == address)
+            .order_by(BounceRecord.received_at)
+        ).all()
+        if subscriber is None and blocker is None and not bounces:
+            raise click.ClickException(f"no subscriber {address}")
+        if subscriber is not None:
+            console.print(f"{subscriber.email}  name: {subscriber.name!r}  ({subscriber.status})")
+            if subscriber.attributes:
+                console.print(f"attributes: {subscriber.attributes}")
+            table = Table("list", "status", "source", "since", "confirmed", "unsubscribed")
+            for sub in session.scalars(
+                select(Subscription).where(Subscription.subscriber_id == subscriber.id)
+            ):
+                table.add_row(
+                    sub.mailing_list.slug,
+                    sub.status,
+                    sub.source,
+                    _when(sub.created_at),
+                    _when(sub.confirmed_at),
+                    _when(sub.unsubscribed_at),
+                )
+            console.print(table)
+        if blocker is not None:
+            console.print(f"suppressed: {blocker.reason} since {_when(blocker.created_at)}")
+        for b in bounces:
+            console.print(f"{_when(b.received_at)} {b.kind} {b.status_code} {b.diagnostic[:80]}")
+
+
+@command.command("forget")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def forget_command(email: str, yes: bool) -> None:
+    """Erase a person's data; only a hash stays, so no import can add them back.
+
+    \b
+    Example:
+      mailer subscribers forget ana@example.org --yes
+    """
+    from subscribers.service import forget
+
+    address = address_arg(email)
+    if not yes:
+        click.confirm(f"Erase everything about {address}?", abort=True)
+    with session_scope(factory()) as session:
+        found = forget(session, address, actor="cli")
+    console.print(
+        f"{'erased' if found else 'nothing held about'} {address}; its hash is suppressed"
+    )
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
