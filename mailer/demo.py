@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.config import Settings
-from mailer.content.models import Event, NewsItem, Observance, Source, SourceKind
+from mailer.content.manual import add_event, add_news
+from mailer.content.models import Observance
 from subscribers.addresses import normalise_email
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
+from subscribers.service import add_subscriber, unsubscribe
 
 DIGEST_SLUG = "odei-weekly"
 ZONE = "America/Chicago"
@@ -175,13 +177,30 @@ class DemoSummary:
     events: int
 
 
-def _source(session: Session, kind: str) -> Source:
-    source = session.scalar(select(Source).where(Source.kind == kind, Source.name == "manual"))
-    if source is None:
-        source = Source(kind=kind, name="manual", url="", last_status="ok")
-        session.add(source)
-        session.flush()
-    return source
+def _subscribe(session: Session, weekly: MailingList, name: str, email: str, status: str) -> bool:
+    """Add one demo reader through the audience rules; True if confirmed on the digest."""
+    address = normalise_email(email)
+    existing = session.scalar(select(Subscriber).where(Subscriber.email == address))
+    if existing is not None:
+        current = session.scalar(
+            select(Subscription.status).where(
+                Subscription.subscriber_id == existing.id, Subscription.list_id == weekly.id
+            )
+        )
+        if current is not None:
+            # Already loaded: never re-subscribe someone the demo (or a reader) unsubscribed.
+            return current == SubscriptionStatus.CONFIRMED
+    subscriber = add_subscriber(
+        session,
+        weekly,
+        address,
+        name=name,
+        confirmed=status == SubscriptionStatus.CONFIRMED,
+        actor="demo",
+    )
+    if status == SubscriptionStatus.UNSUBSCRIBED:
+        unsubscribe(session, subscriber.id, weekly.id, via="demo")
+    return status == SubscriptionStatus.CONFIRMED
 
 
 def load_demo(session: Session, settings: Settings, now: dt.datetime | None = None) -> DemoSummary:
@@ -207,33 +226,7 @@ def load_demo(session: Session, settings: Settings, now: dt.datetime | None = No
             session.flush()
         lists[slug] = ml
     weekly = lists[DIGEST_SLUG]
-
-    confirmed = 0
-    for index, (name, email, status) in enumerate(SUBSCRIBERS):
-        address = normalise_email(email)
-        subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
-        if subscriber is None:
-            subscriber = Subscriber(
-                email=address, name=name, attributes={"demo": True, "division_interest": index % 3}
-            )
-            session.add(subscriber)
-            session.flush()
-        subscription = session.scalar(
-            select(Subscription).where(
-                Subscription.subscriber_id == subscriber.id, Subscription.list_id == weekly.id
-            )
-        )
-        if subscription is None:
-            subscription = Subscription(
-                subscriber_id=subscriber.id, list_id=weekly.id, status=status, source="admin"
-            )
-            if status == SubscriptionStatus.CONFIRMED:
-                subscription.confirmed_at = now
-                subscriber.confirmed_at = subscriber.confirmed_at or now
-            if status == SubscriptionStatus.UNSUBSCRIBED:
-                subscription.unsubscribed_at = now
-            session.add(subscription)
-        confirmed += subscription.status == SubscriptionStatus.CONFIRMED
+    confirmed = sum(_subscribe(session, weekly, *row) for row in SUBSCRIBERS)
 
     feature = session.scalar(select(Observance).where(Observance.slug == "womens-history-month"))
     if feature is None:
@@ -252,36 +245,28 @@ def load_demo(session: Session, settings: Settings, now: dt.datetime | None = No
             )
         )
 
-    news_source = _source(session, SourceKind.NEWS)
     for guid, title, summary, days_ago in NEWS:
-        item = session.scalar(
-            select(NewsItem).where(NewsItem.source_id == news_source.id, NewsItem.guid == guid)
+        add_news(
+            session,
+            guid=guid,
+            title=title,
+            url=f"{settings.org_website}/news/{guid}/",
+            summary_html=f"<p>{summary}</p>",
+            published_at=(now - dt.timedelta(days=days_ago)).replace(microsecond=0),
         )
-        published = (now - dt.timedelta(days=days_ago)).replace(microsecond=0)
-        if item is None:
-            item = NewsItem(source_id=news_source.id, guid=guid)
-            session.add(item)
-        item.title = title
-        item.url = f"{settings.org_website}/news/{guid}/"
-        item.summary_html = f"<p>{summary}</p>"
-        item.published_at = published
-
-    event_source = _source(session, SourceKind.EVENTS)
     today = now.astimezone(zone).date()
     for guid, title, description, location, days, hour, hours in EVENTS:
-        event = session.scalar(
-            select(Event).where(Event.source_id == event_source.id, Event.guid == guid)
-        )
         starts = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), zone)
-        if event is None:
-            event = Event(source_id=event_source.id, guid=guid, starts_at=starts)
-            session.add(event)
-        event.title = title
-        event.description = description
-        event.location = location
-        event.url = f"{settings.org_website}/events/{guid}/"
-        event.starts_at = starts
-        event.ends_at = starts + dt.timedelta(hours=hours)
-        event.timezone = ZONE
+        add_event(
+            session,
+            guid=guid,
+            title=title,
+            description=description,
+            location=location,
+            url=f"{settings.org_website}/events/{guid}/",
+            starts_at=starts,
+            ends_at=starts + dt.timedelta(hours=hours),
+            timezone=ZONE,
+        )
     session.flush()
     return DemoSummary(len(lists), len(SUBSCRIBERS), confirmed, len(NEWS), len(EVENTS))
