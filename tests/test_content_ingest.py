@@ -66,6 +66,7 @@ def test_rss_atom_and_json_feed_stored_clean(
     # What we told the publisher about ourselves.
     agent = server.requests[0][1]["User-Agent"]
     assert agent.startswith("odei-mailer/") and "https://news.example.org" in agent
+    assert server.requests[0][1]["Accept"].startswith("application/rss+xml, application/atom+xml")
 
     with session_factory() as session:
         items = _items(session, rss)
