@@ -97,8 +97,8 @@ def preview(slug: str, day: str | None) -> None:
     if content.news:
         console.print("\n[bold]News[/bold]")
         for n in content.news:
-            day = n.published_at.astimezone(ZoneInfo(content.timezone))
-            console.print(f"  [{n.id}] {day:%Y-%m-%d} {n.title}", markup=False)
+            published = n.published_at.astimezone(ZoneInfo(content.timezone))
+            console.print(f"  [{n.id}] {published:%Y-%m-%d} {n.title}", markup=False)
             if n.summary_html:
                 console.print(f"      {strip_tags(n.summary_html)[:100]}", markup=False)
     if content.events:
