@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
 from mailer.content.ingest import FetchOptions, ingest_all, ingest_source
+from mailer.content.manual import set_hidden
 from mailer.content.models import NewsItem, Source
 from mailer.content.sources import SourceError, add_source
 
@@ -66,6 +67,7 @@ def test_rss_atom_and_json_feed_stored_clean(
     # What we told the publisher about ourselves.
     agent = server.requests[0][1]["User-Agent"]
     assert agent.startswith("odei-mailer/") and "https://news.example.org" in agent
+    assert server.requests[0][1]["Accept"].startswith("application/rss+xml, application/atom+xml")
 
     with session_factory() as session:
         items = _items(session, rss)
@@ -143,14 +145,27 @@ def test_reingest_uses_304_and_never_duplicates(
     server.routes["/feed/"] = Route(edited, etag='"v2"')
     third = ingest_source(session_factory, settings, sid, now=NOW)
     assert (third.new, third.updated, third.unchanged) == (1, 1, 2)
-    # Unchanged feed without validators: everything unchanged, nothing duplicated.
+    # An editor hides one item; the feed is served again without validators:
+    # everything unchanged, nothing duplicated, the hidden item stays hidden.
+    with session_factory.begin() as session:
+        set_hidden(
+            session, "news", _items(session, sid)["https://diversity.example.org/?p=4120"].id
+        )
     server.routes["/feed/"] = Route(edited)
     fourth = ingest_source(session_factory, settings, sid, now=NOW)
     assert (fourth.new, fourth.updated, fourth.unchanged) == (0, 0, 4)
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(NewsItem)) == 4
-        titles = {i.title for i in _items(session, sid).values()}
+        items = _items(session, sid)
+        titles = {i.title for i in items.values()}
         assert "Ramadan Mubarak!" in titles and "Happy Ramadan!" not in titles
+        assert items["https://diversity.example.org/?p=4120"].hidden
+    # A server with Last-Modified only gets If-Modified-Since back and answers 304.
+    server.routes["/feed/"] = Route(edited, last_modified="Fri, 20 Mar 2026 11:00:00 GMT")
+    assert ingest_source(session_factory, settings, sid, now=NOW).unchanged == 4
+    fifth = ingest_source(session_factory, settings, sid, now=NOW)
+    assert fifth.status == "not_modified"
+    assert "If-None-Match" not in server.requests[-1][1]
 
 
 def _big_feed(n: int) -> bytes:

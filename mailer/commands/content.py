@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import click
 from rich.progress import Progress
@@ -84,25 +85,25 @@ def preview(slug: str, day: str | None) -> None:
     if content.features:
         console.print("\n[bold]Features[/bold]")
         for f in content.features:
-            console.print(f"  {f.title} ({f.starts_on} to {f.ends_on})")
+            console.print(f"  {f.title} ({f.starts_on} to {f.ends_on})", markup=False)
     if content.coming_up:
         console.print("\n[bold]Coming up[/bold]")
         for c in content.coming_up:
-            console.print(f"  {c.starts_on:%b %d}: {c.name}")
+            console.print(f"  {c.starts_on:%b %d}: {c.name}", markup=False)
     if content.announcements:
         console.print("\n[bold]Announcements[/bold]")
         for a in content.announcements:
-            console.print(f"  {a.title}")
+            console.print(f"  {a.title}", markup=False)
     if content.news:
         console.print("\n[bold]News[/bold]")
         for n in content.news:
-            console.print(f"  [{n.id}] {n.published_at:%Y-%m-%d} {n.title}")
+            published = n.published_at.astimezone(ZoneInfo(content.timezone))
+            console.print(f"  [{n.id}] {published:%Y-%m-%d} {n.title}", markup=False)
             if n.summary_html:
-                console.print(f"      {strip_tags(n.summary_html)[:100]}")
+                console.print(f"      {strip_tags(n.summary_html)[:100]}", markup=False)
     if content.events:
         console.print("\n[bold]Events[/bold]")
         for e in content.events:
             when = f"{e.starts_at:%a %b %d}" + ("" if e.all_day else f" {e.starts_at:%H:%M}")
-            console.print(
-                f"  [{e.id}] {when} {e.title}" + (f", {e.location}" if e.location else "")
-            )
+            place = f", {e.location}" if e.location else ""
+            console.print(f"  [{e.id}] {when} {e.title}{place}", markup=False)

@@ -103,9 +103,11 @@ def fetch(
     settings: Settings,
     options: FetchOptions,
     http: requests.Session | None = None,
+    kind: str = SourceKind.NEWS,
 ) -> Fetched | None:
     """GET ``url``; ``None`` means 304 Not Modified."""
-    headers = {"User-Agent": user_agent(settings), "Accept": "*/*;q=0.5"}
+    wanted = NEWS_TYPES if kind == SourceKind.NEWS else EVENT_TYPES
+    headers = {"User-Agent": user_agent(settings), "Accept": ", ".join(wanted) + ", */*;q=0.1"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -270,6 +272,7 @@ def ingest_source(
             settings=settings,
             options=options,
             http=http,
+            kind=kind,
         )
         if fetched is not None:
             _check_type(kind, fetched.content_type)
