@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
@@ -13,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import ConfigError, Settings, get_settings
-from mailer.db import make_engine, make_sessionmaker
+from mailer.db import make_engine, make_sessionmaker, session_scope
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +41,21 @@ def session_factory(s: Settings | None = None) -> sessionmaker[Session]:
     return _factories[s.database_url]
 
 
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session committed when the command's work succeeds."""
+    with session_scope(session_factory()) as session:
+        yield session
+
+
+def default_actor() -> str:
+    """Who the audit log names for a command: the CLI trusts whoever runs it, as Mailman's does."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):
+        return "cli"
+
+
 def get_list(session: Session, slug: str) -> Any:
     from subscribers.models import MailingList
 
@@ -52,7 +70,7 @@ def get_list(session: Session, slug: str) -> Any:
     return mailing_list
 
 
-def parse_date(value: str | None, param: str = "--date") -> dt.date | None:
+def parse_day(value: str | None, param: str = "--date") -> dt.date | None:
     if value is None:
         return None
     try:
@@ -61,6 +79,35 @@ def parse_date(value: str | None, param: str = "--date") -> dt.date | None:
         raise click.BadParameter(
             f"{value!r} is not a date like 2027-03-01", param_hint=param
         ) from None
+
+
+parse_date = parse_day
+
+
+def zone(name: str | None) -> ZoneInfo:
+    name = name or settings().default_timezone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{name!r} is not a time zone like America/Chicago") from None
+
+
+def parse_when(value: str | None, param: str, tz: ZoneInfo) -> dt.datetime | None:
+    """ISO date-time; without an offset it is read in ``tz``."""
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date and time like 2026-03-10T17:30 or 2026-03-10T17:30-06:00",
+            param_hint=param,
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def local(value: dt.datetime | None, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def needs_schema(func: F) -> F:
@@ -80,5 +127,19 @@ def needs_schema(func: F) -> F:
                     "run `mailer init` first"
                 ) from None
             raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def friendly_errors(func: F) -> F:
+    """Like ``needs_schema``, and our ValueErrors (which name the field) become one-line errors."""
+    checked = needs_schema(func)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return checked(*args, **kwargs)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]

@@ -8,8 +8,7 @@ import click
 from rich.table import Table
 from sqlalchemy import select
 
-from mailer.content import announcements as ann_api
-from mailer.content.cli_helpers import (
+from mailer.cli_support import (
     console,
     default_actor,
     friendly_errors,
@@ -18,6 +17,7 @@ from mailer.content.cli_helpers import (
     unit_of_work,
     zone,
 )
+from mailer.content import announcements as ann_api
 from mailer.content.models import Announcement
 
 ACTOR_HELP = "Who is acting, recorded in the audit log (default: cli:<your login>)."

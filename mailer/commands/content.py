@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import click
 from rich.progress import Progress
 
-from mailer.content.cli_helpers import (
+from mailer.cli_support import (
     console,
-    factory,
     friendly_errors,
     get_list,
     parse_day,
+    session_factory,
     settings,
     unit_of_work,
 )
@@ -41,7 +41,7 @@ def ingest(ref: str | None) -> None:
     if ref:
         with unit_of_work() as session:
             source_id = find_source(session, ref).id
-        reports = [ingest_source(factory(), s, source_id)]
+        reports = [ingest_source(session_factory(), s, source_id)]
     else:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Fetching sources", total=None)
@@ -50,7 +50,7 @@ def ingest(ref: str | None) -> None:
                 progress.advance(task)
                 progress.console.print(report.line())
 
-            reports = ingest_all(factory(), s, progress=step)
+            reports = ingest_all(session_factory(), s, progress=step)
     if ref:
         console.print(reports[0].line())
     if not reports:

@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 from sqlalchemy import select
 
-from mailer.content.cli_helpers import (
+from mailer.cli_support import (
     console,
     friendly_errors,
     local,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from mailer.cli_support import console, default_actor, friendly_errors, unit_of_work
 from mailer.content import observances as cal
-from mailer.content.cli_helpers import console, default_actor, friendly_errors, unit_of_work
 from mailer.content.markup import strip_tags
 from mailer.content.observance_features import get_row, reset_feature, set_feature
 

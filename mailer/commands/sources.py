@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from mailer.content.cli_helpers import (
+from mailer.cli_support import (
     console,
     default_actor,
-    factory,
     friendly_errors,
     local,
+    session_factory,
     settings,
     unit_of_work,
     zone,
@@ -53,7 +53,7 @@ def add(kind: str, url: str, name: str, fetch: bool) -> None:
         source_id = source.id
     console.print(f"Added {kind} source {source_id}: {name} <{url}>")
     if fetch:
-        report = ingest_source(factory(), settings(), source_id)
+        report = ingest_source(session_factory(), settings(), source_id)
         console.print(report.line())
         if report.status == "failing":
             raise SystemExit(1)
