@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot
 
 from mailer.compose import colors
 from mailer.compose.personalise import personalise
 from mailer.compose.preview import sample_values
+from tests.compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot
 
 pytestmark = pytest.mark.browser
 

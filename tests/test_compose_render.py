@@ -9,7 +9,6 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 from mailer.compose import colors
 from mailer.compose.checks import GMAIL_CLIP_BYTES, personalised_sample
@@ -23,6 +22,7 @@ from mailer.compose.render import (
 from mailer.compose.samples import ANNOUNCEMENT, demo_edition, maximal_edition
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 from mailer.content.edition import EditionContent, EventEntry
+from tests.compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 SNAPSHOTS = {"demo": demo_snapshot, "maximal": maximal_snapshot}
 WEB_SAFE_FONTS = {"arial", "helvetica", "sans-serif", "georgia", "times new roman", "serif"}
@@ -199,16 +199,29 @@ def test_events_show_in_the_lists_time_zone_and_all_day_events_as_dates() -> Non
     assert "Saturday, March 8 (all day)" in snap.text
 
 
-def test_multi_day_all_day_event_has_an_inclusive_end() -> None:
-    event = EventEntry(
-        id=9,
-        title="Pathways summer institute",
-        starts_at=dt.datetime(2025, 6, 9, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2025, 6, 14, tzinfo=dt.UTC),  # iCalendar DTEND is exclusive
-        all_day=True,
-    )
-    content = dataclasses.replace(demo_edition(), events=(event,))
-    assert "June 9–13, 2025 (all day)" in render_digest(content, odei_list(), SETTINGS).text
+def test_multi_day_all_day_events_follow_the_content_storage_convention() -> None:
+    # Content stores all-day events at 00:00 UTC of their dates, the end inclusive.
+    def all_day(start: dt.date, end: dt.date | None) -> EventEntry:
+        at = dt.datetime.combine(start, dt.time(), dt.UTC)
+        until = dt.datetime.combine(end, dt.time(), dt.UTC) if end else None
+        return EventEntry(
+            id=9, title="Pathways institute", starts_at=at, ends_at=until, all_day=True
+        )
+
+    cases = {
+        (dt.date(2025, 6, 9), dt.date(2025, 6, 13)): "June 9–13, 2025 (all day)",
+        (dt.date(2025, 6, 30), dt.date(2025, 7, 2)): "June 30 – July 2, 2025 (all day)",
+        (dt.date(2025, 6, 9), None): "Monday, June 9 (all day)",
+        (dt.date(2025, 6, 9), dt.date(2025, 6, 9)): "Monday, June 9 (all day)",
+    }
+    for (start, end), shown in cases.items():
+        content = dataclasses.replace(demo_edition(), events=(all_day(start, end),))
+        for part in ("text", "html"):
+            rendered = getattr(render_digest(content, odei_list(), SETTINGS), part)
+            assert shown in rendered, (start, end, part)
+    # Far east of UTC, a date is still that date.
+    tokyo = dataclasses.replace(demo_edition(), timezone="Asia/Tokyo")
+    assert "Saturday, March 8 (all day)" in render_digest(tokyo, odei_list(), SETTINGS).text
 
 
 def test_premailer_runs_once_per_edition() -> None:

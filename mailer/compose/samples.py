@@ -129,8 +129,8 @@ EVENTS = (
     EventEntry(
         id=3,
         title="Academic Pathway Programs open house",
-        starts_at=dt.datetime(2025, 3, 8, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2025, 3, 9, tzinfo=dt.UTC),
+        starts_at=dt.datetime(2025, 3, 8, tzinfo=dt.UTC),  # all-day: 00:00 UTC of the date
+        ends_at=None,
         all_day=True,
         location="Medical Campus",
         url=f"{SITE}/events/pathway-open-house/",
