@@ -404,3 +404,16 @@ def test_cssutils_stays_quiet_about_outlook_and_webkit_properties(
     assert "mso-line-height-rule:exactly" in snap.html.replace(" ", "")
     noisy = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert noisy == [], [r.getMessage() for r in noisy]
+
+
+def test_a_long_top_story_is_fitted_into_the_subject() -> None:
+    content = dataclasses.replace(demo_edition(), features=())
+    snap = render_digest(content, odei_list(), SETTINGS)
+    assert snap.subject.startswith("ODEI Weekly — March 3, 2025: Happy Ramadan!")
+    long_story = dataclasses.replace(
+        demo_edition().news[2], id=7
+    )  # "Recognizing our past, shaping our future: Desegregation History Wall ..."
+    content = dataclasses.replace(content, news=(long_story,))
+    subject = render_digest(content, odei_list(), SETTINGS).subject
+    assert subject.startswith("ODEI Weekly — March 3, 2025: Recognizing our past")
+    assert subject.endswith("…") and len(subject) <= 70

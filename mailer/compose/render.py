@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.compose import colors
-from mailer.compose.formatting import as_text
+from mailer.compose.formatting import as_text, longdate
 from mailer.compose.inline import Inliner, PremailerInliner
 from mailer.compose.plaintext import html_to_text
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
@@ -45,6 +45,8 @@ TRANSACTIONAL_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 PREHEADER_MAX = 140
+#: Inboxes cut subjects at about 70 characters; the digest's headline is fitted to it.
+SUBJECT_BUDGET = 70
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -215,11 +217,13 @@ def render_digest(
     context = _base_context(mailing_list, settings)
     summary = digest_summary(content)
     parts = [f.name for f in content.features] + _summary_parts(content)
+    title = f"{settings.org_short_name} Weekly"
+    room = SUBJECT_BUDGET - len(f"{title} — {longdate(content.edition_date)}: ")
     context.update(
         edition=content,
         tz=tz,
-        title=f"{settings.org_short_name} Weekly",
-        headline=_one_line(digest_headline(content), 60),
+        title=title,
+        headline=_one_line(digest_headline(content), max(room, 24)),
         summary=summary,
         intro=f"This week: {_join(parts)}." if parts else "Nothing new on the list this week.",
         why=(

@@ -200,11 +200,14 @@ def maximal_edition(list_id: int = 1, list_slug: str = "odei-weekly") -> Edition
         )
         for i, base in ((i, EVENTS[i % len(EVENTS)]) for i in range(10))
     )
+    # The last one carries a long bare link, as staff paste them: it must wrap on a phone.
+    long_url = f"{SITE}/wp-content/uploads/2025/03/deans-impact-award-nomination-form-2025.pdf"
+    bodies = [ANNOUNCEMENT.body_html] * 2 + [
+        ANNOUNCEMENT.body_html + f'<p>The form: <a href="{long_url}">{long_url}</a></p>'
+    ]
     announcements = tuple(
-        AnnouncementEntry(
-            id=i + 1, title=f"{ANNOUNCEMENT.title} ({i + 1} of 3)", body_html=ANNOUNCEMENT.body_html
-        )
-        for i in range(3)
+        AnnouncementEntry(id=i + 1, title=f"{ANNOUNCEMENT.title} ({i + 1} of 3)", body_html=body)
+        for i, body in enumerate(bodies)
     )
     return EditionContent(
         list_id=list_id,
