@@ -201,7 +201,10 @@ def maximal_edition(list_id: int = 1, list_slug: str = "odei-weekly") -> Edition
         for i, base in ((i, EVENTS[i % len(EVENTS)]) for i in range(10))
     )
     # The last one carries a long bare link, as staff paste them: it must wrap on a phone.
-    long_url = f"{SITE}/wp-content/uploads/2025/03/deans-impact-award-nomination-form-2025.pdf"
+    long_url = (
+        "https://forms.office.com/Pages/ResponsePage.aspx?"
+        "id=Xk3NQ9v2aUeRz0pLwT7yHn8bFqJm4sDc1GhE5oKiV6AzBxYtWuRlPqMnOj"
+    )
     bodies = [ANNOUNCEMENT.body_html] * 2 + [
         ANNOUNCEMENT.body_html + f'<p>The form: <a href="{long_url}">{long_url}</a></p>'
     ]
