@@ -107,3 +107,41 @@ def test_template_problem_is_reported_with_file_and_line(
     assert result.exit_code == 1
     assert f"{tmp_path / 'digest.txt'}, line 3" in result.output
     assert "'oops' is undefined" in result.output
+
+
+def test_preview_open_hands_the_html_to_the_users_browser(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _add_list(session)
+    opened = tmp_path / "opened.txt"
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    env = {
+        **os.environ,
+        "MAILER_CONFIG": str(empty),
+        "MAILER_DATABASE_URL": settings.database_url,
+        "MAILER_BASE_URL": settings.base_url,
+        "MAILER_SECRET_KEY": settings.secret_key,
+        # Python's webbrowser runs $BROWSER with the URL in place of %s.
+        "BROWSER": f"/bin/sh -c 'printf %s \"$0\" > {opened}' %s",
+    }
+    code = (
+        "import sys; from mailer.commands.digest_preview import preview; "
+        "preview(prog_name='mailer digest preview')"
+    )
+    args = ["--list", "odei-weekly", "--sample", "demo", "--date", "2025-03-03"]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args, "--out", str(tmp_path / "out"), "--open"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    html = tmp_path / "out" / "odei-weekly-2025-03-03.html"
+    assert opened.read_text() == html.resolve().as_uri()
