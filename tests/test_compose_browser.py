@@ -170,3 +170,27 @@ def test_other_messages_fit_a_phone(browser: Any, artifacts_dir: Path, kind: str
         page.screenshot(path=str(out / f"{kind}-375px.png"), full_page=True)
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_layout_holds_when_a_client_strips_the_style_block(
+    browser: Any, artifacts_dir: Path, width: int
+) -> None:
+    # Some clients (Gmail for non-Google accounts, forwards) drop <style>: the inlined
+    # CSS alone must keep the column readable and within the screen.
+    html, _ = personalise(maximal_snapshot(), sample_values(SETTINGS))
+    start, end = html.index("<style"), html.index("</style>") + len("</style>")
+    page = _open(browser, html[:start] + html[end:], width)
+    try:
+        result = page.evaluate(OVERFLOW_JS)
+        assert result["scroll"] <= result["width"], result
+        assert result["wide"] == [], result
+        size = page.eval_on_selector(
+            ".card p:not(.meta)", "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        assert size == 16
+        out = artifacts_dir / "compose"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / f"maximal-{width}px-no-style.png"), full_page=True)
+    finally:
+        page.context.close()

@@ -417,3 +417,20 @@ def test_a_long_top_story_is_fitted_into_the_subject() -> None:
     subject = render_digest(content, odei_list(), SETTINGS).subject
     assert subject.startswith("ODEI Weekly — March 3, 2025: Recognizing our past")
     assert subject.endswith("…") and len(subject) <= 70
+
+
+def test_every_message_and_section_has_a_text_twin() -> None:
+    from mailer.compose.templating import BUILTIN_DIR
+
+    layout_only = {"_header.html", "_preheader.html", "_macros.html"}
+    html_files = [
+        p
+        for p in BUILTIN_DIR.rglob("*.html")
+        if p.name not in layout_only and not p.name.endswith(".subject.txt")
+    ]
+    assert len(html_files) >= 12
+    for html in html_files:
+        assert html.with_suffix(".txt").exists(), f"{html} has no .txt twin"
+        for extra in (".subject.txt", ".preheader.txt"):
+            if html.parent == BUILTIN_DIR and html.stem != "base":
+                assert (BUILTIN_DIR / f"{html.stem}{extra}").exists(), html.stem + extra
