@@ -430,3 +430,25 @@ def test_every_message_and_section_has_a_text_twin() -> None:
         for extra in (".subject.txt", ".preheader.txt"):
             if html.parent == BUILTIN_DIR and html.stem != "base":
                 assert (BUILTIN_DIR / f"{html.stem}{extra}").exists(), html.stem + extra
+
+
+def test_preheader_without_a_feature_says_what_is_inside() -> None:
+    content = dataclasses.replace(demo_edition(), features=())
+    snap = render_digest(content, odei_list(), SETTINGS)
+    assert snap.preheader == "This week: 3 news stories and 3 upcoming events."
+
+
+def test_feature_named_as_its_title_is_not_repeated() -> None:
+    feature = dataclasses.replace(
+        demo_edition().features[0],
+        title="Native American Heritage Month",
+        name="Native American Heritage Month",
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 11, 30),
+    )
+    content = dataclasses.replace(demo_edition(), features=(feature,))
+    text = render_digest(content, odei_list(), SETTINGS).text
+    assert "Native American Heritage Month\n------------------------------\nNovember 1–30\n" in text
+    demo = demo_snapshot().text
+    assert "Commemorate Women’s History Month\n" in demo
+    assert "\nWomen’s History Month · March 1–31\n" in demo
