@@ -452,3 +452,41 @@ def test_feature_named_as_its_title_is_not_repeated() -> None:
     demo = demo_snapshot().text
     assert "Commemorate Women’s History Month\n" in demo
     assert "\nWomen’s History Month · March 1–31\n" in demo
+
+
+def test_the_inliner_never_fetches_stylesheets(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b"p { color: #ff0000; }"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/brand.css"
+        base = (Path(__file__).parents[1] / "templates" / "email" / "base.html").read_text()
+        (tmp_path / "base.html").write_text(
+            base.replace("</head>", f'<link rel="stylesheet" href="{url}">\n</head>')
+        )
+        settings = SETTINGS.replace(templates_dir=str(tmp_path))
+        snap = render_digest(demo_edition(), odei_list(), settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert hits == []
+    assert "#ff0000" not in snap.html
