@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 
 from mailer.compose import colors
-from mailer.compose.checks import GMAIL_CLIP_BYTES, personalised_sample
+from mailer.compose.checks import GMAIL_CLIP_BYTES, check_snapshot, personalised_sample
 from mailer.compose.inline import PremailerInliner
 from mailer.compose.render import (
     TemplateProblem,
@@ -490,3 +490,4 @@ def test_the_inliner_never_fetches_stylesheets(tmp_path: Path) -> None:
         thread.join(timeout=5)
     assert hits == []
     assert "#ff0000" not in snap.html
+    assert "unsupported" in {f.rule for f in check_snapshot(snap)}

@@ -187,6 +187,13 @@ def check_snapshot(snapshot: Snapshot) -> list[Finding]:
     for tag in ("form", "iframe", "object", "embed"):
         if doc.xpath(f"//{tag}"):
             add("warning", "unsupported", f"<{tag}> is not supported by most mail clients")
+    for href in doc.xpath("//link[contains(@rel,'stylesheet')]/@href"):
+        add(
+            "warning",
+            "unsupported",
+            f"external stylesheet {href} is ignored by most mail clients; put the rules in "
+            "partials/_styles.css so they are inlined",
+        )
     # Tables without role="presentation" are read as data tables: right for content
     # tables with header cells, wrong for layout.
     layout = [
