@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot
 
 from mailer.compose import colors
 from mailer.compose.personalise import personalise
 from mailer.compose.preview import sample_values
+from tests.compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot
 
 pytestmark = pytest.mark.browser
 
@@ -133,5 +133,64 @@ def test_rendered_body_text_contrast(browser: Any, artifacts_dir: Path, scheme: 
             out = artifacts_dir / "compose"
             out.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(out / "demo-600px-dark.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def _other(kind: str) -> Any:
+    from mailer.compose.render import render_announcement, render_transactional
+    from mailer.compose.samples import ANNOUNCEMENT
+    from tests.compose_helpers import odei_list
+
+    if kind == "announcement":
+        return render_announcement(ANNOUNCEMENT, odei_list(), SETTINGS)
+    from subscribers.tokens import TokenSigner
+
+    # A real token, and a long one: the bare link must wrap on a phone.
+    token = TokenSigner(SETTINGS.secret_key).make("confirm", 123456789, 4321)
+    return render_transactional(
+        kind,
+        odei_list(),
+        SETTINGS,
+        confirm_url=f"https://news.example.org/subscriptions/confirm/{token}",
+        resubscribe_url="https://news.example.org/s/odei-weekly",
+    )
+
+
+@pytest.mark.parametrize("kind", ["announcement", "confirm", "welcome", "unsubscribed"])
+def test_other_messages_fit_a_phone(browser: Any, artifacts_dir: Path, kind: str) -> None:
+    html, _ = personalise(_other(kind), sample_values(SETTINGS))
+    page = _open(browser, html, 375)
+    try:
+        result = page.evaluate(OVERFLOW_JS)
+        assert result["scroll"] <= result["width"], result
+        assert result["wide"] == [], result
+        out = artifacts_dir / "compose"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / f"{kind}-375px.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_layout_holds_when_a_client_strips_the_style_block(
+    browser: Any, artifacts_dir: Path, width: int
+) -> None:
+    # Some clients (Gmail for non-Google accounts, forwards) drop <style>: the inlined
+    # CSS alone must keep the column readable and within the screen.
+    html, _ = personalise(maximal_snapshot(), sample_values(SETTINGS))
+    start, end = html.index("<style"), html.index("</style>") + len("</style>")
+    page = _open(browser, html[:start] + html[end:], width)
+    try:
+        result = page.evaluate(OVERFLOW_JS)
+        assert result["scroll"] <= result["width"], result
+        assert result["wide"] == [], result
+        size = page.eval_on_selector(
+            ".card p:not(.meta)", "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        assert size == 16
+        out = artifacts_dir / "compose"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / f"maximal-{width}px-no-style.png"), full_page=True)
     finally:
         page.context.close()

@@ -6,12 +6,12 @@ import dataclasses
 import re
 
 import pytest
-from compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 from mailer.compose.checks import Finding, check_snapshot, has_errors
 from mailer.compose.render import render_announcement, render_transactional
 from mailer.compose.samples import ANNOUNCEMENT
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
+from tests.compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 
 def _rules(findings: list[Finding], level: str | None = None) -> set[str]:

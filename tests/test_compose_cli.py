@@ -107,3 +107,86 @@ def test_template_problem_is_reported_with_file_and_line(
     assert result.exit_code == 1
     assert f"{tmp_path / 'digest.txt'}, line 3" in result.output
     assert "'oops' is undefined" in result.output
+
+
+def test_preview_open_hands_the_html_to_the_users_browser(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _add_list(session)
+    opened = tmp_path / "opened.txt"
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    env = {
+        **os.environ,
+        "MAILER_CONFIG": str(empty),
+        "MAILER_DATABASE_URL": settings.database_url,
+        "MAILER_BASE_URL": settings.base_url,
+        "MAILER_SECRET_KEY": settings.secret_key,
+        # Python's webbrowser runs $BROWSER with the URL in place of %s.
+        "BROWSER": f"/bin/sh -c 'printf %s \"$0\" > {opened}' %s",
+    }
+    code = (
+        "import sys; from mailer.commands.digest_preview import preview; "
+        "preview(prog_name='mailer digest preview')"
+    )
+    args = ["--list", "odei-weekly", "--sample", "demo", "--date", "2025-03-03"]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args, "--out", str(tmp_path / "out"), "--open"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    html = tmp_path / "out" / "odei-weekly-2025-03-03.html"
+    assert opened.read_text() == html.resolve().as_uri()
+
+
+def test_once_the_weeks_campaign_exists_its_stored_snapshot_is_what_is_checked(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from mailer.delivery.models import Campaign, CampaignKind
+    from tests.compose_helpers import demo_snapshot
+
+    _add_list(session)
+    mailing_list = session.scalar(select(MailingList))
+    snap = demo_snapshot()
+    stored_subject = "ODEI Weekly — March 3, 2025: as stored"
+    session.add(
+        Campaign(
+            kind=CampaignKind.DIGEST,
+            list_id=mailing_list.id,
+            edition_key="odei-weekly:2025-W10",
+            edition_date=dt.date(2025, 3, 3),
+            subject=stored_subject,
+            preheader=snap.preheader,
+            html=snap.html.replace(snap.subject, stored_subject),
+            text=snap.text,
+            meta={"items": {}},
+        )
+    )
+    session.commit()
+    runner = CliRunner()
+    # Wednesday of the same ISO week: the same edition.
+    result = runner.invoke(digest_preview.check, ["--list", "odei-weekly", "--date", "2025-03-05"])
+    assert result.exit_code == 0, result.output
+    assert stored_subject in result.output and "stored campaign" in result.output
+    out = tmp_path / "out"
+    result = runner.invoke(
+        digest_preview.preview,
+        ["--list", "odei-weekly", "--date", "2025-03-03", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"<title>{stored_subject}</title>" in (out / "odei-weekly-2025-03-03.html").read_text()
+    # Sunday is still that week; the next Monday starts a new edition.
+    assert digest_preview.stored_snapshot(session, mailing_list, dt.date(2025, 3, 9)) is not None
+    assert digest_preview.stored_snapshot(session, mailing_list, dt.date(2025, 3, 10)) is None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import lxml.html
 import pytest
-from compose_helpers import demo_snapshot
 
 from mailer.compose.personalise import personalise
 from mailer.compose.snapshot import PLACEHOLDERS
+from tests.compose_helpers import demo_snapshot
 
 VALUES = {
     "name": 'Ana <b>"Ní"</b> & Co',

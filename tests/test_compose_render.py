@@ -9,10 +9,9 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 from mailer.compose import colors
-from mailer.compose.checks import GMAIL_CLIP_BYTES, personalised_sample
+from mailer.compose.checks import GMAIL_CLIP_BYTES, check_snapshot, personalised_sample
 from mailer.compose.inline import PremailerInliner
 from mailer.compose.render import (
     TemplateProblem,
@@ -23,6 +22,7 @@ from mailer.compose.render import (
 from mailer.compose.samples import ANNOUNCEMENT, demo_edition, maximal_edition
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 from mailer.content.edition import EditionContent, EventEntry
+from tests.compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 SNAPSHOTS = {"demo": demo_snapshot, "maximal": maximal_snapshot}
 WEB_SAFE_FONTS = {"arial", "helvetica", "sans-serif", "georgia", "times new roman", "serif"}
@@ -199,16 +199,29 @@ def test_events_show_in_the_lists_time_zone_and_all_day_events_as_dates() -> Non
     assert "Saturday, March 8 (all day)" in snap.text
 
 
-def test_multi_day_all_day_event_has_an_inclusive_end() -> None:
-    event = EventEntry(
-        id=9,
-        title="Pathways summer institute",
-        starts_at=dt.datetime(2025, 6, 9, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2025, 6, 14, tzinfo=dt.UTC),  # iCalendar DTEND is exclusive
-        all_day=True,
-    )
-    content = dataclasses.replace(demo_edition(), events=(event,))
-    assert "June 9–13, 2025 (all day)" in render_digest(content, odei_list(), SETTINGS).text
+def test_multi_day_all_day_events_follow_the_content_storage_convention() -> None:
+    # Content stores all-day events at 00:00 UTC of their dates, the end inclusive.
+    def all_day(start: dt.date, end: dt.date | None) -> EventEntry:
+        at = dt.datetime.combine(start, dt.time(), dt.UTC)
+        until = dt.datetime.combine(end, dt.time(), dt.UTC) if end else None
+        return EventEntry(
+            id=9, title="Pathways institute", starts_at=at, ends_at=until, all_day=True
+        )
+
+    cases = {
+        (dt.date(2025, 6, 9), dt.date(2025, 6, 13)): "June 9–13, 2025 (all day)",
+        (dt.date(2025, 6, 30), dt.date(2025, 7, 2)): "June 30 – July 2, 2025 (all day)",
+        (dt.date(2025, 6, 9), None): "Monday, June 9 (all day)",
+        (dt.date(2025, 6, 9), dt.date(2025, 6, 9)): "Monday, June 9 (all day)",
+    }
+    for (start, end), shown in cases.items():
+        content = dataclasses.replace(demo_edition(), events=(all_day(start, end),))
+        for part in ("text", "html"):
+            rendered = getattr(render_digest(content, odei_list(), SETTINGS), part)
+            assert shown in rendered, (start, end, part)
+    # Far east of UTC, a date is still that date.
+    tokyo = dataclasses.replace(demo_edition(), timezone="Asia/Tokyo")
+    assert "Saturday, March 8 (all day)" in render_digest(tokyo, odei_list(), SETTINGS).text
 
 
 def test_premailer_runs_once_per_edition() -> None:
@@ -391,3 +404,90 @@ def test_cssutils_stays_quiet_about_outlook_and_webkit_properties(
     assert "mso-line-height-rule:exactly" in snap.html.replace(" ", "")
     noisy = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert noisy == [], [r.getMessage() for r in noisy]
+
+
+def test_a_long_top_story_is_fitted_into_the_subject() -> None:
+    content = dataclasses.replace(demo_edition(), features=())
+    snap = render_digest(content, odei_list(), SETTINGS)
+    assert snap.subject.startswith("ODEI Weekly — March 3, 2025: Happy Ramadan!")
+    long_story = dataclasses.replace(
+        demo_edition().news[2], id=7
+    )  # "Recognizing our past, shaping our future: Desegregation History Wall ..."
+    content = dataclasses.replace(content, news=(long_story,))
+    subject = render_digest(content, odei_list(), SETTINGS).subject
+    assert subject.startswith("ODEI Weekly — March 3, 2025: Recognizing our past")
+    assert subject.endswith("…") and len(subject) <= 70
+
+
+def test_every_message_and_section_has_a_text_twin() -> None:
+    from mailer.compose.templating import BUILTIN_DIR
+
+    layout_only = {"_header.html", "_preheader.html", "_macros.html"}
+    html_files = [p for p in BUILTIN_DIR.rglob("*.html") if p.name not in layout_only]
+    assert len(html_files) >= 12
+    for html in html_files:
+        assert html.with_suffix(".txt").exists(), f"{html} has no .txt twin"
+        for extra in (".subject.txt", ".preheader.txt"):
+            if html.parent == BUILTIN_DIR and html.stem != "base":
+                assert (BUILTIN_DIR / f"{html.stem}{extra}").exists(), html.stem + extra
+
+
+def test_preheader_without_a_feature_says_what_is_inside() -> None:
+    content = dataclasses.replace(demo_edition(), features=())
+    snap = render_digest(content, odei_list(), SETTINGS)
+    assert snap.preheader == "This week: 3 news stories and 3 upcoming events."
+
+
+def test_feature_named_as_its_title_is_not_repeated() -> None:
+    feature = dataclasses.replace(
+        demo_edition().features[0],
+        title="Native American Heritage Month",
+        name="Native American Heritage Month",
+        starts_on=dt.date(2026, 11, 1),
+        ends_on=dt.date(2026, 11, 30),
+    )
+    content = dataclasses.replace(demo_edition(), features=(feature,))
+    text = render_digest(content, odei_list(), SETTINGS).text
+    assert "Native American Heritage Month\n------------------------------\nNovember 1–30\n" in text
+    demo = demo_snapshot().text
+    assert "Commemorate Women’s History Month\n" in demo
+    assert "\nWomen’s History Month · March 1–31\n" in demo
+
+
+def test_the_inliner_never_fetches_stylesheets(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = b"p { color: #ff0000; }"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/brand.css"
+        base = (Path(__file__).parents[1] / "templates" / "email" / "base.html").read_text()
+        (tmp_path / "base.html").write_text(
+            base.replace("</head>", f'<link rel="stylesheet" href="{url}">\n</head>')
+        )
+        settings = SETTINGS.replace(templates_dir=str(tmp_path))
+        snap = render_digest(demo_edition(), odei_list(), settings)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert hits == []
+    assert "#ff0000" not in snap.html
+    assert "unsupported" in {f.rule for f in check_snapshot(snap)}

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 import lxml.html
-from compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 from mailer.compose.checks import html_urls, text_urls
 from mailer.compose.formatting import as_text
 from mailer.compose.render import render_announcement
 from mailer.compose.samples import ANNOUNCEMENT
 from mailer.compose.snapshot import PLACEHOLDERS
+from tests.compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot, odei_list
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import webbrowser
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailer.compose.checks import check_snapshot, has_errors
 from mailer.compose.preview import write_preview
@@ -26,6 +28,7 @@ from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings, get_settings
 from mailer.content.edition import EditionContent
 from mailer.db import make_engine, make_sessionmaker
+from mailer.delivery.models import Campaign, CampaignKind
 from subscribers.models import MailingList
 
 extends = "digest"
@@ -45,7 +48,9 @@ def _parse_date(value: str | None, tz: str) -> dt.date:
         ) from None
 
 
-def _select(session: object, mailing_list: MailingList, on: dt.date, s: Settings) -> EditionContent:
+def _select(
+    session: Session, mailing_list: MailingList, on: dt.date, s: Settings
+) -> EditionContent:
     try:
         from mailer.content.selection import (  # type: ignore[import-not-found,unused-ignore]
             select_edition_content,
@@ -59,10 +64,53 @@ def _select(session: object, mailing_list: MailingList, on: dt.date, s: Settings
     return content
 
 
-def build_snapshot(
-    slug: str, date: str | None, sample: str | None, settings: Settings
-) -> tuple[Snapshot, MailingList, EditionContent]:
-    """Find the list, select its edition (or a sample) and render it once."""
+@dataclass(frozen=True)
+class Edition:
+    """What preview and check look at: the snapshot and where it came from."""
+
+    snapshot: Snapshot
+    mailing_list: MailingList
+    edition_date: dt.date
+    source: str  # "rendered", "stored campaign N (status)" or "sample"
+    notes: tuple[str, ...] = ()
+    empty: bool = False
+
+
+def stored_snapshot(session: Session, mailing_list: MailingList, on: dt.date) -> Edition | None:
+    """The digest already created for the week of ``on``, which is what a send would use.
+
+    A week's edition is created once (its key is the list and the ISO week)
+    and sent from its stored snapshot, so once it exists that, not a fresh
+    render, is what must be previewed and checked.
+    """
+    monday = on - dt.timedelta(days=on.weekday())
+    campaign = session.scalar(
+        select(Campaign)
+        .where(
+            Campaign.list_id == mailing_list.id,
+            Campaign.kind == CampaignKind.DIGEST,
+            Campaign.edition_date >= monday,
+            Campaign.edition_date < monday + dt.timedelta(days=7),
+        )
+        .order_by(Campaign.id.desc())
+        .limit(1)
+    )
+    if campaign is None:
+        return None
+    meta = {**(campaign.meta or {}), "kind": "digest", "campaign_id": campaign.id}
+    snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text, meta)
+    return Edition(
+        snapshot,
+        mailing_list,
+        campaign.edition_date or on,
+        f"stored campaign {campaign.id} ({campaign.status})",
+    )
+
+
+def build_edition(
+    slug: str, date: str | None, sample: str | None, settings: Settings, fresh: bool = False
+) -> Edition:
+    """Find the list and its edition: the stored one, else selected content (or a sample)."""
     engine = make_engine(settings.database_url)
     try:
         with make_sessionmaker(engine)() as session:
@@ -78,27 +126,31 @@ def build_snapshot(
                 )
             tz = mailing_list.timezone or settings.default_timezone
             on = _parse_date(date, tz)
+            stored = None if (sample or fresh) else stored_snapshot(session, mailing_list, on)
             if sample:
                 content = SAMPLES[sample](mailing_list.id or 0, mailing_list.slug)
                 if date:
-                    content = _redate(content, on)
-            else:
+                    content = replace(content, edition_date=on)
+            elif stored is None:
                 content = _select(session, mailing_list, on, settings)
             if mailing_list in session:
                 session.expunge(mailing_list)
     finally:
         engine.dispose()
+    if stored is not None:
+        return stored
     try:
         snapshot = render_digest(content, mailing_list, settings)
     except TemplateProblem as exc:
         raise click.ClickException(str(exc)) from None
-    return snapshot, mailing_list, content
-
-
-def _redate(content: EditionContent, on: dt.date) -> EditionContent:
-    from dataclasses import replace
-
-    return replace(content, edition_date=on)
+    return Edition(
+        snapshot,
+        mailing_list,
+        content.edition_date,
+        f"sample ({sample})" if sample else "rendered now",
+        content.notes,
+        content.is_empty,
+    )
 
 
 def _findings_table(snapshot: Snapshot) -> tuple[Table, bool]:
@@ -120,6 +172,11 @@ _date_option = click.option(
     default=None,
     help="Edition date, YYYY-MM-DD (default: today in the list's time zone).",
 )
+_fresh_option = click.option(
+    "--fresh",
+    is_flag=True,
+    help="Render the edition again even if this week's campaign already exists.",
+)
 _sample_option = click.option(
     "--sample",
     type=click.Choice(sorted(SAMPLES)),
@@ -140,11 +197,21 @@ _sample_option = click.option(
     help="Folder for the .html, .txt and .eml files.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a web browser.")
+@_fresh_option
 @_sample_option
 def preview(
-    slug: str, date: str | None, out_dir: Path, open_browser: bool, sample: str | None
+    slug: str,
+    date: str | None,
+    out_dir: Path,
+    open_browser: bool,
+    fresh: bool,
+    sample: str | None,
 ) -> None:
     """Write the digest of a list as a sample recipient gets it: HTML, text and .eml.
+
+    Once this week's edition has been created (by `mailer digest send` or the
+    scheduler) its stored snapshot is shown, since that is what is sent;
+    before that, the edition is selected and rendered now.
 
     \b
     Example:
@@ -152,14 +219,16 @@ def preview(
       mailer digest preview --list odei-weekly --sample maximal --out /tmp/preview
     """
     settings = get_settings()
-    snapshot, mailing_list, content = build_snapshot(slug, date, sample, settings)
-    stem = f"{mailing_list.slug}-{content.edition_date.isoformat()}"
+    edition = build_edition(slug, date, sample, settings, fresh)
+    snapshot, mailing_list = edition.snapshot, edition.mailing_list
+    stem = f"{mailing_list.slug}-{edition.edition_date.isoformat()}"
     files = write_preview(snapshot, mailing_list, settings, out_dir, stem)
-    console.print(f"[bold]{snapshot.subject}[/bold]")
+    console.print(f"[bold]{snapshot.subject}[/bold]  [dim]({edition.source})[/dim]")
     console.print(f"preheader: {snapshot.preheader}")
-    for note in content.notes:
+    for note in edition.notes:
         console.print(f"note: {note}")
-    console.print(f"HTML  {files.html}  ({snapshot.meta.get('html_bytes', 0):,} bytes)")
+    size = len(snapshot.html.encode("utf-8"))
+    console.print(f"HTML  {files.html}  ({size:,} bytes)")
     console.print(f"text  {files.text}")
     eml_note = "" if files.eml_from_builder else "  (stand-in headers: message builder missing)"
     console.print(f"eml   {files.eml}{eml_note}")
@@ -173,31 +242,34 @@ def preview(
 @click.command("check")
 @_list_option
 @_date_option
+@_fresh_option
 @_sample_option
-def check(slug: str, date: str | None, sample: str | None) -> None:
+def check(slug: str, date: str | None, fresh: bool, sample: str | None) -> None:
     """Check the digest of a list for what would hurt delivery or reading.
 
     Reports HTML size against Gmail's 102 KB clip, images without alt text,
     links that are not absolute https, a missing text part or unsubscribe
-    link, subject length, image-to-text ratio, contrast and more. Exits 1 when
-    any error is found, so it can stand in front of a send:
+    link, subject length, image-to-text ratio, contrast and more. Checks the
+    stored edition once this week's campaign exists. Exits 1 when any error
+    is found, so it can stand in front of a send:
 
     \b
       mailer digest check --list odei-weekly && mailer digest send --list odei-weekly
     """
     settings = get_settings()
-    snapshot, _, content = build_snapshot(slug, date, sample, settings)
-    console.print(f"[bold]{snapshot.subject}[/bold]")
-    for note in content.notes:
+    edition = build_edition(slug, date, sample, settings, fresh)
+    snapshot = edition.snapshot
+    console.print(f"[bold]{snapshot.subject}[/bold]  [dim]({edition.source})[/dim]")
+    for note in edition.notes:
         console.print(f"note: {note}")
-    if content.is_empty:
+    if edition.empty:
         console.print("[yellow]the edition is empty: nothing new for this list[/yellow]")
     table, failed = _findings_table(snapshot)
     if table.row_count:
         console.print(table)
-    size = snapshot.meta.get("html_bytes", 0)
     if failed:
         raise click.ClickException("the digest has errors; fix them before sending")
+    size = len(snapshot.html.encode("utf-8"))
     console.print(f"[green]ok[/green]: no errors ({size:,} bytes of HTML)")
 
 

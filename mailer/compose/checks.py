@@ -104,6 +104,8 @@ def _link_problem(url: str) -> tuple[Level, str] | None:
         return None
     if url.lower().startswith("mailto:"):
         return None if "@" in url else ("error", f"mailto link without an address: {url!r}")
+    if url.lower().startswith("tel:"):
+        return None
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.netloc:
         return None
@@ -185,7 +187,18 @@ def check_snapshot(snapshot: Snapshot) -> list[Finding]:
     for tag in ("form", "iframe", "object", "embed"):
         if doc.xpath(f"//{tag}"):
             add("warning", "unsupported", f"<{tag}> is not supported by most mail clients")
-    layout = [t for t in doc.iter("table") if t.get("role") != "presentation"]
+    for href in doc.xpath("//link[contains(@rel,'stylesheet')]/@href"):
+        add(
+            "warning",
+            "unsupported",
+            f"external stylesheet {href} is ignored by most mail clients; put the rules in "
+            "partials/_styles.css so they are inlined",
+        )
+    # Tables without role="presentation" are read as data tables: right for content
+    # tables with header cells, wrong for layout.
+    layout = [
+        t for t in doc.iter("table") if t.get("role") != "presentation" and not t.xpath(".//th")
+    ]
     if layout:
         add(
             "warning",
@@ -215,6 +228,15 @@ def check_snapshot(snapshot: Snapshot) -> list[Finding]:
             "img-width",
             f"{len(unsized)} image(s) without a width attribute: classic Outlook shows them "
             f"at their natural size, e.g. {unsized[0]}",
+        )
+
+    undescribed = snapshot.meta.get("content_images_without_alt") or 0
+    if isinstance(undescribed, int) and undescribed:
+        add(
+            "warning",
+            "img-alt",
+            f"{undescribed} image(s) in the content had no alt text and are marked decorative "
+            '(alt=""); describe them in the source if they carry meaning',
         )
 
     # Links.

@@ -48,27 +48,22 @@ def _local(value: dt.datetime, tz: str) -> dt.datetime:
 def all_day_dates(start: dt.datetime, end: dt.datetime | None, tz: str) -> tuple[dt.date, dt.date]:
     """First and last day of an all-day event.
 
-    All-day events carry dates, not instants. Feeds store them either as
-    midnight UTC or as local midnight; midnight UTC is read as the date itself
-    (converting it would move it to the day before in the Americas), anything
-    else is read in the list's time zone. iCalendar's DTEND is exclusive, so
-    an end at midnight is the day before.
+    All-day events carry dates, not instants. Content stores them at 00:00
+    UTC of their date with ``ends_at`` the last day, inclusive, or None for a
+    single day (see ``mailer/content/icalendar_events.py``); such values are
+    read as dates, never converted (which would move them to the day before
+    in the Americas). Any other time is read in the list's time zone.
     """
 
-    def day(value: dt.datetime) -> tuple[dt.date, bool]:
+    def day(value: dt.datetime) -> dt.date:
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         utc = aware.astimezone(dt.UTC)
         if utc.time() == dt.time(0):
-            return utc.date(), True
-        local = aware.astimezone(ZoneInfo(tz))
-        return local.date(), local.time() == dt.time(0)
+            return utc.date()
+        return aware.astimezone(ZoneInfo(tz)).date()
 
-    first, _ = day(start)
-    if end is None:
-        return first, first
-    last, at_midnight = day(end)
-    if at_midnight and last > first:
-        last -= dt.timedelta(days=1)
+    first = day(start)
+    last = day(end) if end is not None else first
     return first, max(first, last)
 
 

@@ -8,13 +8,15 @@ strings of ``snapshot.PLACEHOLDERS``, which delivery substitutes per message.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.compose import colors
-from mailer.compose.formatting import as_text
+from mailer.compose.fit import fit_edition, fit_fragment
+from mailer.compose.formatting import as_text, longdate
 from mailer.compose.inline import Inliner, PremailerInliner
 from mailer.compose.plaintext import html_to_text
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
@@ -45,6 +47,8 @@ TRANSACTIONAL_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 PREHEADER_MAX = 140
+#: Inboxes cut subjects at about 70 characters; the digest's headline is fitted to it.
+SUBJECT_BUDGET = 70
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -212,14 +216,17 @@ def render_digest(
 ) -> Snapshot:
     """The weekly digest of one list, rendered and inlined once."""
     tz = _timezone(content.timezone, mailing_list, settings)
+    content, undescribed = fit_edition(content)
     context = _base_context(mailing_list, settings)
     summary = digest_summary(content)
     parts = [f.name for f in content.features] + _summary_parts(content)
+    title = f"{settings.org_short_name} Weekly"
+    room = SUBJECT_BUDGET - len(f"{title} — {longdate(content.edition_date)}: ")
     context.update(
         edition=content,
         tz=tz,
-        title=f"{settings.org_short_name} Weekly",
-        headline=_one_line(digest_headline(content), 60),
+        title=title,
+        headline=_one_line(digest_headline(content), max(room, 24)),
         summary=summary,
         intro=f"This week: {_join(parts)}." if parts else "Nothing new on the list this week.",
         why=(
@@ -233,6 +240,7 @@ def render_digest(
         "edition_date": content.edition_date.isoformat(),
         "timezone": tz,
         "items": content.item_ids(),
+        "content_images_without_alt": undescribed,
     }
     return _compose("digest", context, settings, inliner, meta)
 
@@ -245,6 +253,8 @@ def render_announcement(
     inliner: Inliner | None = None,
 ) -> Snapshot:
     """A standalone announcement to one list."""
+    body_html, undescribed = fit_fragment(entry.body_html)
+    entry = dataclasses.replace(entry, body_html=body_html)
     context = _base_context(mailing_list, settings)
     context.update(
         announcement=entry,
@@ -252,7 +262,12 @@ def render_announcement(
         excerpt=_one_line(as_text(entry.body_html), PREHEADER_MAX),
         why=(f"You are receiving this announcement because you subscribed to {mailing_list.name}."),
     )
-    meta = {"kind": "announcement", "list": mailing_list.slug, "announcement_id": entry.id}
+    meta = {
+        "kind": "announcement",
+        "list": mailing_list.slug,
+        "announcement_id": entry.id,
+        "content_images_without_alt": undescribed,
+    }
     return _compose("announcement", context, settings, inliner, meta)
 
 

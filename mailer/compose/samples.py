@@ -129,8 +129,8 @@ EVENTS = (
     EventEntry(
         id=3,
         title="Academic Pathway Programs open house",
-        starts_at=dt.datetime(2025, 3, 8, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2025, 3, 9, tzinfo=dt.UTC),
+        starts_at=dt.datetime(2025, 3, 8, tzinfo=dt.UTC),  # all-day: 00:00 UTC of the date
+        ends_at=None,
         all_day=True,
         location="Medical Campus",
         url=f"{SITE}/events/pathway-open-house/",
@@ -200,11 +200,17 @@ def maximal_edition(list_id: int = 1, list_slug: str = "odei-weekly") -> Edition
         )
         for i, base in ((i, EVENTS[i % len(EVENTS)]) for i in range(10))
     )
+    # The last one carries a long bare link, as staff paste them: it must wrap on a phone.
+    long_url = (
+        "https://forms.office.com/Pages/ResponsePage.aspx?"
+        "id=Xk3NQ9v2aUeRz0pLwT7yHn8bFqJm4sDc1GhE5oKiV6AzBxYtWuRlPqMnOj"
+    )
+    bodies = [ANNOUNCEMENT.body_html] * 2 + [
+        ANNOUNCEMENT.body_html + f'<p>The form: <a href="{long_url}">{long_url}</a></p>'
+    ]
     announcements = tuple(
-        AnnouncementEntry(
-            id=i + 1, title=f"{ANNOUNCEMENT.title} ({i + 1} of 3)", body_html=ANNOUNCEMENT.body_html
-        )
-        for i in range(3)
+        AnnouncementEntry(id=i + 1, title=f"{ANNOUNCEMENT.title} ({i + 1} of 3)", body_html=body)
+        for i, body in enumerate(bodies)
     )
     return EditionContent(
         list_id=list_id,
