@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from mailer.compose import colors
-from mailer.compose.personalise import personalise
-from mailer.compose.preview import sample_values
+from mailer.compose.personalise import personalise, sample_values
 from tests.compose_helpers import SETTINGS, demo_snapshot, maximal_snapshot
 
 pytestmark = pytest.mark.browser
@@ -73,7 +72,7 @@ OVERFLOW_JS = """() => {
 def test_no_horizontal_overflow(
     browser: Any, artifacts_dir: Path, edition: str, width: int
 ) -> None:
-    html, _ = personalise(EDITIONS[edition](), sample_values(SETTINGS))
+    html, _ = personalise(EDITIONS[edition](), sample_values(SETTINGS.base_url))
     page = _open(browser, html, width)
     try:
         result = page.evaluate(OVERFLOW_JS)
@@ -102,7 +101,7 @@ def test_no_horizontal_overflow(
 
 
 def test_wide_screens_keep_the_600px_column(browser: Any) -> None:
-    html, _ = personalise(demo_snapshot(), sample_values(SETTINGS))
+    html, _ = personalise(demo_snapshot(), sample_values(SETTINGS.base_url))
     page = _open(browser, html, 1024)
     try:
         width = page.eval_on_selector(".container", "e => e.getBoundingClientRect().width")
@@ -118,7 +117,7 @@ def _css_hex(rgb: str) -> str:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_rendered_body_text_contrast(browser: Any, artifacts_dir: Path, scheme: str) -> None:
-    html, _ = personalise(demo_snapshot(), sample_values(SETTINGS))
+    html, _ = personalise(demo_snapshot(), sample_values(SETTINGS.base_url))
     page = _open(browser, html, 600, scheme)
     try:
         text, background = page.eval_on_selector(
@@ -159,7 +158,7 @@ def _other(kind: str) -> Any:
 
 @pytest.mark.parametrize("kind", ["announcement", "confirm", "welcome", "unsubscribed"])
 def test_other_messages_fit_a_phone(browser: Any, artifacts_dir: Path, kind: str) -> None:
-    html, _ = personalise(_other(kind), sample_values(SETTINGS))
+    html, _ = personalise(_other(kind), sample_values(SETTINGS.base_url))
     page = _open(browser, html, 375)
     try:
         result = page.evaluate(OVERFLOW_JS)
@@ -178,7 +177,7 @@ def test_layout_holds_when_a_client_strips_the_style_block(
 ) -> None:
     # Some clients (Gmail for non-Google accounts, forwards) drop <style>: the inlined
     # CSS alone must keep the column readable and within the screen.
-    html, _ = personalise(maximal_snapshot(), sample_values(SETTINGS))
+    html, _ = personalise(maximal_snapshot(), sample_values(SETTINGS.base_url))
     start, end = html.index("<style"), html.index("</style>") + len("</style>")
     page = _open(browser, html[:start] + html[end:], width)
     try:

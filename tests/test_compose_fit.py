@@ -10,8 +10,7 @@ import pytest
 
 from mailer.compose.checks import check_snapshot
 from mailer.compose.fit import COLUMN_PX, fit_fragment
-from mailer.compose.personalise import personalise
-from mailer.compose.preview import sample_values
+from mailer.compose.personalise import personalise, sample_values
 from mailer.compose.render import render_announcement, render_digest
 from mailer.compose.samples import ANNOUNCEMENT, demo_edition
 from tests.compose_helpers import SETTINGS, odei_list
@@ -73,7 +72,9 @@ def test_fitted_content_does_not_overflow_a_phone(browser: Any, images: str) -> 
     content = demo_edition()
     story = dataclasses.replace(content.news[0], summary_html=WIDE)
     content = dataclasses.replace(content, news=(story,))
-    html, _ = personalise(render_digest(content, odei_list(), SETTINGS), sample_values(SETTINGS))
+    html, _ = personalise(
+        render_digest(content, odei_list(), SETTINGS), sample_values(SETTINGS.base_url)
+    )
     page = browser.new_page(viewport={"width": 375, "height": 800})
     try:
         page.route("**/*", _offline if images == "loaded" else lambda route: route.abort())

@@ -9,27 +9,12 @@ import click
 from sqlalchemy import func, select
 
 from mailer.cli_support import console, session_factory, settings
+from mailer.compose.snapshot import Snapshot
 from mailer.db import migrate, session_scope
 from mailer.delivery import campaigns
-from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailer.delivery.models import CampaignStatus, Delivery, DeliveryStatus
+from mailer.delivery.preview import write_preview
 from mailer.demo import DIGEST_SLUG, load_demo
-
-
-def write_preview(campaign: Campaign, mailing_list, s, out: Path) -> Path:
-    """The edition's HTML as a sample reader sees it, for opening in a browser."""
-    from mailer.compose.snapshot import Snapshot
-    from mailer.delivery.message import MessageBuilder, Recipient
-
-    snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
-    builder = MessageBuilder(snapshot, mailing_list, s, campaign_id=campaign.id, structured=True)
-    message = builder.build(Recipient(0, 0, "sample.reader@example.org", "Sample Reader"))
-    out.mkdir(parents=True, exist_ok=True)
-    stem = campaign.edition_key.replace(":", "_")
-    (out / f"{stem}.txt").write_text(message.text, encoding="utf-8")
-    (out / f"{stem}.eml").write_bytes(message.raw)
-    path = out / f"{stem}.html"
-    path.write_text(message.html, encoding="utf-8")
-    return path
 
 
 @click.command("demo")
@@ -71,7 +56,15 @@ def command(preview_dir: str) -> None:
         if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
             campaigns.start(session, campaign, actor="demo")
         campaign_id, status = campaign.id, campaign.status
-        preview = write_preview(campaign, weekly, s, Path(preview_dir))
+        snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
+        preview = write_preview(
+            snapshot,
+            weekly,
+            s,
+            Path(preview_dir),
+            campaign.edition_key.replace(":", "_"),
+            campaign_id=campaign.id,
+        ).html
     if status == CampaignStatus.SENDING:
         from mailer.commands.worker import deliver_with_progress
 

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.compose.checks import check_snapshot, has_errors
-from mailer.compose.preview import write_preview
 from mailer.compose.render import TemplateProblem, render_digest
 from mailer.compose.samples import demo_edition, maximal_edition
 from mailer.compose.snapshot import Snapshot
@@ -29,6 +28,7 @@ from mailer.config import Settings, get_settings
 from mailer.content.edition import EditionContent
 from mailer.db import make_engine, make_sessionmaker
 from mailer.delivery.models import Campaign, CampaignKind
+from mailer.delivery.preview import write_preview
 from subscribers.models import MailingList
 
 extends = "digest"
@@ -230,8 +230,7 @@ def preview(
     size = len(snapshot.html.encode("utf-8"))
     console.print(f"HTML  {files.html}  ({size:,} bytes)")
     console.print(f"text  {files.text}")
-    eml_note = "" if files.eml_from_builder else "  (stand-in headers: message builder missing)"
-    console.print(f"eml   {files.eml}{eml_note}")
+    console.print(f"eml   {files.eml}")
     table, _ = _findings_table(snapshot)
     if table.row_count:
         console.print(table)

@@ -15,6 +15,9 @@ from urllib.parse import quote
 
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 
+SAMPLE_NAME = "Sample Reader"
+SAMPLE_EMAIL = "sample@example.org"
+
 _PATTERN = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS.values()))
 _KEY_OF = {placeholder: key for key, placeholder in PLACEHOLDERS.items()}
 # Characters a URL may carry as they are; anything else (spaces, quotes, <, >,
@@ -69,3 +72,14 @@ def personalise(
     """
     for_html, for_text = recipient_values(values, fallback_name)
     return fill(snapshot.html, for_html), fill(snapshot.text, for_text)
+
+
+def sample_values(settings_base_url: str) -> dict[str, str]:
+    """Values of a sample reader, for previews and template design."""
+    base = settings_base_url.rstrip("/")
+    return {
+        "name": SAMPLE_NAME,
+        "email": SAMPLE_EMAIL,
+        "unsubscribe_url": f"{base}/u/preview-sample-token",
+        "preferences_url": f"{base}/p/preview-sample-token",
+    }
