@@ -24,6 +24,7 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import socket
@@ -199,10 +200,8 @@ class _Connection:
 
     @staticmethod
     def _abandon(smtp: smtplib.SMTP) -> None:
-        try:
+        with contextlib.suppress(OSError):
             smtp.close()
-        except OSError:
-            pass
 
     def close(self) -> None:
         smtp, self.smtp = self.smtp, None
@@ -272,7 +271,7 @@ class _Connection:
             try:
                 code, text = smtp.data(raw)
             except smtplib.SMTPDataError as exc:  # DATA itself refused (no 354)
-                code, text = exc.smtp_code, exc.smtp_error
+                return self._refused(message, exc.smtp_code, exc.smtp_error)
             if code != 250:
                 return self._refused(message, code, text)
         finally:
@@ -280,7 +279,7 @@ class _Connection:
         return SendResult(message.delivery_id, Outcome.SENT, reply_text(code, text))
 
     def _refused(
-        self, message: OutgoingMessage, code: int, text: bytes, *, sender: bool = False
+        self, message: OutgoingMessage, code: int, text: bytes | str, *, sender: bool = False
     ) -> SendResult:
         detail = reply_text(code, text)
         if code == 421:
