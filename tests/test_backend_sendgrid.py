@@ -157,3 +157,11 @@ def test_url_errors() -> None:
     b = backend_from_url("sendgrid://SG.abc@", Settings())
     assert isinstance(b, SendGridBackend)
     assert b.config.base_url == "https://api.sendgrid.com" and b.max_batch == 1000
+
+
+def test_personalizations_split_at_1000(api: FakeSendGrid) -> None:
+    batch = shared_body(make_batch(1001))
+    results = backend(api).send(batch)
+    assert [len(r.json["personalizations"]) for r in api.requests] == [1000, 1]
+    assert len(results) == 1001 and {r.outcome for r in results} == {Outcome.SENT}
+    assert len({p["to"][0]["email"] for p in api.accepted}) == 1001

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -145,6 +146,23 @@ def test_server_slower_than_timeout(server: SmtpFaultServer) -> None:
     # The slow message may still be accepted after the client gave up; the others once each.
     others = [r for r in server.received if r.rcpt_tos[0] != "member1@example.org"]
     assert len(others) == 2
+
+
+def test_a_server_that_keeps_timing_out_is_given_up_for_the_batch(server: SmtpFaultServer) -> None:
+    for i in range(1, 5):
+        server.script_data(f"member{i}@example.org", Slow(1.0))
+    b = backend(server.url(timeout="0.2"))
+    b.open()
+    started = time.monotonic()
+    results = b.send(make_batch(6))
+    assert time.monotonic() - started < 2.0  # three timeouts, then the connection stops
+    assert outcomes(results) == {Outcome.TRANSIENT: 6}
+    assert all("did not answer within 0.2 s" in r.detail for r in results[:3])
+    assert "did not answer 3 times in a row" in results[3].detail
+    # The next batch tries afresh (member4 is still slow, the others are fine).
+    again = b.send(make_batch(2, start=5))
+    b.close()
+    assert outcomes(again) == {Outcome.SENT: 2}
 
 
 def test_authentication_failure_stops_before_sending() -> None:

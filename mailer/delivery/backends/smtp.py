@@ -43,6 +43,7 @@ from subscribers.addresses import ascii_email
 log = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"plain": 25, "starttls": 587, "tls": 465}
+MAX_TIMEOUTS_IN_A_ROW = 3
 QUERY_KEYS = {"starttls", "connections", "timeout", "verify", "helo"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -141,6 +142,7 @@ class _Connection:
         self.context = context
         self.helo = helo
         self.smtp: smtplib.SMTP | None = None
+        self.timeouts = 0  # timeouts in a row on this connection
 
     def connect(self) -> None:
         cfg = self.config
@@ -219,18 +221,30 @@ class _Connection:
 
     def deliver(self, message: OutgoingMessage) -> SendResult:
         """Send one message; raises BackendError only when a needed reconnect fails."""
+        if self.timeouts >= MAX_TIMEOUTS_IN_A_ROW:
+            # A server this slow would hold the batch for timeout x batch size: stop
+            # this connection for the batch (the next batch tries afresh).
+            self.timeouts = 0
+            raise BackendError(
+                f"SMTP server {self.config.where} did not answer {MAX_TIMEOUTS_IN_A_ROW} times "
+                f"in a row within {self.config.timeout:g} s",
+                transient=True,
+            )
         detail = ""
         for _attempt in range(2):
             if self.smtp is None:
                 self.connect()
             try:
-                return self._transaction(message)
+                result = self._transaction(message)
+                self.timeouts = 0
+                return result
             except _Retry as exc:
                 detail = str(exc)
             except (OSError, smtplib.SMTPException) as exc:
                 # SMTPServerDisconnected and friends are OSErrors; the connection is unusable.
                 self.drop()
                 if _timed_out(exc):
+                    self.timeouts += 1
                     return SendResult(
                         message.delivery_id,
                         Outcome.TRANSIENT,
