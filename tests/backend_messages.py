@@ -6,6 +6,7 @@ headers (List-*, Feedback-ID, a VERP envelope sender) and ODEI seed content.
 
 from __future__ import annotations
 
+import dataclasses
 import email.policy
 import email.utils
 from email.message import EmailMessage
@@ -69,3 +70,12 @@ def make_message(delivery_id: int, recipient: str, name: str = "Friend") -> Outg
 
 def make_batch(count: int, start: int = 1, domain: str = "example.org") -> list[OutgoingMessage]:
     return [make_message(i, f"member{i}@{domain}") for i in range(start, start + count)]
+
+
+def many(count: int) -> list[OutgoingMessage]:
+    """``count`` messages cheaply: one built message copied with other recipients and ids."""
+    base = make_message(1, "member1@example.org")
+    return [
+        dataclasses.replace(base, delivery_id=i, recipient=f"member{i}@example.org")
+        for i in range(1, count + 1)
+    ]

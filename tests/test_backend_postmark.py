@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from backend_messages import make_batch
+from backend_messages import make_batch, many
 from http_fakes import FakePostmark, Reply, Slow
 
 from mailer.config import Settings
@@ -52,7 +52,7 @@ def test_success_batches_personal_messages(api: FakePostmark) -> None:
 
 
 def test_batches_split_at_500(api: FakePostmark) -> None:
-    results = backend(api, stream="odei-digest").send(make_batch(501))
+    results = backend(api, stream="odei-digest").send(many(501))
     assert [len(r.json) for r in api.requests] == [500, 1]
     assert api.requests[1].json[0]["MessageStream"] == "odei-digest"
     assert len(results) == 501 and {r.outcome for r in results} == {Outcome.SENT}

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from backend_messages import make_batch
+from backend_messages import make_batch, many
 from http_fakes import FakeSendGrid, Reply, Slow
 
 from mailer.config import Settings
@@ -160,7 +160,7 @@ def test_url_errors() -> None:
 
 
 def test_personalizations_split_at_1000(api: FakeSendGrid) -> None:
-    batch = shared_body(make_batch(1001))
+    batch = many(1001)
     results = backend(api).send(batch)
     assert [len(r.json["personalizations"]) for r in api.requests] == [1000, 1]
     assert len(results) == 1001 and {r.outcome for r in results} == {Outcome.SENT}
