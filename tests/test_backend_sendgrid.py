@@ -165,3 +165,15 @@ def test_personalizations_split_at_1000(api: FakeSendGrid) -> None:
     assert [len(r.json["personalizations"]) for r in api.requests] == [1000, 1]
     assert len(results) == 1001 and {r.outcome for r in results} == {Outcome.SENT}
     assert len({p["to"][0]["email"] for p in api.accepted}) == 1001
+
+
+def test_encoded_display_names_are_decoded(api: FakeSendGrid) -> None:
+    message = dataclasses.replace(
+        make_batch(1)[0],
+        from_header="=?utf-8?q?Oficina_de_Diversidad_=C2=B7_ODEI?= <odei-news@example.org>",
+    )
+    assert backend(api).send([message])[0].outcome is Outcome.SENT
+    assert api.requests[0].json["from"] == {
+        "email": "odei-news@example.org",
+        "name": "Oficina de Diversidad · ODEI",
+    }

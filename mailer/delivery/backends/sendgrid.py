@@ -21,6 +21,7 @@ messages; 401/403 pause the campaign; 429 and 5xx are transient, with
 
 from __future__ import annotations
 
+import email.header
 import email.utils
 import re
 import time
@@ -46,7 +47,10 @@ _FIELD_RE = re.compile(r"^personalizations\.(\d+)\b")
 
 
 def _address(value: str) -> dict[str, str]:
+    """{"email", "name"} from a header value; RFC 2047 names are decoded (JSON carries UTF-8)."""
     name, addr = email.utils.parseaddr(value)
+    if "=?" in name:
+        name = str(email.header.make_header(email.header.decode_header(name)))
     return {"email": addr, "name": name} if name else {"email": addr}
 
 
