@@ -171,7 +171,9 @@ class SmtpFaultServer:
         auth: tuple[str, str] | None = None,
         tls: str | None = None,  # None, "starttls" or "implicit"
         smtputf8: bool = False,
+        idle_timeout: float = 300.0,  # the server hangs up on a client idle this long
     ) -> None:
+        self.idle_timeout = idle_timeout
         self.auth = auth
         self.tls = tls
         self.smtputf8 = smtputf8
@@ -214,7 +216,7 @@ class SmtpFaultServer:
         return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpFaultServer:
-        kwargs: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8, "timeout": self.idle_timeout}
         if self.auth:
             kwargs.update(authenticator=self._authenticate, auth_require_tls=False)
         if self.tls:

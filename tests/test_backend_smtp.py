@@ -134,6 +134,18 @@ def test_421_reconnects_once(server: SmtpFaultServer) -> None:
     assert len(server.received) == 2
 
 
+def test_connection_closed_by_the_server_while_idle_is_reopened() -> None:
+    with SmtpFaultServer(idle_timeout=0.2) as server:
+        b = backend(server.url())
+        b.open()
+        assert outcomes(b.send(make_batch(2))) == {Outcome.SENT: 2}
+        time.sleep(0.5)  # the server says 421 and hangs up, as Postfix does after 300 s
+        assert outcomes(b.send(make_batch(2, start=3))) == {Outcome.SENT: 2}
+        b.close()
+        assert len(server.received) == 4
+        assert len(server.peers) == 2
+
+
 def test_server_slower_than_timeout(server: SmtpFaultServer) -> None:
     server.script_data("member1@example.org", Slow(1.5))
     b = backend(server.url(timeout="0.4"))

@@ -129,3 +129,22 @@ def test_from_settings(tmp_path: Path) -> None:
     signer = DkimSigner.from_settings(settings)
     assert signer is not None
     assert dkim.verify(signer.sign(make_message(4, "c@example.org").raw), dnsfunc=dns_for(record))
+
+
+def test_signed_message_survives_smtp_delivery() -> None:
+    from smtp_server import SmtpFaultServer
+
+    from mailer.delivery.backends.base import Outcome
+    from mailer.delivery.backends.smtp import SmtpBackend, SmtpConfig
+
+    pem, record = keypair()
+    signer = DkimSigner("example.org", "odei2026", pem)
+    message = make_message(5, "d@example.org")
+    message.raw = signer.sign(message.raw)
+    with SmtpFaultServer() as server:
+        backend = SmtpBackend(SmtpConfig("127.0.0.1", server.port, "plain", helo="test.local"))
+        (result,) = backend.send([message])
+        backend.close()
+        assert result.outcome is Outcome.SENT
+        (received,) = server.received
+    assert dkim.verify(received.data, dnsfunc=dns_for(record))
