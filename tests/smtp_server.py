@@ -7,7 +7,8 @@ Tests script what the server answers per recipient and attempt::
     server.script_data("d@example.org", Slow(2.0))  # answer DATA after 2 s
 
 Once a recipient's script is used up the server accepts. A reply starting
-with 421 also closes the connection, as real servers do. ``received`` holds
+with 421 also closes the connection, as real servers do; so does any reply
+ending in ``HANG_UP`` (``"554 5.7.1 Go away" + HANG_UP``). ``received`` holds
 every accepted message (envelope and bytes), ``peers`` every client
 connection that sent a MAIL command, so tests check exact counts.
 
@@ -33,6 +34,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 HOST = "127.0.0.1"
 DROP = "DROP"  # close the connection instead of answering
+HANG_UP = " +HANGUP"  # appended to a reply: answer, then close the connection
 
 
 @dataclass(frozen=True)
@@ -116,10 +118,10 @@ class _Handler:
             assert server.transport is not None
             server.transport.abort()
             return "421 4.4.2 dropped"  # never reaches the client
-        if step.startswith("421"):
+        if step.startswith("421") or step.endswith(HANG_UP):
             assert server.transport is not None
             asyncio.get_running_loop().call_soon(server.transport.close)
-        return step
+        return step.removesuffix(HANG_UP)
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]

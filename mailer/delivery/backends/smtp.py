@@ -218,7 +218,12 @@ class _Connection:
         if code == 421:
             raise _Retry(detail)
         assert self.smtp is not None
-        self.smtp.rset()
+        try:
+            self.smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            # Some servers hang up after a refusal; the refusal still stands, and the
+            # next message opens a new connection.
+            self.drop()
         outcome = classify_reply(code, detail.split(" ", 1)[-1])
         if sender and outcome is Outcome.HARD_BOUNCE:
             # MAIL FROM refused: our envelope sender is the problem, not the recipient.
