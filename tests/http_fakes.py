@@ -7,6 +7,7 @@ request. Tests script failures on cue::
 
     api.then(Reply(429, {...}, {"Retry-After": "3"}))  # the next request gets this
     api.then(Slow(2.0))                                 # the next request waits 2 s first
+    api.then(HangUp())                                  # the next request gets no answer
     api.invalid.add("bad@example.org")                  # the provider rejects this address
 
 Once the script is used up the fake behaves like the provider. They listen
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import email.message
 import json
+import socket
 import threading
 import time
 import uuid
@@ -37,6 +39,10 @@ class Reply:
 @dataclass
 class Slow:
     seconds: float
+
+
+class HangUp:
+    """Close the connection without answering."""
 
 
 @dataclass
@@ -73,13 +79,13 @@ class FakeApi:
 
     def __init__(self, key: str) -> None:
         self.key = key
-        self.script: deque[Reply | Slow] = deque()
+        self.script: deque[Reply | Slow | HangUp] = deque()
         self.requests: list[Recorded] = []
         self.invalid: set[str] = set()
         self.lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
-    def then(self, *steps: Reply | Slow) -> None:
+    def then(self, *steps: Reply | Slow | HangUp) -> None:
         self.script.extend(steps)
 
     @property
@@ -90,7 +96,7 @@ class FakeApi:
     def behave(self, request: Recorded) -> Reply:
         raise NotImplementedError
 
-    def answer(self, request: Recorded) -> Reply:
+    def answer(self, request: Recorded) -> Reply | HangUp:
         with self.lock:
             self.requests.append(request)
             step = self.script.popleft() if self.script else None
@@ -110,6 +116,10 @@ class FakeApi:
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 reply = fake.answer(Recorded("POST", self.path, headers, body))
+                if isinstance(reply, HangUp):
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 data = reply.body
                 if data is None:
                     data = b""

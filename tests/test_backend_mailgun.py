@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from backend_messages import make_batch
-from http_fakes import FakeMailgun, Reply, Slow
+from http_fakes import FakeMailgun, HangUp, Reply, Slow
 
 from mailer.config import Settings
 from mailer.delivery.backends import backend_from_url
@@ -117,3 +117,10 @@ def test_url_forms() -> None:
         backend_from_url("mailgun://key-abc@", Settings())
     with pytest.raises(BackendError, match="region should be us or eu"):
         backend_from_url("mailgun://key-abc@mg.example.org?region=ap", Settings())
+
+
+def test_dropped_connection_is_transient_for_that_message(api: FakeMailgun) -> None:
+    api.then(Reply(200, {"id": "<1@mg>", "message": "Queued. Thank you."}), HangUp())
+    results = backend(api).send(make_batch(3))
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.TRANSIENT, Outcome.SENT]
+    assert "Mailgun dropped the connection" in results[1].detail

@@ -14,7 +14,8 @@ its success and error bodies read). The common rules live here, once:
   an accepted message is never reported as unsent.
 - A refused connection before anything was accepted is a transient
   ``BackendError`` (the API is unreachable); later in a batch it makes the
-  rest of the batch transient.
+  rest of the batch transient. A connection dropped mid-request is transient
+  for that request's messages.
 
 URL form: ``<provider>://KEY@[host]?base_url=http://127.0.0.1:8025&timeout=10``;
 ``base_url`` replaces the provider's public address (tests, EU regions, proxies).
@@ -30,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from mailer.delivery.backends.base import BackendError, Outcome, OutgoingMessage, SendResult
 
@@ -219,7 +221,11 @@ class HttpApiBackend:
                 "(it may have accepted the message)",
             )
         except requests.ConnectionError as exc:
-            return self._unreachable(request, accepted_before, str(exc))
+            if _never_connected(exc):
+                return self._unreachable(request, accepted_before, str(exc))
+            return self._all(  # connected, then dropped: like a timeout, try later
+                request, Outcome.TRANSIENT, f"{self.name} dropped the connection: {exc}"
+            )
         status = response.status_code
         if 200 <= status < 300:
             try:
@@ -258,6 +264,12 @@ class HttpApiBackend:
         if not accepted_before:
             raise BackendError(message)
         return self._all(request, Outcome.TRANSIENT, message)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when no connection was made (refused, no route, DNS), not a drop mid-request."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def api_headers(message: OutgoingMessage) -> dict[str, str]:
