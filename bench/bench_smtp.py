@@ -14,7 +14,9 @@ because the machine is shared and noisy.
 
 from __future__ import annotations
 
+import asyncio
 import email.policy
+import functools
 import multiprocessing as mp
 import smtplib
 import statistics
@@ -23,6 +25,8 @@ import time
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event as EventType
 
 from mailer.delivery.backends.base import Outcome, OutgoingMessage
 from mailer.delivery.backends.smtp import SmtpBackend, SmtpConfig
@@ -33,7 +37,7 @@ RECIPIENT = "member@example.org"
 BATCH = 500
 
 
-def _serve(port_queue: mp.Queue, stop: mp.Event) -> None:  # type: ignore[type-arg]
+def _serve(port_queue: Queue[int], stop: EventType) -> None:
     """Child process: an aiosmtpd sink on a free loopback port."""
     from aiosmtpd.controller import Controller
 
@@ -43,8 +47,9 @@ def _serve(port_queue: mp.Queue, stop: mp.Event) -> None:  # type: ignore[type-a
 
     class PortZero(Controller):
         def _trigger_server(self) -> None:
-            assert self.server is not None
-            self.port = self.server.sockets[0].getsockname()[1]
+            server = self.server
+            assert isinstance(server, asyncio.Server)
+            self.port = server.sockets[0].getsockname()[1]
             super()._trigger_server()
 
     controller = PortZero(Sink(), hostname=HOST, port=0)
@@ -84,7 +89,9 @@ def _loop(port: int, raw: bytes, count: int, connections: int) -> float:
         for _ in range(n):
             client.sendmail(SENDER, [RECIPIENT], raw)
 
-    jobs = [lambda c=c, n=n: run(c, n) for c, n in zip(clients, share, strict=True)]
+    jobs: list[Callable[[], None]] = [
+        functools.partial(run, c, n) for c, n in zip(clients, share, strict=True)
+    ]
     elapsed = _timed_threads(jobs)
     for client in clients:
         client.quit()
@@ -129,7 +136,7 @@ def _timed_threads(jobs: list[Callable[[], None]]) -> float:
 def main(quick: bool) -> None:
     count, repeats = (300, 3) if quick else (2000, 5)
     ctx = mp.get_context("spawn")
-    port_queue: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    port_queue: Queue[int] = ctx.Queue()
     stop = ctx.Event()
     server = ctx.Process(target=_serve, args=(port_queue, stop), daemon=True)
     server.start()

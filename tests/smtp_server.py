@@ -27,7 +27,7 @@ import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -101,7 +101,8 @@ class _PortZeroController(Controller):
 
     def _trigger_server(self) -> None:
         assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
+        server = cast(asyncio.Server, self.server)
+        self.port = server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
 
@@ -115,8 +116,7 @@ class _Handler:
             await asyncio.sleep(step.seconds)
             return step.reply or None
         if step == DROP:
-            assert server.transport is not None
-            server.transport.abort()
+            cast(asyncio.Transport, server.transport).abort()
             return "421 4.4.2 dropped"  # never reaches the client
         if step.startswith("421") or step.endswith(HANG_UP):
             assert server.transport is not None
