@@ -115,6 +115,9 @@ def test_url_forms() -> None:
     assert b.config.key == "key-abc" and b.config.base_url == "https://api.mailgun.net"
     with pytest.raises(BackendError, match="sending domain goes after the @"):
         backend_from_url("mailgun://key-abc@", Settings())
+    with pytest.raises(BackendError) as caught:
+        backend_from_url("mailgun://a@mg.example.org?regio=eu", Settings())
+    assert str(caught.value).startswith("backend URL mailgun://***@mg.example.org?regio=eu:")
     with pytest.raises(BackendError, match="region should be us or eu"):
         backend_from_url("mailgun://key-abc@mg.example.org?region=ap", Settings())
 

@@ -28,7 +28,7 @@ import email.utils
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -70,6 +70,14 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     return max(0.0, (when - now).total_seconds())
 
 
+def redact(url: str) -> str:
+    """The URL with its key masked, for error messages and logs."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
 @dataclass(frozen=True)
 class ApiConfig:
     """A parsed API backend URL."""
@@ -85,7 +93,7 @@ def parse_api_url(
     url: str, *, default_base: str, extra_keys: Iterable[str] = (), default_timeout: float = 30.0
 ) -> ApiConfig:
     parts = urlsplit(url)
-    shown = url.replace(parts.username, "***", 1) if parts.username else url
+    shown = redact(url)
     query = dict(parse_qsl(parts.query, keep_blank_values=True))
     known = COMMON_KEYS | set(extra_keys)
     unknown = set(query) - known
