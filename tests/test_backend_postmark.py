@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -56,6 +57,18 @@ def test_batches_split_at_500(api: FakePostmark) -> None:
     assert [len(r.json) for r in api.requests] == [500, 1]
     assert api.requests[1].json[0]["MessageStream"] == "odei-digest"
     assert len(results) == 501 and {r.outcome for r in results} == {Outcome.SENT}
+
+
+def test_batches_split_by_size(api: FakePostmark) -> None:
+    b = backend(api)
+    batch = make_batch(6)
+    one = len(json.dumps(b._payload(batch[0])))
+    b.max_batch_bytes = 3 * one + 10  # room for three messages, not four
+    results = b.send(batch)
+    assert [len(r.json) for r in api.requests] == [3, 3]
+    assert all(len(r.body) <= b.max_batch_bytes for r in api.requests)
+    assert [r.delivery_id for r in results] == [m.delivery_id for m in batch]
+    assert {r.outcome for r in results} == {Outcome.SENT}
 
 
 def test_per_message_error_codes(api: FakePostmark) -> None:

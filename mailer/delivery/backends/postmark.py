@@ -1,7 +1,7 @@
 """Postmark batch API: ``postmark://SERVER_TOKEN@?stream=broadcast``.
 
 ``POST /email/batch`` with ``X-Postmark-Server-Token``, up to 500 messages
-per request, each a complete message of its own (From, To, Subject,
+and 50 MB per request, each a complete message of its own (From, To, Subject,
 HtmlBody, TextBody, Headers, Metadata), so personal bodies batch fully.
 Bulk mail belongs on a broadcast message stream (``stream=``, default
 "broadcast"); link and open tracking stay off so our signed links reach
@@ -19,6 +19,7 @@ same way; 401 is a bad token; 429 and 5xx are transient.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import requests
@@ -35,6 +36,7 @@ from mailer.delivery.backends.http_base import (
 
 DEFAULT_BASE = "https://api.postmarkapp.com"
 MAX_BATCH = 500
+MAX_BATCH_BYTES = 45_000_000  # under the documented 50 MB, with room for HTTP overhead
 INACTIVE_RECIPIENT = 406
 ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
 
@@ -42,6 +44,8 @@ ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
 class PostmarkBackend(HttpApiBackend):
     name = "Postmark"
     max_batch = MAX_BATCH
+    # Postmark refuses batch requests over 50 MB: 500 digests of 100 KB can exceed that.
+    max_batch_bytes = MAX_BATCH_BYTES
 
     @property
     def stream(self) -> str:
@@ -71,10 +75,28 @@ class PostmarkBackend(HttpApiBackend):
         return payload
 
     def build_requests(self, messages: Sequence[OutgoingMessage]) -> list[ApiRequest]:
-        return [
-            ApiRequest(chunk, "/email/batch", {"json": [self._payload(m) for m in chunk]})
-            for chunk in (messages[i : i + MAX_BATCH] for i in range(0, len(messages), MAX_BATCH))
-        ]
+        """Batches of at most 500 messages and ``max_batch_bytes`` of JSON each."""
+        requests_: list[ApiRequest] = []
+        chunk: list[OutgoingMessage] = []
+        parts: list[bytes] = []
+        size = 2
+        for message in messages:
+            part = json.dumps(self._payload(message)).encode()
+            if chunk and (len(chunk) >= MAX_BATCH or size + len(part) + 1 > self.max_batch_bytes):
+                requests_.append(self._request(chunk, parts))
+                chunk, parts, size = [], [], 2
+            chunk.append(message)
+            parts.append(part)
+            size += len(part) + 1
+        if chunk:
+            requests_.append(self._request(chunk, parts))
+        return requests_
+
+    @staticmethod
+    def _request(chunk: list[OutgoingMessage], parts: list[bytes]) -> ApiRequest:
+        body = b"[" + b",".join(parts) + b"]"
+        headers = {"Content-Type": "application/json"}
+        return ApiRequest(chunk, "/email/batch", {"data": body, "headers": headers})
 
     @staticmethod
     def _outcome(code: int) -> Outcome:
