@@ -56,6 +56,7 @@ class Received:
 
 @dataclass
 class _Scripts:
+    mail: dict[str, deque[str | Slow]] = field(default_factory=lambda: defaultdict(deque))
     rcpt: dict[str, deque[str | Slow]] = field(default_factory=lambda: defaultdict(deque))
     data: dict[str, deque[str | Slow]] = field(default_factory=lambda: defaultdict(deque))
 
@@ -127,6 +128,11 @@ class _Handler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         self.owner.peers.add(session.peer)
+        script = self.owner.scripts.mail.get(address.lower())
+        if script:
+            reply = await self._play(server, script.popleft())
+            if reply:
+                return reply
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -188,6 +194,9 @@ class SmtpFaultServer:
         self._controller: Controller | None = None
 
     # scripting ---------------------------------------------------------------
+    def script_mail(self, sender: str, *steps: str | Slow) -> None:
+        self.scripts.mail[sender.lower()].extend(steps)
+
     def script_rcpt(self, address: str, *steps: str | Slow) -> None:
         self.scripts.rcpt[address.lower()].extend(steps)
 

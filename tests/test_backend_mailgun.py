@@ -62,6 +62,8 @@ def test_429_with_retry_after_date(api: FakeMailgun) -> None:
 
 
 def test_500_is_transient(api: FakeMailgun) -> None:
+    api.then(Reply(500, {"message": "Internal Server Error"}))
+    assert backend(api).send(make_batch(1))[0].outcome is Outcome.TRANSIENT
     api.then(Reply(503, "Service Unavailable", {"Content-Type": "text/plain", "Retry-After": "2"}))
     results = backend(api).send(make_batch(1))
     assert results[0].outcome is Outcome.TRANSIENT

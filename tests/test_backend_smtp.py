@@ -104,6 +104,16 @@ def test_5xx_for_some_recipients(server: SmtpFaultServer) -> None:
     ]
 
 
+def test_refused_sender_is_never_a_hard_bounce(server: SmtpFaultServer) -> None:
+    batch = make_batch(2)
+    server.script_mail(batch[0].envelope_from, "553 5.1.8 Sender address domain not found")
+    server.script_mail(batch[1].envelope_from, "550 5.1.1 Sender rejected")
+    results = backend(server.url()).send(batch)
+    assert [r.outcome for r in results] == [Outcome.PERMANENT, Outcome.PERMANENT]
+    assert results[0].detail == "553 5.1.8 Sender address domain not found"
+    assert server.received == []
+
+
 def test_refusal_followed_by_hang_up_stays_a_refusal(server: SmtpFaultServer) -> None:
     server.script_rcpt("member1@example.org", "554 5.7.1 Client host rejected" + HANG_UP)
     b = backend(server.url())
