@@ -269,12 +269,14 @@ def test_implicit_tls() -> None:
         assert outcomes(results) == {Outcome.SENT: 2}
 
 
-def test_tls_certificate_checked_by_default() -> None:
-    with SmtpFaultServer(tls="implicit") as server:
-        b = backend(server.url("smtps"))
+@pytest.mark.parametrize("tls,scheme", [("implicit", "smtps"), ("starttls", "smtp+starttls")])
+def test_tls_certificate_checked_by_default(tls: str, scheme: str) -> None:
+    with SmtpFaultServer(tls=tls) as server:
+        b = backend(server.url(scheme))
         with pytest.raises(BackendError, match="TLS with SMTP server") as caught:
             b.open()
         assert caught.value.transient is False
+        assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
         assert server.received == []
 
 
