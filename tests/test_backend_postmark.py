@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 from collections.abc import Iterator
 
@@ -156,3 +157,25 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
     assert parse_retry_after("", now) is None
+
+
+def test_encoded_from_name_is_sent_as_plain_utf8(api: FakePostmark) -> None:
+    message = make_batch(1)[0]
+    message.from_header = email.utils.formataddr(
+        ("WashU Med · ODEI, St. Louis", "odei-news@example.org")
+    )
+    assert message.from_header.startswith("=?utf-8?")
+    assert backend(api).send([message])[0].outcome is Outcome.SENT
+    assert api.requests[0].json[0]["From"] == (
+        '"WashU Med · ODEI, St. Louis" <odei-news@example.org>'
+    )
+
+
+def test_api_backends_ask_for_structured_messages() -> None:
+    from mailer.delivery.backends.mailgun import MailgunBackend
+    from mailer.delivery.backends.sendgrid import SendGridBackend
+
+    # The message builder fills subject/html/text/headers only when the backend says so.
+    assert PostmarkBackend.structured is True
+    assert SendGridBackend.structured is True
+    assert MailgunBackend.structured is False  # it sends our raw MIME

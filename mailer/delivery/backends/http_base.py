@@ -24,6 +24,7 @@ URL form: ``<provider>://KEY@[host]?base_url=http://127.0.0.1:8025&timeout=10``;
 from __future__ import annotations
 
 import datetime as dt
+import email.header
 import email.utils
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -145,6 +146,9 @@ class HttpApiBackend:
 
     name = "HTTP API"
     max_batch = 1
+    #: True when the API takes subject/html/text/headers rather than ``raw``: the
+    #: message builder fills those fields only for backends that say so.
+    structured = False
 
     def __init__(self, config: ApiConfig) -> None:
         self.config = config
@@ -272,6 +276,18 @@ class HttpApiBackend:
         if not accepted_before:
             raise BackendError(message)
         return self._all(request, Outcome.TRANSIENT, message)
+
+
+def split_address(value: str) -> tuple[str, str]:
+    """(display name, address) from a header value, the name decoded from RFC 2047.
+
+    The builder writes From with ``formataddr``, which encodes non-ASCII names
+    (``=?utf-8?q?...?=``); JSON APIs take the name as plain UTF-8 instead.
+    """
+    name, address = email.utils.parseaddr(value)
+    if "=?" in name:
+        name = str(email.header.make_header(email.header.decode_header(name)))
+    return name, address
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

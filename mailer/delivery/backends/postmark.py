@@ -32,6 +32,7 @@ from mailer.delivery.backends.http_base import (
     HttpApiBackend,
     api_headers,
     parse_api_url,
+    split_address,
 )
 
 DEFAULT_BASE = "https://api.postmarkapp.com"
@@ -41,9 +42,20 @@ INACTIVE_RECIPIENT = 406
 ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
 
 
+def _plain_address(value: str) -> str:
+    """``Name <address>`` with the name in plain UTF-8 (quoted when it needs it)."""
+    name, address = split_address(value)
+    if not name:
+        return address
+    if any(c in name for c in '()<>@,;:\\".[]'):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
+
+
 class PostmarkBackend(HttpApiBackend):
     name = "Postmark"
     max_batch = MAX_BATCH
+    structured = True
     # Postmark refuses batch requests over 50 MB: 500 digests of 100 KB can exceed that.
     max_batch_bytes = MAX_BATCH_BYTES
 
@@ -57,7 +69,7 @@ class PostmarkBackend(HttpApiBackend):
 
     def _payload(self, message: OutgoingMessage) -> dict[str, object]:
         payload: dict[str, object] = {
-            "From": message.from_header,
+            "From": _plain_address(message.from_header),
             "To": message.recipient,
             "Subject": message.subject,
             "Headers": [{"Name": k, "Value": v} for k, v in api_headers(message).items()],

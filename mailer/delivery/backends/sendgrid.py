@@ -21,8 +21,6 @@ messages; 401/403 pause the campaign; 429 and 5xx are transient, with
 
 from __future__ import annotations
 
-import email.header
-import email.utils
 import re
 import time
 from collections.abc import Sequence
@@ -37,6 +35,7 @@ from mailer.delivery.backends.http_base import (
     HttpApiBackend,
     api_headers,
     parse_api_url,
+    split_address,
 )
 
 DEFAULT_BASE = "https://api.sendgrid.com"
@@ -47,16 +46,15 @@ _FIELD_RE = re.compile(r"^personalizations\.(\d+)\b")
 
 
 def _address(value: str) -> dict[str, str]:
-    """{"email", "name"} from a header value; RFC 2047 names are decoded (JSON carries UTF-8)."""
-    name, addr = email.utils.parseaddr(value)
-    if "=?" in name:
-        name = str(email.header.make_header(email.header.decode_header(name)))
+    """{"email", "name"} from a header value, the name as plain UTF-8."""
+    name, addr = split_address(value)
     return {"email": addr, "name": name} if name else {"email": addr}
 
 
 class SendGridBackend(HttpApiBackend):
     name = "SendGrid"
     max_batch = MAX_PERSONALIZATIONS
+    structured = True
 
     def configure(self, session: requests.Session) -> None:
         session.headers["Authorization"] = f"Bearer {self.config.key}"
