@@ -138,11 +138,19 @@ class ApiRequest:
 
 
 class AuthRefused(Exception):
-    """The API refused the key (raised by ``parse_response``; becomes a BackendError)."""
+    """The API refused the key or the account (raised by the parse hooks).
+
+    It becomes a ``BackendError`` while nothing of the batch was accepted, and
+    transient results for the request's messages after that.
+    """
 
 
 class HttpApiBackend:
-    """Base of the API backends; subclasses set ``name`` and fill in the three hooks."""
+    """Base of the API backends: a subclass sets ``name``/``max_batch`` and fills in hooks.
+
+    ``build_requests`` is required; ``configure``, ``parse_success``,
+    ``parse_client_error``, ``retry_after`` and ``error_text`` have defaults.
+    """
 
     name = "HTTP API"
     max_batch = 1
@@ -194,12 +202,11 @@ class HttpApiBackend:
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         self.open()
         results: list[SendResult] = []
-        pending = list(self.build_requests(messages))
-        while pending:
-            request = pending.pop(0)
-            results.extend(
-                self._post(request, accepted_before=any(r.outcome is Outcome.SENT for r in results))
-            )
+        accepted = False  # once anything is accepted, whole-backend errors stop being raised
+        for request in self.build_requests(messages):
+            answered = self._post(request, accepted_before=accepted)
+            accepted = accepted or any(r.outcome is Outcome.SENT for r in answered)
+            results.extend(answered)
         order = {m.delivery_id: i for i, m in enumerate(messages)}
         results.sort(key=lambda r: order.get(r.delivery_id, len(order)))
         return results
