@@ -155,11 +155,11 @@ def test_421_reconnects_once(server: SmtpFaultServer) -> None:
 
 
 def test_connection_closed_by_the_server_while_idle_is_reopened() -> None:
-    with SmtpFaultServer(idle_timeout=0.2) as server:
+    with SmtpFaultServer(idle_timeout=1.0) as server:
         b = backend(server.url())
         b.open()
         assert outcomes(b.send(make_batch(2))) == {Outcome.SENT: 2}
-        time.sleep(0.5)  # the server says 421 and hangs up, as Postfix does after 300 s
+        time.sleep(1.5)  # the server says 421 and hangs up, as Postfix does after 300 s
         assert outcomes(b.send(make_batch(2, start=3))) == {Outcome.SENT: 2}
         b.close()
         assert len(server.received) == 4
@@ -182,12 +182,12 @@ def test_server_slower_than_timeout(server: SmtpFaultServer) -> None:
 
 def test_a_server_that_keeps_timing_out_is_given_up_for_the_batch(server: SmtpFaultServer) -> None:
     for i in range(1, 5):
-        server.script_data(f"member{i}@example.org", Slow(1.0))
-    b = backend(server.url(timeout="0.2"))
+        server.script_data(f"member{i}@example.org", Slow(1.5))
+    b = backend(server.url(timeout="0.3"))
     b.open()
     results = b.send(make_batch(6))  # three timeouts, then the connection stops
     assert outcomes(results) == {Outcome.TRANSIENT: 6}
-    assert all("did not answer within 0.2 s" in r.detail for r in results[:3])
+    assert all("did not answer within 0.3 s" in r.detail for r in results[:3])
     assert "did not answer 3 times in a row" in results[3].detail
     # The next batch tries afresh (member4 is still slow, the others are fine).
     again = b.send(make_batch(2, start=5))
