@@ -96,6 +96,10 @@ class FakeApi:
     def behave(self, request: Recorded) -> Reply:
         raise NotImplementedError
 
+    def behave_get(self, request: Recorded) -> Reply:
+        """Read-only endpoints (key checks); none unless a provider has them."""
+        return Reply(404, {"message": "not found"})
+
     def answer(self, request: Recorded) -> Reply | HangUp:
         with self.lock:
             self.requests.append(request)
@@ -103,7 +107,9 @@ class FakeApi:
         if isinstance(step, Slow):
             time.sleep(step.seconds)
             step = None
-        return step or self.behave(request)
+        if step:
+            return step
+        return self.behave_get(request) if request.method == "GET" else self.behave(request)
 
     def start(self) -> FakeApi:
         fake = self
@@ -111,11 +117,14 @@ class FakeApi:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def do_GET(self) -> None:
+                self.do_POST()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                reply = fake.answer(Recorded("POST", self.path, headers, body))
+                reply = fake.answer(Recorded(self.command, self.path, headers, body))
                 if isinstance(reply, HangUp):
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -166,6 +175,14 @@ class FakeSendGrid(FakeApi):
     def __init__(self, key: str = "SG.test-key") -> None:
         super().__init__(key)
         self.accepted: list[dict[str, Any]] = []  # one entry per personalization
+        self.scopes = ["mail.send", "user.profile.read"]
+
+    def behave_get(self, request: Recorded) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {self.key}":
+            return self.error(401, "authorization required")
+        if request.path == "/v3/scopes":
+            return Reply(200, {"scopes": self.scopes})
+        return self.error(404, "not found")
 
     @staticmethod
     def error(status: int, message: str, field: str | None = None) -> Reply:
@@ -216,11 +233,22 @@ class FakeMailgun(FakeApi):
     def __init__(self, key: str = "key-test", domain: str = "mg.example.org") -> None:
         super().__init__(key)
         self.domain = domain
+        self.state = "active"
         self.accepted: list[dict[str, bytes]] = []
 
-    def behave(self, request: Recorded) -> Reply:
+    def _authorised(self, request: Recorded) -> bool:
         auth = request.headers.get("authorization", "")
-        if not auth.startswith("Basic ") or b64decode(auth[6:]).decode() != f"api:{self.key}":
+        return auth.startswith("Basic ") and b64decode(auth[6:]).decode() == f"api:{self.key}"
+
+    def behave_get(self, request: Recorded) -> Reply:
+        if not self._authorised(request):
+            return Reply(401, "Forbidden", {"Content-Type": "text/plain"})
+        if request.path == f"/v3/domains/{self.domain}":
+            return Reply(200, {"domain": {"name": self.domain, "state": self.state}})
+        return Reply(404, {"message": "Domain not found"})
+
+    def behave(self, request: Recorded) -> Reply:
+        if not self._authorised(request):
             return Reply(401, "Forbidden", {"Content-Type": "text/plain"})
         if request.path != f"/v3/{self.domain}/messages.mime":
             return Reply(404, {"message": f"Domain not found: {request.path.split('/')[2]}"})
@@ -245,6 +273,13 @@ class FakePostmark(FakeApi):
         super().__init__(key)
         self.inactive: set[str] = set()
         self.accepted: list[dict[str, Any]] = []
+
+    def behave_get(self, request: Recorded) -> Reply:
+        if request.headers.get("x-postmark-server-token") != self.key:
+            return Reply(401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."})
+        if request.path == "/server":
+            return Reply(200, {"ID": 1, "Name": "ODEI newsletters"})
+        return Reply(404, {"ErrorCode": 404, "Message": "Not found"})
 
     def behave(self, request: Recorded) -> Reply:
         if request.headers.get("x-postmark-server-token") != self.key:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from http_fakes import FakeMailgun, FakePostmark, FakeSendGrid
 from smtp_server import SmtpFaultServer
 
 from mailer.commands.backend import command
@@ -56,3 +57,38 @@ def test_send_test_reports_a_refusal(cli_settings: Settings) -> None:
         )
         assert result.exit_code == 1
         assert "hard_bounce: 550 5.1.1 No such user" in result.output
+
+
+@pytest.mark.parametrize(
+    "fake,url,said",
+    [
+        (FakeSendGrid, "sendgrid://{key}@?base_url={base}", "the key may send mail"),
+        (FakeMailgun, "mailgun://{key}@mg.example.org?base_url={base}", "is active"),
+        (FakePostmark, "postmark://{key}@?base_url={base}", "server 'ODEI newsletters'"),
+    ],
+)
+def test_check_api_keys(cli_settings: Settings, fake: type, url: str, said: str) -> None:
+    with fake() as api:
+        good = url.format(key=api.key, base=api.url)
+        ok = CliRunner().invoke(command, ["check", "--url", good])
+        assert ok.exit_code == 0, ok.output
+        assert said in ok.output and api.key not in ok.output
+        bad = CliRunner().invoke(command, ["check", "--url", url.format(key="wrong", base=api.url)])
+        assert bad.exit_code == 1
+        assert "refused the key" in bad.output
+        assert all(r.method == "GET" for r in api.requests)  # nothing was sent
+
+
+def test_check_names_missing_rights(cli_settings: Settings) -> None:
+    with FakeSendGrid() as sendgrid:
+        sendgrid.scopes = ["user.profile.read"]
+        url = f"sendgrid://{sendgrid.key}@?base_url={sendgrid.url}"
+        result = CliRunner().invoke(command, ["check", "--url", url])
+        assert result.exit_code == 1
+        assert "lacks the mail.send permission" in result.output
+    with FakeMailgun() as mailgun:
+        mailgun.state = "unverified"
+        url = f"mailgun://{mailgun.key}@mg.example.org?base_url={mailgun.url}"
+        result = CliRunner().invoke(command, ["check", "--url", url])
+        assert result.exit_code == 1
+        assert "'mg.example.org' is 'unverified', not active" in result.output

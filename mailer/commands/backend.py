@@ -47,17 +47,25 @@ def command() -> None:
 @command.command("check")
 @click.option("--url", default=None, help=URL_HELP)
 def check(url: str | None) -> None:
-    """Open the backend as a worker would (connect, TLS, log in) and close it again.
+    """Open the backend as a worker would and check it can send, without sending.
+
+    SMTP: connect, TLS and log in on every connection. APIs: a read-only request
+    that needs the key (SendGrid: its scopes include mail.send; Mailgun: the
+    domain is active; Postmark: the server token is valid).
 
     Example: mailer backend check --url 'smtp://user:pass@relay.example.org:587?starttls=1'
-
-    HTTP API backends check their key at the first request: use send-test for them.
     """
     settings = get_settings()
     url = url or settings.backend
     backend = _open(settings, url)
-    backend.close()
-    click.echo(f"OK: {_redacted(url)} opened and closed cleanly.")
+    try:
+        verify = getattr(backend, "verify", None)
+        said = verify() if verify is not None else "opened and closed cleanly"
+    except BackendError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        backend.close()
+    click.echo(f"OK: {_redacted(url)}: {said}.")
 
 
 def build_test_message(settings: Settings, recipient: str) -> OutgoingMessage:

@@ -186,6 +186,38 @@ class HttpApiBackend:
         """The API's own error words from a failed response, for the delivery log."""
         return " ".join(response.text.split())[:500]
 
+    #: A GET endpoint that needs the key and sends nothing (for ``verify``).
+    verify_path = ""
+
+    def verified(self, response: requests.Response) -> str:
+        """What a successful ``verify`` answer says, in a few words."""
+        return f"{response.status_code} OK"
+
+    def verify(self) -> str:
+        """Check reachability and the key with a request that sends nothing.
+
+        Used by ``mailer backend check``; raises BackendError as ``send`` would.
+        """
+        self.open()
+        assert self.session is not None
+        url = self.config.base_url + self.verify_path
+        try:
+            response = self.session.get(url, timeout=(min(self.config.timeout, 10.0), 30.0))
+        except requests.RequestException as exc:
+            raise BackendError(
+                f"cannot reach the {self.name} API at {self.config.base_url}: {exc}",
+                transient=True,
+            ) from None
+        detail = f"{response.status_code} {self.error_text(response)}".strip()
+        if response.status_code in (401, 403):
+            raise BackendError(
+                f"the {self.name} API refused the key or its rights: {detail}; "
+                "check the key in the backend URL and its permissions"
+            )
+        if not response.ok:
+            raise BackendError(f"the {self.name} API answered {detail}")
+        return self.verified(response)
+
     # the sequence ---------------------------------------------------------------
     def open(self) -> None:
         if self.session is None:

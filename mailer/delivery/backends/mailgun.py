@@ -46,6 +46,19 @@ class MailgunBackend(HttpApiBackend):
     def domain(self) -> str:
         return self.config.host
 
+    @property
+    def verify_path(self) -> str:  # type: ignore[override]
+        return f"/v3/domains/{quote(self.domain)}"
+
+    def verified(self, response: requests.Response) -> str:
+        state = (response.json().get("domain") or {}).get("state", "?")
+        if state != "active":
+            raise BackendError(
+                f"Mailgun domain {self.domain!r} is {state!r}, not active: "
+                "finish its DNS verification in Mailgun first"
+            )
+        return f"domain {self.domain!r} is active"
+
     def build_requests(self, messages: Sequence[OutgoingMessage]) -> list[ApiRequest]:
         path = f"/v3/{quote(self.domain)}/messages.mime"
         return [

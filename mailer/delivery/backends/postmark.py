@@ -63,6 +63,11 @@ class PostmarkBackend(HttpApiBackend):
     def stream(self) -> str:
         return self.config.options.get("stream") or "broadcast"
 
+    verify_path = "/server"
+
+    def verified(self, response: requests.Response) -> str:
+        return f"server {response.json().get('Name', '?')!r}, stream {self.stream!r}"
+
     def configure(self, session: requests.Session) -> None:
         session.headers["X-Postmark-Server-Token"] = self.config.key
         session.headers["Accept"] = "application/json"

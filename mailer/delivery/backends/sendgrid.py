@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import requests
 
 from mailer.config import Settings
-from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
+from mailer.delivery.backends.base import BackendError, Outcome, OutgoingMessage, SendResult
 from mailer.delivery.backends.http_base import (
     ApiConfig,
     ApiRequest,
@@ -56,8 +56,19 @@ class SendGridBackend(HttpApiBackend):
     max_batch = MAX_PERSONALIZATIONS
     structured = True
 
+    verify_path = "/v3/scopes"
+
     def configure(self, session: requests.Session) -> None:
         session.headers["Authorization"] = f"Bearer {self.config.key}"
+
+    def verified(self, response: requests.Response) -> str:
+        scopes = response.json().get("scopes") or []
+        if "mail.send" not in scopes:
+            raise BackendError(
+                "the SendGrid key works but lacks the mail.send permission; "
+                "give it Mail Send access in SendGrid's API key settings"
+            )
+        return "the key may send mail (mail.send)"
 
     def build_requests(self, messages: Sequence[OutgoingMessage]) -> list[ApiRequest]:
         groups: dict[tuple[str, str, str, str], list[OutgoingMessage]] = {}
