@@ -4,7 +4,11 @@ The yardstick is the fastest honest client: one prebuilt message sent with
 ``smtplib.SMTP.sendmail`` over already-open connections (a thread per
 connection). Our backend sends the same bytes over the same number of
 connections, in engine-sized batches, with its per-recipient bookkeeping.
-Target: ours / loop >= 0.9.
+Target: ours / loop >= 0.9 (the median of paired runs' ratios).
+
+Profiled (cProfile, 1 connection), the client side spends about 11 us of its
+own per message; the rest is waiting for the server, so the ratio measures
+the transport's shape (connection reuse, round trips), not Python overhead.
 
 The receiving aiosmtpd server runs in a separate process, so its event loop
 does not compete with the client threads for the GIL. Connection set-up is
@@ -153,7 +157,9 @@ def main(quick: bool) -> None:
                 loop_rates.append(_loop(port, raw, count, connections))
                 our_rates.append(_ours(port, raw, count, connections))
             loop_rate, our_rate = statistics.median(loop_rates), statistics.median(our_rates)
-            ratio = our_rate / loop_rate
+            # Each run of ours follows a run of the loop; the median of those paired
+            # ratios resists the load of other users drifting over the whole bench.
+            ratio = statistics.median(o / n for o, n in zip(our_rates, loop_rates, strict=True))
             worst = ratio if worst is None else min(worst, ratio)
             print(f"{connections:>11} {loop_rate:>11,.0f} {our_rate:>11,.0f} {ratio:>10.2f}")
         verdict = "meets" if worst is not None and worst >= 0.9 else "BELOW"
