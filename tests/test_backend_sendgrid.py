@@ -177,3 +177,23 @@ def test_encoded_display_names_are_decoded(api: FakeSendGrid) -> None:
         "email": "odei-news@example.org",
         "name": "Oficina de Diversidad · ODEI",
     }
+
+
+def test_400_naming_one_recipient_twice(api: FakeSendGrid) -> None:
+    batch = shared_body(make_batch(3))
+    api.then(
+        Reply(
+            400,
+            {
+                "errors": [
+                    {"message": "Invalid type.", "field": "personalizations.1.to.0.email"},
+                    {"message": "Too long.", "field": "personalizations.1.subject"},
+                ]
+            },
+        )
+    )
+    results = backend(api).send(batch)
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.PERMANENT, Outcome.SENT]
+    assert results[1].detail == (
+        "400 personalizations.1.to.0.email: Invalid type.; personalizations.1.subject: Too long."
+    )

@@ -135,6 +135,9 @@ class ApiRequest:
     path: str
     kwargs: dict[str, Any]  # for requests.Session.post: json=, data=, files=
     retried: bool = False  # a provider re-posting part of a refused request sets this
+    # Set by the base before posting: was anything of this batch accepted already?
+    # (Whole-backend errors are raised only while nothing was.)
+    accepted_before: bool = False
 
 
 class AuthRefused(Exception):
@@ -254,6 +257,7 @@ class HttpApiBackend:
 
     def _post(self, request: ApiRequest, *, accepted_before: bool) -> list[SendResult]:
         assert self.session is not None
+        request.accepted_before = accepted_before
         url = self.config.base_url + request.path
         timeout = self.config.timeout
         try:

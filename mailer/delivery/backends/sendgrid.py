@@ -144,20 +144,24 @@ class SendGridBackend(HttpApiBackend):
             errors = response.json().get("errors") or []
         except (ValueError, AttributeError):
             return None
-        blamed: dict[int, str] = {}
+        blamed: dict[int, list[str]] = {}
         for error in errors:
             match = _FIELD_RE.match(str(error.get("field") or ""))
-            if match and int(match[1]) < len(request.messages):
-                blamed[int(match[1])] = f"400 {error.get('field')}: {error.get('message')}"
-        if not blamed or len(blamed) != len(errors):
-            return None  # the request as a whole is wrong: every message fails
+            if not (match and int(match[1]) < len(request.messages)):
+                return None  # the request as a whole is wrong: every message fails
+            blamed.setdefault(int(match[1]), []).append(
+                f"{error.get('field')}: {error.get('message')}"
+            )
+        if not blamed:
+            return None
         results = [
-            SendResult(request.messages[i].delivery_id, Outcome.PERMANENT, detail)
-            for i, detail in blamed.items()
+            SendResult(request.messages[i].delivery_id, Outcome.PERMANENT, "400 " + "; ".join(why))
+            for i, why in blamed.items()
         ]
         rest = [m for i, m in enumerate(request.messages) if i not in blamed]
         if rest and not request.retried:
-            results += self._post(self._request(rest, retried=True), accepted_before=False)
+            again = self._request(rest, retried=True)
+            results += self._post(again, accepted_before=request.accepted_before)
         elif rest:
             results += [
                 SendResult(m.delivery_id, Outcome.TRANSIENT, "request refused for other recipients")
