@@ -1,0 +1,177 @@
+"""Postmark batch API: ``postmark://SERVER_TOKEN@?stream=broadcast``.
+
+``POST /email/batch`` with ``X-Postmark-Server-Token``, up to 500 messages
+and 50 MB per request, each a complete message of its own (From, To, Subject,
+HtmlBody, TextBody, Headers, Metadata), so personal bodies batch fully.
+Bulk mail belongs on a broadcast message stream (``stream=``, default
+"broadcast"); link and open tracking stay off so our signed links reach
+readers unchanged.
+
+The answer to a batch is 200 with one result per message, in order:
+``ErrorCode`` 0 is accepted; 406 (inactive recipient: it bounced hard or
+complained before) is a hard bounce; 300 (invalid email request) and other
+per-message codes fail that message; the account-level codes (10 bad token,
+400/401 sender signature, 405 not allowed to send, 412 pending account, 413
+account may not send) pause the campaign when nothing was accepted. A 422
+carries one ``{"ErrorCode", "Message"}`` for the whole request, mapped the
+same way; 401 is a bad token; 429 and 5xx are transient.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import requests
+
+from mailer.config import Settings
+from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
+from mailer.delivery.backends.http_base import (
+    ApiRequest,
+    AuthRefused,
+    HttpApiBackend,
+    api_headers,
+    parse_api_url,
+    split_address,
+)
+
+DEFAULT_BASE = "https://api.postmarkapp.com"
+MAX_BATCH = 500
+MAX_BATCH_BYTES = 45_000_000  # under the documented 50 MB, with room for HTTP overhead
+INACTIVE_RECIPIENT = 406
+ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
+
+
+def _plain_address(value: str) -> str:
+    """``Name <address>`` with the name in plain UTF-8 (quoted when it needs it)."""
+    name, address = split_address(value)
+    if not name:
+        return address
+    if any(c in name for c in '()<>@,;:\\".[]'):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
+
+
+class PostmarkBackend(HttpApiBackend):
+    name = "Postmark"
+    max_batch = MAX_BATCH
+    structured = True
+    # Postmark refuses batch requests over 50 MB: 500 digests of 100 KB can exceed that.
+    max_batch_bytes = MAX_BATCH_BYTES
+
+    @property
+    def stream(self) -> str:
+        return self.config.options.get("stream") or "broadcast"
+
+    verify_path = "/server"
+
+    def verified(self, response: requests.Response) -> str:
+        return f"server {response.json().get('Name', '?')!r}, stream {self.stream!r}"
+
+    def configure(self, session: requests.Session) -> None:
+        session.headers["X-Postmark-Server-Token"] = self.config.key
+        session.headers["Accept"] = "application/json"
+
+    def _payload(self, message: OutgoingMessage) -> dict[str, object]:
+        payload: dict[str, object] = {
+            "From": _plain_address(message.from_header),
+            "To": message.recipient,
+            "Subject": message.subject,
+            "Headers": [{"Name": k, "Value": v} for k, v in api_headers(message).items()],
+            "MessageStream": self.stream,
+            "Metadata": {"delivery_id": str(message.delivery_id)},
+            "TrackOpens": False,
+            "TrackLinks": "None",
+        }
+        if message.html:
+            payload["HtmlBody"] = message.html
+        if message.text:
+            payload["TextBody"] = message.text
+        if message.reply_to:
+            payload["ReplyTo"] = message.reply_to
+        return payload
+
+    def build_requests(self, messages: Sequence[OutgoingMessage]) -> list[ApiRequest]:
+        """Batches of at most 500 messages and ``max_batch_bytes`` of JSON each."""
+        requests_: list[ApiRequest] = []
+        chunk: list[OutgoingMessage] = []
+        parts: list[bytes] = []
+        size = 2
+        for message in messages:
+            part = json.dumps(self._payload(message)).encode()
+            if chunk and (len(chunk) >= MAX_BATCH or size + len(part) + 1 > self.max_batch_bytes):
+                requests_.append(self._request(chunk, parts))
+                chunk, parts, size = [], [], 2
+            chunk.append(message)
+            parts.append(part)
+            size += len(part) + 1
+        if chunk:
+            requests_.append(self._request(chunk, parts))
+        return requests_
+
+    @staticmethod
+    def _request(chunk: list[OutgoingMessage], parts: list[bytes]) -> ApiRequest:
+        body = b"[" + b",".join(parts) + b"]"
+        headers = {"Content-Type": "application/json"}
+        return ApiRequest(chunk, "/email/batch", {"data": body, "headers": headers})
+
+    @staticmethod
+    def _outcome(code: int) -> Outcome:
+        if code == 0:
+            return Outcome.SENT
+        if code == INACTIVE_RECIPIENT:
+            return Outcome.HARD_BOUNCE
+        return Outcome.PERMANENT
+
+    def parse_success(self, response: requests.Response, request: ApiRequest) -> list[SendResult]:
+        try:
+            answers = response.json()
+            assert isinstance(answers, list) and len(answers) == len(request.messages)
+        except (ValueError, AssertionError):
+            return [
+                SendResult(
+                    m.delivery_id,
+                    Outcome.TRANSIENT,
+                    f"{response.status_code} unreadable batch answer: {response.text[:200]}",
+                )
+                for m in request.messages
+            ]
+        results = []
+        account_problem = ""
+        for message, answer in zip(request.messages, answers, strict=True):
+            code = int(answer.get("ErrorCode", 0))
+            detail = f"{code} {answer.get('Message', '')}".strip()
+            outcome = self._outcome(code)
+            if code in ACCOUNT_CODES:
+                account_problem = account_problem or detail
+                outcome = Outcome.TRANSIENT
+            results.append(
+                SendResult(message.delivery_id, outcome, detail, answer.get("MessageID", ""))
+            )
+        if account_problem and not any(r.outcome is Outcome.SENT for r in results):
+            raise AuthRefused(account_problem)
+        return results
+
+    def error_text(self, response: requests.Response) -> str:
+        try:
+            body = response.json()
+            return f"ErrorCode {body.get('ErrorCode')}: {body.get('Message')}"
+        except (ValueError, AttributeError):
+            return super().error_text(response)
+
+    def parse_client_error(
+        self, response: requests.Response, request: ApiRequest
+    ) -> list[SendResult] | None:
+        try:
+            code = int(response.json().get("ErrorCode", -1))
+        except (ValueError, AttributeError, TypeError):
+            return None
+        detail = f"{response.status_code} {self.error_text(response)}"
+        if code in ACCOUNT_CODES:
+            raise AuthRefused(detail)
+        outcome = self._outcome(code) if code > 0 else Outcome.PERMANENT
+        return [SendResult(m.delivery_id, outcome, detail) for m in request.messages]
+
+
+def from_url(url: str, settings: Settings) -> PostmarkBackend:
+    return PostmarkBackend(parse_api_url(url, default_base=DEFAULT_BASE, extra_keys={"stream"}))
