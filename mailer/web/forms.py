@@ -1,0 +1,118 @@
+"""The web forms (Flask-WTF: every form carries a CSRF token).
+
+Validation messages are written for the person filling the form in and are
+shown next to the field; nothing here raises into a stack trace.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from mailer.users import Role
+from subscribers.addresses import InvalidAddress, normalise_email
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def valid_address(form: Any, field: Field) -> None:
+    """An email address the audience package accepts; stores the normal form."""
+    if not field.data:
+        return
+    try:
+        field.data = normalise_email(field.data)
+    except InvalidAddress as exc:
+        raise ValidationError(f"This is not a usable email address: {exc}.") from None
+
+
+def no_line_breaks(form: Any, field: Field) -> None:
+    if field.data and ("\r" in field.data or "\n" in field.data):
+        raise ValidationError("Line breaks are not allowed here.")
+
+
+class SubscribeForm(FlaskForm):
+    name = StringField("Your name", validators=[Optional(), Length(max=200), no_line_breaks])
+    email = EmailField(
+        "Email address",
+        validators=[DataRequired("Enter your email address."), Length(max=320), valid_address],
+    )
+    mailing_list = SelectField("List", coerce=str, validate_choice=True)
+    # Honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
+    website = StringField("Leave this field empty", validators=[Optional()])
+
+
+def validate_timezone(form: Any, field: Field) -> None:
+    try:
+        ZoneInfo(field.data or "")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "Unknown time zone. Use an IANA name such as America/Chicago."
+        ) from None
+
+
+def validate_time(form: Any, field: Field) -> None:
+    if not TIME_RE.match(field.data or ""):
+        raise ValidationError("Use 24-hour HH:MM, for example 07:00.")
+
+
+def validate_slug(form: Any, field: Field) -> None:
+    if not SLUG_RE.match(field.data or ""):
+        raise ValidationError(
+            "Use lower-case letters, digits and hyphens, starting with a letter or digit."
+        )
+
+
+class ListForm(FlaskForm):
+    slug = StringField("Slug (used in links)", validators=[DataRequired(), validate_slug])
+    name = StringField(
+        "Name", validators=[DataRequired("Give the list a name."), Length(max=200), no_line_breaks]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    public = BooleanField("Public (shown on the subscribe page)")
+    double_opt_in = BooleanField("Double opt-in (new subscribers confirm by email)")
+    from_name = StringField("From name", validators=[Optional(), Length(max=200), no_line_breaks])
+    from_email = EmailField("From address", validators=[Optional(), valid_address])
+    reply_to = EmailField("Reply-To address", validators=[Optional(), valid_address])
+    timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
+    digest_enabled = BooleanField("Send the weekly digest")
+    digest_weekday = SelectField(
+        "Digest day", choices=[(str(i), d) for i, d in enumerate(WEEKDAYS)], coerce=str
+    )
+    digest_time = StringField("Digest time (local)", validators=[DataRequired(), validate_time])
+    archive = BooleanField("Public archive of sent editions")
+
+
+class UserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320), valid_address])
+    name = StringField("Name", validators=[Optional(), Length(max=200), no_line_breaks])
+    role = SelectField("Role", choices=[(r.value, r.value) for r in Role])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+class UserEditForm(FlaskForm):
+    name = StringField("Name", validators=[Optional(), Length(max=200), no_line_breaks])
+    role = SelectField("Role", choices=[(r.value, r.value) for r in Role])
+    active = BooleanField("Active (may log in)")
+
+
+class EmptyForm(FlaskForm):
+    """A POST button: only the CSRF token."""
+
+
+def timezone_names() -> list[str]:
+    return sorted(available_timezones())
