@@ -206,15 +206,25 @@ def openapi() -> dict[str, Any]:
     return document(SCHEMAS, current_app.extensions["mailer.settings"].base_url)
 
 
-@api_route(bp, "/v1/lists", role=Role.STAFF, summary="All mailing lists",
-           response={"type": "array", "items": _ref("MailingList")})  # fmt: skip
+@api_route(
+    bp,
+    "/v1/lists",
+    role=Role.STAFF,
+    summary="All mailing lists",
+    response={"type": "array", "items": _ref("MailingList")},
+)
 def lists() -> Any:
     rows = db().scalars(select(MailingList).order_by(MailingList.id))
     return jsonify([_list_json(m) for m in rows])
 
 
-@api_route(bp, "/v1/lists/<int:list_id>", role=Role.STAFF, summary="One mailing list",
-           response=_ref("MailingList"))  # fmt: skip
+@api_route(
+    bp,
+    "/v1/lists/<int:list_id>",
+    role=Role.STAFF,
+    summary="One mailing list",
+    response=_ref("MailingList"),
+)
 def get_list(list_id: int) -> Any:
     mlist = db().get(MailingList, list_id)
     if mlist is None:
@@ -222,18 +232,27 @@ def get_list(list_id: int) -> Any:
     return _list_json(mlist)
 
 
-@api_route(bp, "/v1/subscribers", role=Role.ADMIN,
-           summary="Subscribers, paged by id; `q` searches email and name prefixes",
-           response=_page_of("Subscriber"),
-           params=(Param("q", "query", {"type": "string"}, "Email or name prefix."), AFTER, LIMIT))  # fmt: skip
+@api_route(
+    bp,
+    "/v1/subscribers",
+    role=Role.ADMIN,
+    summary="Subscribers, paged by id; `q` searches email and name prefixes",
+    response=_page_of("Subscriber"),
+    params=(Param("q", "query", {"type": "string"}, "Email or name prefix."), AFTER, LIMIT),
+)
 def subscribers() -> Any:
     query = subscriber_search(select(Subscriber), request.args.get("q", "")[:320])
     page = keyset_page(db(), query, Subscriber.id, after=_after(), size=_limit())
     return {"items": [_subscriber_json(s) for s in page.rows], "next_after": page.next_after}
 
 
-@api_route(bp, "/v1/subscribers/<int:subscriber_id>", role=Role.ADMIN,
-           summary="One subscriber with their subscriptions", response=_ref("Subscriber"))  # fmt: skip
+@api_route(
+    bp,
+    "/v1/subscribers/<int:subscriber_id>",
+    role=Role.ADMIN,
+    summary="One subscriber with their subscriptions",
+    response=_ref("Subscriber"),
+)
 def get_subscriber(subscriber_id: int) -> Any:
     person = db().scalar(
         select(Subscriber)
@@ -245,9 +264,14 @@ def get_subscriber(subscriber_id: int) -> Any:
     return _subscriber_json(person, with_subscriptions=True)
 
 
-@api_route(bp, "/v1/campaigns", role=Role.ADMIN, summary="Campaigns, newest first",
-           response=_page_of("Campaign", "next_before"),
-           params=(Param("before", "query", {"type": "integer"}, "Only ids below this."), LIMIT))  # fmt: skip
+@api_route(
+    bp,
+    "/v1/campaigns",
+    role=Role.ADMIN,
+    summary="Campaigns, newest first",
+    response=_page_of("Campaign", "next_before"),
+    params=(Param("before", "query", {"type": "integer"}, "Only ids below this."), LIMIT),
+)
 def campaigns() -> Any:
     query = select(Campaign).options(selectinload(Campaign.mailing_list))
     before = request.args.get("before", "")
@@ -263,8 +287,13 @@ def campaigns() -> Any:
     }
 
 
-@api_route(bp, "/v1/campaigns/<int:campaign_id>", role=Role.ADMIN,
-           summary="One campaign with live delivery counts", response=_ref("Campaign"))  # fmt: skip
+@api_route(
+    bp,
+    "/v1/campaigns/<int:campaign_id>",
+    role=Role.ADMIN,
+    summary="One campaign with live delivery counts",
+    response=_ref("Campaign"),
+)
 def get_campaign(campaign_id: int) -> Any:
     session = db()
     campaign = session.get(Campaign, campaign_id)

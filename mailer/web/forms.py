@@ -25,6 +25,18 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from mailer.users import Role
 from subscribers.addresses import InvalidAddress, normalise_email
 
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
+    from wtforms import SelectChoice as _Choice
+except ImportError:  # older WTForms
+
+    def _Choice(value: str, label: str) -> Any:  # type: ignore[no-redef]  # noqa: N802
+        return (value, label)
+
+
+def choices(pairs: list[tuple[str, str]]) -> list[Any]:
+    return [_Choice(value, label) for value, label in pairs]
+
+
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -91,7 +103,7 @@ class ListForm(FlaskForm):
     timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
     digest_enabled = BooleanField("Send the weekly digest")
     digest_weekday = SelectField(
-        "Digest day", choices=[(str(i), d) for i, d in enumerate(WEEKDAYS)], coerce=str
+        "Digest day", choices=choices([(str(i), d) for i, d in enumerate(WEEKDAYS)]), coerce=str
     )
     digest_time = StringField("Digest time (local)", validators=[DataRequired(), validate_time])
     archive = BooleanField("Public archive of sent editions")
@@ -100,13 +112,13 @@ class ListForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=320), valid_address])
     name = StringField("Name", validators=[Optional(), Length(max=200), no_line_breaks])
-    role = SelectField("Role", choices=[(r.value, r.value) for r in Role])
+    role = SelectField("Role", choices=choices([(r.value, r.value) for r in Role]))
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
 
 
 class UserEditForm(FlaskForm):
     name = StringField("Name", validators=[Optional(), Length(max=200), no_line_breaks])
-    role = SelectField("Role", choices=[(r.value, r.value) for r in Role])
+    role = SelectField("Role", choices=choices([(r.value, r.value) for r in Role]))
     active = BooleanField("Active (may log in)")
 
 

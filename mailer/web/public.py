@@ -18,7 +18,7 @@ from mailer.web import integration, ratelimit
 from mailer.web.archive import public_html
 from mailer.web.auth import client_ip
 from mailer.web.db import db
-from mailer.web.forms import SubscribeForm
+from mailer.web.forms import SubscribeForm, choices
 from mailer.web.security import EDITION_CSP
 from subscribers.models import MailingList
 
@@ -70,7 +70,7 @@ def index() -> str:
 def subscribe(slug: str | None = None) -> Any:
     lists = _public_lists()
     form = SubscribeForm()
-    form.mailing_list.choices = [(m.slug, m.name) for m in lists]
+    form.mailing_list.choices = choices([(m.slug, m.name) for m in lists])
     if request.method == "GET" and slug:
         if slug not in {m.slug for m in lists}:
             abort(404)
