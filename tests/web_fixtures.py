@@ -200,3 +200,37 @@ def axe_check(page: Any, axe_source: str, name: str, artifacts: Path) -> list[di
     artifacts.mkdir(parents=True, exist_ok=True)
     (artifacts / f"{name}.axe.json").write_text(json.dumps(result["violations"], indent=1))
     return [v for v in result["violations"] if v.get("impact") in {"serious", "critical"}]
+
+
+# --- data ------------------------------------------------------------------------------
+
+
+def add_list(s: Session, slug: str = "odei-weekly", **kw: Any) -> Any:
+    from subscribers.models import MailingList
+
+    values: dict[str, Any] = {
+        "name": "ODEI Weekly",
+        "description": "News, heritage-month features and upcoming events from the "
+        "Office of Diversity, Equity and Inclusion.",
+        **kw,
+    }
+    mlist = MailingList(slug=slug, **values)
+    s.add(mlist)
+    s.flush()
+    return mlist
+
+
+def add_campaign(s: Session, mlist: Any, key: str, **kw: Any) -> Any:
+    from mailer.delivery.models import Campaign
+
+    values: dict[str, Any] = {
+        "kind": "digest",
+        "subject": "ODEI Weekly: Commemorate Women’s History Month",
+        "preheader": "Happy Ramadan, Black History & The Arts, and the Desegregation History Wall.",
+        "status": "sent",
+        **kw,
+    }
+    campaign = Campaign(list_id=mlist.id, edition_key=key, **values)
+    s.add(campaign)
+    s.flush()
+    return campaign
