@@ -194,9 +194,7 @@ def axe_check(page: Any, axe_source: str, name: str, artifacts: Path) -> list[di
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Injected through the DevTools protocol, so the page's CSP does not apply.
         page.evaluate(axe_source)
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     artifacts.mkdir(parents=True, exist_ok=True)
     (artifacts / f"{name}.axe.json").write_text(json.dumps(result["violations"], indent=1))
     return [v for v in result["violations"] if v.get("impact") in {"serious", "critical"}]
