@@ -6,18 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from web_fixtures import (  # noqa: F401
-    WebClient,
-    add_campaign,
-    add_list,
-    admin,
-    admin_client,
-    app,
-    client,
-    make_user,
-    staff,
-    web_settings,
-)
+from web_helpers import WebClient, add_campaign, add_list
 
 from mailer.db import AuditLog, utcnow
 from mailer.delivery.models import Delivery
@@ -39,6 +28,8 @@ LIST_FORM = {
     "digest_time": "08:30",
     "archive": "y",
 }
+
+pytest_plugins = ["web_fixtures"]
 
 
 def test_create_and_edit_a_list(

@@ -8,23 +8,15 @@ import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 from sqlalchemy.orm import Session, sessionmaker
-from web_fixtures import (  # noqa: F401
-    WebClient,
-    add_campaign,
-    add_list,
-    admin,
-    app,
-    client,
-    make_user,
-    staff,
-    web_settings,
-)
+from web_helpers import WebClient, add_campaign, add_list
 
 from mailer import auth
 from mailer.delivery.models import Delivery
 from mailer.users import User
 from mailer.web.openapi import REGISTRY, openapi_path
 from subscribers.models import Subscriber, Subscription
+
+pytest_plugins = ["web_fixtures"]
 
 
 @pytest.fixture

@@ -5,23 +5,15 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from web_fixtures import (  # noqa: F401
-    PASSWORD,
-    WebClient,
-    admin,
-    admin_client,
-    app,
-    client,
-    make_user,
-    staff,
-    web_settings,
-)
+from web_helpers import PASSWORD, WebClient
 
 from mailer.config import Settings
 from mailer.db import AuditLog
 from mailer.users import User
 from mailer.web import create_app
 from subscribers.models import MailingList
+
+pytest_plugins = ["web_fixtures"]
 
 
 def test_password_is_stored_as_argon2id(admin: User) -> None:
@@ -65,7 +57,7 @@ def test_login_is_rate_limited_per_account(
     assert failures == 5
 
 
-def test_login_is_rate_limited_per_ip(client: WebClient, make_user, admin: User) -> None:  # noqa: F811
+def test_login_is_rate_limited_per_ip(client: WebClient, make_user, admin: User) -> None:
     for i in range(20):
         client.post_form("/login", {"email": f"nobody{i}@example.org", "password": "guessing!"})
     r = client.post_form("/login", {"email": admin.email, "password": PASSWORD})

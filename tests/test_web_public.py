@@ -7,14 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from web_fixtures import (  # noqa: F401
-    WebClient,
-    add_campaign,
-    add_list,
-    app,
-    client,
-    web_settings,
-)
+from web_helpers import WebClient, add_campaign, add_list
 
 from mailer.compose.snapshot import PLACEHOLDERS
 from mailer.db import AuditLog, utcnow
@@ -34,6 +27,8 @@ EDITION_HTML = f"""<!DOCTYPE html>
 <a href="{PLACEHOLDERS["preferences_url"]}">Change your preferences</a> or
 <a href="{PLACEHOLDERS["unsubscribe_url"]}">unsubscribe</a>.</p>
 </body></html>"""
+
+pytest_plugins = ["web_fixtures"]
 
 
 @pytest.fixture

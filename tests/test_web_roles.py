@@ -10,20 +10,12 @@ import re
 
 import pytest
 from flask import Flask
-from web_fixtures import (  # noqa: F401
-    WebClient,
-    admin,
-    admin_client,
-    app,
-    client,
-    make_user,
-    staff,
-    staff_client,
-    web_settings,
-)
+from web_helpers import WebClient
 
 from mailer import auth
 from mailer.users import User
+
+pytest_plugins = ["web_fixtures"]
 
 
 def routes(app: Flask, prefix: str) -> list[tuple[str, str, str]]:
@@ -73,7 +65,7 @@ def test_staff_and_admin_reach_the_staff_desk(
 
 
 @pytest.fixture
-def tokens(app: Flask, admin: User, staff: User, session_factory) -> dict[str, str]:  # noqa: F811
+def tokens(app: Flask, admin: User, staff: User, session_factory) -> dict[str, str]:
     with session_factory() as s:
         out = {
             "admin": auth.issue_api_token(s.get(User, admin.id)),
