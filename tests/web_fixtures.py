@@ -1,7 +1,8 @@
 """Fixtures for the web tests: the app, a test client with CSRF and login helpers,
 a live server on loopback for Chromium, and axe-core for accessibility checks.
 
-Import what a module needs: ``from web_fixtures import app, client, ...``.
+Load it in a test module with ``pytest_plugins = ["web_fixtures"]``; plain helpers
+(the CSRF-aware client, data builders, the axe runner) are in ``web_helpers``.
 """
 
 from __future__ import annotations
