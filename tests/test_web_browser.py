@@ -98,6 +98,9 @@ class Visitor:
         self.page.wait_for_load_state("load")
 
 
+# The browser drives the pages; the data rules under them run on both databases in
+# the test-client tests. One database here keeps the suite's time in bounds.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_pages_in_chromium(
     browser: Any,
     live_server: Any,
