@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from mailer import auth
 from mailer.config import get_settings
@@ -17,7 +18,7 @@ from mailer.users import Role, User
 ROLES = [r.value for r in Role]
 
 
-def _factory():  # type: ignore[no-untyped-def]
+def _factory() -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(get_settings().database_url))
 
 

@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.templates_dir:
         loaders.append(jinja2.FileSystemLoader(settings.templates_dir))
     loaders.append(jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
-    app.jinja_loader = jinja2.ChoiceLoader(loaders)  # type: ignore[assignment]
+    app.jinja_loader = jinja2.ChoiceLoader(loaders)
     app.config.update(
         SECRET_KEY=_flask_secret(settings),
         WTF_CSRF_TIME_LIMIT=8 * 3600,

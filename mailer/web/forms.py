@@ -29,7 +29,7 @@ try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
     from wtforms import SelectChoice as _Choice
 except ImportError:  # older WTForms
 
-    def _Choice(value: str, label: str) -> Any:  # type: ignore[no-redef]
+    def _Choice(value: str, label: str) -> Any:
         return (value, label)
 
 
