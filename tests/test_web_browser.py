@@ -150,6 +150,23 @@ def test_pages_in_chromium(
         response = v.visit("/admin/lists/", "staff-refused")
         assert response.status == 403
         assert page.get_by_role("heading", name="Not allowed").is_visible()
+        v.visit("/staff/news/", "staff-news")
+        page.get_by_label("Headline").fill("Happy Ramadan!")
+        page.get_by_label("Summary (Markdown)").fill(
+            "This week marks the beginning of **Ramadan**."
+        )
+        page.get_by_role("button", name="Add news item").click()
+        v.check("staff-news-added")
+        page.get_by_role("button", name="Hide “Happy Ramadan!”").click()
+        v.check("staff-news-hidden")
+        assert page.get_by_role("button", name="Show “Happy Ramadan!” again").is_visible()
+        v.visit("/staff/events/", "staff-events")
+        page.get_by_label("Event", exact=True).fill("Diversity Grand Rounds")
+        page.get_by_label("Date").fill("2099-03-12")
+        page.get_by_label("Starts").fill("17:30")
+        page.get_by_role("button", name="Add event").click()
+        v.check("staff-events-added")
+        assert page.get_by_text("Thu Mar 12, 2099 5:30 PM CDT").is_visible()
         v.logout()
 
         # --- admin ---

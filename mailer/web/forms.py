@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     Field,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -128,3 +130,54 @@ class EmptyForm(FlaskForm):
 
 def timezone_names() -> list[str]:
     return sorted(available_timezones())
+
+
+def https_url(form: Any, field: Field) -> None:
+    if field.data and not re.match(r"^https?://[^\s/]+\.[^\s]+$", field.data.strip()):
+        raise ValidationError("Use a full web address starting with https://.")
+
+
+class NewsForm(FlaskForm):
+    title = StringField(
+        "Headline",
+        validators=[DataRequired("Give the item a headline."), Length(max=500), no_line_breaks],
+    )
+    url = StringField(
+        "Link to the full story", validators=[Optional(), Length(max=2000), https_url]
+    )
+    summary = TextAreaField("Summary (Markdown)", validators=[Optional(), Length(max=5000)])
+    image_url = StringField("Image address", validators=[Optional(), Length(max=2000), https_url])
+    image_alt = StringField(
+        "Image description (alt text)", validators=[Length(max=500), no_line_breaks]
+    )
+    published_on = DateField("Date", validators=[Optional()])
+
+    def validate_image_alt(self, field: Field) -> None:
+        if self.image_url.data and not (field.data or "").strip():
+            raise ValidationError("Describe the image for readers who cannot see it.")
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        "Event", validators=[DataRequired("Name the event."), Length(max=500), no_line_breaks]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    location = StringField("Where", validators=[Optional(), Length(max=500), no_line_breaks])
+    url = StringField("Link", validators=[Optional(), Length(max=2000), https_url])
+    day = DateField("Date", validators=[DataRequired("Give the date, e.g. 2026-03-12.")])
+    all_day = BooleanField("All day")
+    starts = TimeField("Starts", validators=[Optional()])
+    ends = TimeField("Ends", validators=[Optional()])
+    timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Cross-field rules; Optional() on the time fields would skip inline validators.
+        ok = bool(super().validate(extra_validators))
+        starts, ends = self.starts.data, self.ends.data
+        if not self.all_day.data and starts is None and not self.starts.errors:
+            self.starts.errors = [*self.starts.errors, "Give a start time, or tick “All day”."]
+            ok = False
+        if ends is not None and starts is not None and ends <= starts:
+            self.ends.errors = [*self.ends.errors, "The end must be after the start."]
+            ok = False
+        return ok

@@ -37,3 +37,9 @@ def home() -> str:
     )
     lists = list(session.scalars(select(MailingList).order_by(MailingList.name)))
     return render_template("web/staff/home.html", announcements=announcements, lists=lists)
+
+
+# News and events pages add their routes to ``bp``.
+from mailer.web import items  # noqa: E402
+
+__all__ = ["bp", "items"]
