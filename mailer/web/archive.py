@@ -3,7 +3,7 @@
 A snapshot carries per-recipient placeholders (``mailer.compose.snapshot``).
 For the archive, links built from the personal URL slots (unsubscribe,
 preferences) are removed with their anchor (their words stay), the name
-becomes the greeting fallback and the address disappears, so no archived page
+becomes the greeting fallback and the address reads "your address", so no archived page
 can act on anybody's subscription.
 """
 
@@ -19,6 +19,7 @@ URL_SLOTS = ("unsubscribe_url", "preferences_url")
 def _plain_replacements(fallback_name: str) -> dict[str, str]:
     values = {key: "" for key in PLACEHOLDERS}
     values["name"] = fallback_name
+    values["email"] = "your address"
     return {PLACEHOLDERS[key]: value for key, value in values.items()}
 
 
