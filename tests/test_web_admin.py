@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -250,3 +251,38 @@ def test_users_create_edit_and_no_self_demotion(
     with session_factory() as s:
         assert s.get(User, kim_id).role == "admin"  # type: ignore[union-attr]
         assert s.get(User, admin.id).role == "admin"  # type: ignore[union-attr]
+
+
+def test_subscribers_filtered_by_list_and_state(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        weekly = add_list(s)
+        rounds = add_list(s, "grand-rounds", name="Diversity Grand Rounds")
+        people = _people(s, 3)  # member000..002, jakayla, victora
+        for person, (mlist, status) in zip(
+            people,
+            [
+                (weekly, "confirmed"),
+                (weekly, "pending"),
+                (rounds, "confirmed"),
+                (weekly, "unsubscribed"),
+                (rounds, "confirmed"),
+            ],
+            strict=True,
+        ):
+            s.add(Subscription(subscriber_id=person.id, list_id=mlist.id, status=status))
+        s.commit()
+
+    def emails(query: str) -> set[str]:
+        page = admin_client.get("/admin/subscribers/?" + query).get_data(as_text=True)
+        return set(re.findall(r">([a-z0-9.]+@wustl\.example)<", page))
+
+    assert emails("list=odei-weekly") == {
+        "member000@wustl.example",
+        "member001@wustl.example",
+        "jakayla.folarin@wustl.example",
+    }
+    assert emails("list=odei-weekly&status=confirmed") == {"member000@wustl.example"}
+    assert emails("list=grand-rounds&q=vic") == {"victora.brings@wustl.example"}
+    assert len(emails("list=no-such-list")) == 5  # unknown filter: everybody

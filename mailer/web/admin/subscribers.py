@@ -14,7 +14,13 @@ from mailer.delivery.models import Campaign, Delivery
 from mailer.web.admin import bp
 from mailer.web.db import db
 from mailer.web.pagination import keyset_page, subscriber_search
-from subscribers.models import Subscriber, Subscription, Suppression
+from subscribers.models import (
+    MailingList,
+    Subscriber,
+    Subscription,
+    SubscriptionStatus,
+    Suppression,
+)
 
 HISTORY_LIMIT = 100
 
@@ -26,12 +32,35 @@ def _int_arg(name: str) -> int | None:
 
 @bp.route("/subscribers/")
 def subscribers() -> str:
+    session = db()
     q = request.args.get("q", "")[:320]
+    lists = list(session.scalars(select(MailingList).order_by(MailingList.name)))
+    slug = request.args.get("list", "")
+    status = request.args.get("status", "")
+    if status not in {s.value for s in SubscriptionStatus}:
+        status = ""
+    mlist = next((m for m in lists if m.slug == slug), None)
     query = subscriber_search(select(Subscriber), q)
+    if mlist is not None:
+        # EXISTS on (list_id, status): the subscriptions index answers it per row.
+        member = select(Subscription.id).where(
+            Subscription.subscriber_id == Subscriber.id, Subscription.list_id == mlist.id
+        )
+        if status:
+            member = member.where(Subscription.status == status)
+        query = query.where(member.exists())
     page = keyset_page(
-        db(), query, Subscriber.id, after=_int_arg("after"), before=_int_arg("before")
+        session, query, Subscriber.id, after=_int_arg("after"), before=_int_arg("before")
     )
-    return render_template("web/admin/subscribers.html", page=page, q=q)
+    return render_template(
+        "web/admin/subscribers.html",
+        page=page,
+        q=q,
+        lists=lists,
+        list_slug=mlist.slug if mlist else "",
+        status=status,
+        statuses=[s.value for s in SubscriptionStatus],
+    )
 
 
 @bp.route("/subscribers/<int:subscriber_id>")
