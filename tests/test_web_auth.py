@@ -171,3 +171,37 @@ def test_errors_are_pages_not_stack_traces(app: Flask, client: WebClient) -> Non
     assert "Page not found" in r.get_data(as_text=True)
     r = client.get("/api/v1/nothing")
     assert r.status_code == 404 and r.is_json
+
+
+def test_password_change_ends_other_sessions(
+    app: Flask, staff_client: WebClient, staff: User, session_factory: sessionmaker[Session]
+) -> None:
+    other = app.test_client()
+    assert isinstance(other, WebClient)
+    other.login(staff.email)
+    r = staff_client.post_form(
+        "/staff/account",
+        {"current": "wrong one!", "new": "a new passphrase", "confirm": "a new passphrase"},
+    )
+    assert r.status_code == 400 and "This is not your current password." in r.get_data(True)
+    r = staff_client.post_form(
+        "/staff/account", {"current": PASSWORD, "new": "short", "confirm": "short"}
+    )
+    assert "at least 10 characters" in r.get_data(as_text=True)
+    r = staff_client.post_form(
+        "/staff/account", {"current": PASSWORD, "new": "a new passphrase", "confirm": "differs"}
+    )
+    assert "The two new passwords differ." in r.get_data(as_text=True)
+    r = staff_client.post_form(
+        "/staff/account",
+        {"current": PASSWORD, "new": "a new passphrase", "confirm": "a new passphrase"},
+    )
+    assert r.status_code == 302
+    assert staff_client.get("/staff/").status_code == 200  # this session goes on
+    assert other.get("/staff/").status_code == 302  # the other one is logged out
+    other.login(staff.email, "a new passphrase")
+    with session_factory() as s:
+        failures = s.scalar(
+            select(func.count(AuditLog.id)).where(AuditLog.action == "login.failed")
+        )
+    assert failures == 1

@@ -167,6 +167,7 @@ def test_pages_in_chromium(
         page.get_by_role("button", name="Add event").click()
         v.check("staff-events-added")
         assert page.get_by_text("Thu Mar 12, 2099 5:30 PM CDT").is_visible()
+        v.visit("/staff/account", "staff-account")
         v.logout()
 
         # --- admin ---

@@ -181,3 +181,13 @@ class EventForm(FlaskForm):
             self.ends.errors = [*self.ends.errors, "The end must be after the start."]
             ok = False
         return ok
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)])
+    new = PasswordField("New password", validators=[DataRequired(), Length(max=1000)])
+    confirm = PasswordField("New password again", validators=[DataRequired(), Length(max=1000)])
+
+    def validate_confirm(self, field: Field) -> None:
+        if field.data != self.new.data:
+            raise ValidationError("The two new passwords differ.")

@@ -39,7 +39,7 @@ def home() -> str:
     return render_template("web/staff/home.html", announcements=announcements, lists=lists)
 
 
-# News and events pages add their routes to ``bp``.
-from mailer.web import items  # noqa: E402
+# The news and events pages and the account page add their routes to ``bp``.
+from mailer.web import account, items  # noqa: E402
 
-__all__ = ["bp", "items"]
+__all__ = ["account", "bp", "items"]
