@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import WebClient, add_campaign, add_list
+from web_helpers import WebClient, add_announcement, add_campaign, add_list
 
 from mailer.db import AuditLog, utcnow
 from mailer.delivery.models import Delivery
@@ -286,3 +286,21 @@ def test_subscribers_filtered_by_list_and_state(
     assert emails("list=odei-weekly&status=confirmed") == {"member000@wustl.example"}
     assert emails("list=grand-rounds&q=vic") == {"victora.brings@wustl.example"}
     assert len(emails("list=no-such-list")) == 5  # unknown filter: everybody
+
+
+def test_announcement_queue_shows_sanitised_text(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        mlist = add_list(s)
+        queued = add_announcement(s, "sam.staff@example.org", "Heritage month lunch", [mlist])
+        add_announcement(s, "sam.staff@example.org", "Old news", [mlist], status="sent")
+        s.commit()
+        qid = queued.id
+    page = admin_client.get("/admin/announcements/").get_data(as_text=True)
+    assert "Heritage month lunch" in page and "Old news" not in page
+    assert "Old news" in admin_client.get("/admin/announcements/?status=all").get_data(True)
+    detail = admin_client.get(f"/admin/announcements/{qid}").get_data(as_text=True)
+    assert "<strong>Diversity Grand Rounds</strong>" in detail
+    assert "<script>alert" not in detail
+    assert "1</strong> announcements waiting" in admin_client.get("/admin/").get_data(True)

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import WebClient, add_campaign, add_list
+from web_helpers import WebClient, add_announcement, add_campaign, add_list
 
 from mailer import auth
 from mailer.delivery.models import Delivery
@@ -137,3 +137,28 @@ def test_openapi_document_is_valid_and_describes_every_api_route(
             assert names == set(re.findall(r"{([a-z_]+)}", path))
             assert {"200", "401", "403"} <= set(op["responses"])
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_announcements_staff_see_their_own(
+    client: WebClient, bearer: dict[str, dict], session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        mlist = add_list(s)
+        mine = add_announcement(s, "sam.staff@example.org", "Heritage month lunch", [mlist])
+        theirs = add_announcement(
+            s, "someone.else@example.org", "Board retreat", [mlist], status="draft"
+        )
+        s.commit()
+        mine_id, theirs_id = mine.id, theirs.id
+    staff_view = client.get("/api/v1/announcements", headers=bearer["staff"]).get_json()
+    assert [a["title"] for a in staff_view["items"]] == ["Heritage month lunch"]
+    assert staff_view["items"][0]["lists"] == ["odei-weekly"]
+    assert (
+        client.get(f"/api/v1/announcements/{theirs_id}", headers=bearer["staff"]).status_code == 404
+    )
+    got = client.get(f"/api/v1/announcements/{mine_id}", headers=bearer["staff"]).get_json()
+    assert got["status"] == "submitted" and "**Diversity Grand Rounds**" in got["body_md"]
+    admin_view = client.get("/api/v1/announcements", headers=bearer["admin"]).get_json()
+    assert [a["title"] for a in admin_view["items"]] == ["Board retreat", "Heritage month lunch"]
+    drafts = client.get("/api/v1/announcements?status=draft", headers=bearer["admin"]).get_json()
+    assert [a["id"] for a in drafts["items"]] == [theirs_id]

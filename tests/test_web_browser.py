@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from test_web_public import EDITION_HTML
-from web_helpers import PASSWORD, add_campaign, add_list, axe_check
+from web_helpers import PASSWORD, add_announcement, add_campaign, add_list, axe_check
 
 from mailer import auth
 from mailer.db import utcnow
@@ -30,7 +30,8 @@ def _seed(s: Session) -> dict[str, int]:
     auth.create_user(s, "ada.admin@example.org", PASSWORD, "admin", "Ada Admin")
     auth.create_user(s, "sam.staff@example.org", PASSWORD, "staff", "Sam Staff")
     weekly = add_list(s)
-    add_list(s, "grand-rounds", name="Diversity Grand Rounds", archive=False)
+    rounds = add_list(s, "grand-rounds", name="Diversity Grand Rounds", archive=False)
+    add_announcement(s, "sam.staff@example.org", "Heritage month lunch", [weekly, rounds])
     sent = add_campaign(s, weekly, "odei-weekly:2026-W10", html=EDITION_HTML, finished_at=utcnow())
     running = add_campaign(
         s,
@@ -199,6 +200,10 @@ def test_pages_in_chromium(
         v.visit(f"/admin/subscribers/{ids['person']}", "subscriber")
         assert page.get_by_role("heading", name="jakayla.folarin@wustl.example").is_visible()
 
+        v.visit("/admin/announcements/", "announcements")
+        page.get_by_role("link", name="Heritage month lunch").click()
+        v.check("announcement")
+        assert page.locator("article strong").inner_text() == "Diversity Grand Rounds"
         v.visit("/admin/campaigns/", "campaigns")
         v.visit(f"/admin/campaigns/{ids['running']}", "campaign-live")
         sent = page.locator('[data-count="sent"]')

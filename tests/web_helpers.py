@@ -79,3 +79,19 @@ def add_campaign(s: Session, mlist: Any, key: str, **kw: Any) -> Any:
     s.add(campaign)
     s.flush()
     return campaign
+
+
+def add_announcement(s: Session, author: str, title: str, lists: list[Any], **kw: Any) -> Any:
+    from mailer.content.models import Announcement
+
+    values: dict[str, Any] = {
+        "body_md": "Join us for **Diversity Grand Rounds**. [Register](https://diversity.wustl.edu/events)"
+        "\n\n<script>alert('x')</script>",
+        "status": "submitted",
+        **kw,
+    }
+    item = Announcement(author_email=author, title=title, **values)
+    item.lists = list(lists)
+    s.add(item)
+    s.flush()
+    return item

@@ -1,10 +1,11 @@
-"""The JSON API: bearer-token authentication, lists, subscribers, campaigns.
+"""The JSON API: bearer-token authentication; lists, subscribers, campaigns, announcements.
 
 A request names its user with ``Authorization: Bearer <token>``; the token's
 SHA-256 is looked up in ``users.api_token_hash``. No cookie is read, so CSRF
 does not apply (the blueprint is exempt). Roles are those of the web console:
-staff may read lists; subscribers and campaigns need an admin.
-Subscribe/unsubscribe and announcements join once the audience and content
+staff may read lists and their own announcements; subscribers, campaigns and
+everybody's announcements need an admin. This round is read-only; subscribe,
+unsubscribe and queueing announcements join once the audience and content
 functions exist (``mailer.web.integration``).
 """
 
@@ -18,9 +19,19 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from mailer.auth import user_for_token
+from mailer.content.models import Announcement
 from mailer.delivery.models import Campaign
 from mailer.users import Role
 from mailer.web.admin.campaigns import campaign_progress
+from mailer.web.api_schemas import (
+    SCHEMAS,
+    announcement_json,
+    campaign_json,
+    list_json,
+    page_of,
+    ref,
+    subscriber_json,
+)
 from mailer.web.auth import has_role
 from mailer.web.db import db
 from mailer.web.openapi import REGISTRY, Param, api_route, document
@@ -32,134 +43,17 @@ bp = Blueprint("api", __name__)
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _page_of(name: str, cursor: str = "next_after") -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": _ref(name)},
-            cursor: {"type": ["integer", "null"], "description": f"Pass as ?{cursor[5:]}="},
-        },
-        "required": ["items", cursor],
-    }
-
-
-TIME = {"type": ["string", "null"], "format": "date-time"}
-SCHEMAS: dict[str, Any] = {
-    "MailingList": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "slug": {"type": "string"},
-            "name": {"type": "string"},
-            "description": {"type": "string"},
-            "public": {"type": "boolean"},
-            "double_opt_in": {"type": "boolean"},
-            "from_name": {"type": "string"},
-            "from_email": {"type": "string"},
-            "reply_to": {"type": "string"},
-            "timezone": {"type": "string"},
-            "digest_enabled": {"type": "boolean"},
-            "digest_weekday": {"type": "integer", "minimum": 0, "maximum": 6},
-            "digest_time": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
-            "archive": {"type": "boolean"},
-        },
-        "required": ["id", "slug", "name"],
-    },
-    "Subscription": {
-        "type": "object",
-        "properties": {
-            "list": {"type": "string"},
-            "status": {"type": "string", "enum": ["pending", "confirmed", "unsubscribed"]},
-            "source": {"type": "string"},
-            "created_at": TIME,
-            "confirmed_at": TIME,
-            "unsubscribed_at": TIME,
-        },
-    },
-    "Subscriber": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "email": {"type": "string"},
-            "name": {"type": "string"},
-            "status": {"type": "string", "enum": ["active", "blocklisted"]},
-            "created_at": TIME,
-            "confirmed_at": TIME,
-            "subscriptions": {"type": "array", "items": _ref("Subscription")},
-        },
-        "required": ["id", "email"],
-    },
-    "Campaign": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "kind": {"type": "string", "enum": ["digest", "announcement"]},
-            "list": {"type": "string"},
-            "edition_key": {"type": "string"},
-            "subject": {"type": "string"},
-            "status": {"type": "string"},
-            "created_at": TIME,
-            "started_at": TIME,
-            "finished_at": TIME,
-            "progress": {"type": "object"},
-        },
-        "required": ["id", "kind", "status"],
-    },
-}
-
 LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50})
 AFTER = Param("after", "query", {"type": "integer"}, "Return items with an id above this one.")
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _list_json(m: MailingList) -> dict[str, Any]:
-    keys = SCHEMAS["MailingList"]["properties"]
-    return {k: getattr(m, k) for k in keys}
-
-
-def _subscriber_json(s: Subscriber, with_subscriptions: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": s.id,
-        "email": s.email,
-        "name": s.name,
-        "status": s.status,
-        "created_at": _iso(s.created_at),
-        "confirmed_at": _iso(s.confirmed_at),
-    }
-    if with_subscriptions:
-        out["subscriptions"] = [
-            {
-                "list": sub.mailing_list.slug,
-                "status": sub.status,
-                "source": sub.source,
-                "created_at": _iso(sub.created_at),
-                "confirmed_at": _iso(sub.confirmed_at),
-                "unsubscribed_at": _iso(sub.unsubscribed_at),
-            }
-            for sub in s.subscriptions
-        ]
-    return out
-
-
-def _campaign_json(c: Campaign) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "kind": c.kind,
-        "list": c.mailing_list.slug,
-        "edition_key": c.edition_key,
-        "subject": c.subject,
-        "status": c.status,
-        "created_at": _iso(c.created_at),
-        "started_at": _iso(c.started_at),
-        "finished_at": _iso(c.finished_at),
-    }
+def _visible_announcements() -> Any:
+    """Admins see every announcement; staff only their own."""
+    query = select(Announcement).options(selectinload(Announcement.lists))
+    user = g.api_user
+    if not has_role(user, Role.ADMIN):
+        query = query.where(Announcement.author_email == user.email)
+    return query
 
 
 def _error(code: int, error: str, detail: str, **headers: str) -> Response:
@@ -211,11 +105,11 @@ def openapi() -> dict[str, Any]:
     "/v1/lists",
     role=Role.STAFF,
     summary="All mailing lists",
-    response={"type": "array", "items": _ref("MailingList")},
+    response={"type": "array", "items": ref("MailingList")},
 )
 def lists() -> Any:
     rows = db().scalars(select(MailingList).order_by(MailingList.id))
-    return jsonify([_list_json(m) for m in rows])
+    return jsonify([list_json(m) for m in rows])
 
 
 @api_route(
@@ -223,13 +117,13 @@ def lists() -> Any:
     "/v1/lists/<int:list_id>",
     role=Role.STAFF,
     summary="One mailing list",
-    response=_ref("MailingList"),
+    response=ref("MailingList"),
 )
 def get_list(list_id: int) -> Any:
     mlist = db().get(MailingList, list_id)
     if mlist is None:
         abort(404)
-    return _list_json(mlist)
+    return list_json(mlist)
 
 
 @api_route(
@@ -237,13 +131,13 @@ def get_list(list_id: int) -> Any:
     "/v1/subscribers",
     role=Role.ADMIN,
     summary="Subscribers, paged by id; `q` searches email and name prefixes",
-    response=_page_of("Subscriber"),
+    response=page_of("Subscriber"),
     params=(Param("q", "query", {"type": "string"}, "Email or name prefix."), AFTER, LIMIT),
 )
 def subscribers() -> Any:
     query = subscriber_search(select(Subscriber), request.args.get("q", "")[:320])
     page = keyset_page(db(), query, Subscriber.id, after=_after(), size=_limit())
-    return {"items": [_subscriber_json(s) for s in page.rows], "next_after": page.next_after}
+    return {"items": [subscriber_json(s) for s in page.rows], "next_after": page.next_after}
 
 
 @api_route(
@@ -251,7 +145,7 @@ def subscribers() -> Any:
     "/v1/subscribers/<int:subscriber_id>",
     role=Role.ADMIN,
     summary="One subscriber with their subscriptions",
-    response=_ref("Subscriber"),
+    response=ref("Subscriber"),
 )
 def get_subscriber(subscriber_id: int) -> Any:
     person = db().scalar(
@@ -261,7 +155,7 @@ def get_subscriber(subscriber_id: int) -> Any:
     )
     if person is None:
         abort(404)
-    return _subscriber_json(person, with_subscriptions=True)
+    return subscriber_json(person, with_subscriptions=True)
 
 
 @api_route(
@@ -269,7 +163,7 @@ def get_subscriber(subscriber_id: int) -> Any:
     "/v1/campaigns",
     role=Role.ADMIN,
     summary="Campaigns, newest first",
-    response=_page_of("Campaign", "next_before"),
+    response=page_of("Campaign", "next_before"),
     params=(Param("before", "query", {"type": "integer"}, "Only ids below this."), LIMIT),
 )
 def campaigns() -> Any:
@@ -282,7 +176,7 @@ def campaigns() -> Any:
     more = len(rows) > size
     rows = rows[:size]
     return {
-        "items": [_campaign_json(c) for c in rows],
+        "items": [campaign_json(c) for c in rows],
         "next_before": rows[-1].id if rows and more else None,
     }
 
@@ -292,11 +186,55 @@ def campaigns() -> Any:
     "/v1/campaigns/<int:campaign_id>",
     role=Role.ADMIN,
     summary="One campaign with live delivery counts",
-    response=_ref("Campaign"),
+    response=ref("Campaign"),
 )
 def get_campaign(campaign_id: int) -> Any:
     session = db()
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
-    return {**_campaign_json(campaign), "progress": campaign_progress(session, campaign)}
+    return {**campaign_json(campaign), "progress": campaign_progress(session, campaign)}
+
+
+@api_route(
+    bp,
+    "/v1/announcements",
+    role=Role.STAFF,
+    summary="Announcements (staff see their own), newest first",
+    response=page_of("Announcement", "next_before"),
+    params=(
+        Param("status", "query", {"type": "string"}, "Only this state."),
+        Param("before", "query", {"type": "integer"}, "Only ids below this."),
+        LIMIT,
+    ),
+)
+def announcements() -> Any:
+    query = _visible_announcements()
+    status = request.args.get("status", "")
+    if status:
+        query = query.where(Announcement.status == status)
+    before = request.args.get("before", "")
+    if before.isdigit():
+        query = query.where(Announcement.id < int(before))
+    size = _limit()
+    rows = list(db().scalars(query.order_by(Announcement.id.desc()).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return {
+        "items": [announcement_json(a) for a in rows],
+        "next_before": rows[-1].id if rows and more else None,
+    }
+
+
+@api_route(
+    bp,
+    "/v1/announcements/<int:announcement_id>",
+    role=Role.STAFF,
+    summary="One announcement (staff: only their own)",
+    response=ref("Announcement"),
+)
+def get_announcement(announcement_id: int) -> Any:
+    item = db().scalar(_visible_announcements().where(Announcement.id == announcement_id))
+    if item is None:
+        abort(404)
+    return announcement_json(item)

@@ -139,7 +139,7 @@ def _local(event: Event) -> str:
 
 def _toggle(model: type[NewsItem] | type[Event], item_id: int, hidden: bool) -> Response:
     session = db()
-    item = session.get(model, item_id)
+    item = session.get(NewsItem, item_id) if model is NewsItem else session.get(Event, item_id)
     if item is None:
         abort(404)
     item.hidden = hidden

@@ -44,6 +44,6 @@ def home() -> str:
 
 
 # The area modules add their routes to ``bp``.
-from mailer.web.admin import campaigns, lists, subscribers, users  # noqa: E402
+from mailer.web.admin import announcements, campaigns, lists, subscribers, users  # noqa: E402
 
-__all__ = ["bp", "campaigns", "lists", "subscribers", "users"]
+__all__ = ["announcements", "bp", "campaigns", "lists", "subscribers", "users"]
