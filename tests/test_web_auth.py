@@ -205,3 +205,16 @@ def test_password_change_ends_other_sessions(
             select(func.count(AuditLog.id)).where(AuditLog.action == "login.failed")
         )
     assert failures == 1
+
+
+def test_private_pages_are_not_cached_and_https_sites_get_hsts(
+    admin_client: WebClient, settings: Settings
+) -> None:
+    assert admin_client.get("/admin/").headers["Cache-Control"] == "no-store"
+    assert admin_client.get("/login").headers["Cache-Control"] == "no-store"
+    assert "Cache-Control" not in admin_client.get("/archive/").headers
+    assert "Strict-Transport-Security" not in admin_client.get("/").headers  # http site
+    https_app = create_app(settings)
+    r = https_app.test_client().get("/")
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+    https_app.extensions["mailer.engine"].dispose()

@@ -71,8 +71,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=_flask_secret(settings),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep OpenAPI's order
     configure_cookies(app, settings.base_url)
     app.extensions["mailer.settings"] = settings
     engine = make_engine(settings.database_url)

@@ -16,6 +16,8 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+PRIVATE_BLUEPRINTS = frozenset({"admin", "staff", "api"})
+
 # For the email document shown inside the archive page's <iframe sandbox>.
 EDITION_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; "
@@ -25,7 +27,14 @@ EDITION_CSP = (
 
 
 def add_security_headers(response: Response) -> Response:
+    from flask import current_app, request
+
     headers = response.headers
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.blueprint in PRIVATE_BLUEPRINTS or request.endpoint == "auth.login":
+        # Subscriber data and session pages: never kept by a shared or browser cache.
+        headers["Cache-Control"] = "no-store"
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
