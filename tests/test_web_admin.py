@@ -304,3 +304,14 @@ def test_announcement_queue_shows_sanitised_text(
     assert "<strong>Diversity Grand Rounds</strong>" in detail
     assert "<script>alert" not in detail
     assert "1</strong> announcements waiting" in admin_client.get("/admin/").get_data(True)
+
+
+def test_nul_bytes_get_a_plain_400(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    r = admin_client.post_form("/admin/lists/new", {**LIST_FORM, "name": "Grand\x00Rounds"})
+    assert r.status_code == 400
+    assert "NUL character" in r.get_data(as_text=True)
+    assert admin_client.get("/admin/subscribers/?q=a%00b").status_code == 400
+    with session_factory() as s:
+        assert s.scalar(select(func.count(MailingList.id))) == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from flask import Flask, g, render_template, request
+from flask import Flask, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import HTTPException
 
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["mailer.engine"] = engine
     app.extensions["mailer.sessionmaker"] = make_sessionmaker(engine)
 
+    app.before_request(_refuse_nul_bytes)
     csrf.init_app(app)
     app.before_request(web_auth.load_user)
     app.after_request(add_security_headers)
@@ -96,6 +97,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         }
 
     return app
+
+
+def _refuse_nul_bytes() -> None:
+    """No text field has a use for NUL, and PostgreSQL refuses it in strings: say so early."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400, "The request contains a NUL character. Remove it and try again.")
 
 
 def _register_blueprints(app: Flask) -> None:
