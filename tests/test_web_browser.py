@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 from test_web_public import EDITION_HTML
-from web_helpers import PASSWORD, add_announcement, add_campaign, add_list, axe_check
+from web_helpers import PASSWORD, Visitor, add_announcement, add_campaign, add_list
 
 from mailer import auth
 from mailer.db import utcnow
@@ -61,42 +61,6 @@ def _seed(s: Session) -> dict[str, int]:
         )
     s.commit()
     return {"sent": sent.id, "running": running.id, "person": people[0].id}
-
-
-class Visitor:
-    """One browser tab that screenshots and axe-checks every page it opens."""
-
-    def __init__(self, page: Any, base: str, axe: str, out: Path) -> None:
-        self.page, self.base, self.axe, self.out = page, base, axe, out
-        self.console_errors: list[str] = []
-        self.violations: dict[str, list[str]] = {}
-        page.on(
-            "console",
-            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
-        )
-
-    def check(self, name: str) -> None:
-        self.page.wait_for_load_state("load")
-        self.page.screenshot(path=str(self.out / f"{name}.png"), full_page=True)
-        bad = axe_check(self.page, self.axe, name, self.out)
-        if bad:
-            self.violations[name] = [f"{v['id']}: {v['help']}" for v in bad]
-
-    def visit(self, path: str, name: str) -> Any:
-        response = self.page.goto(self.base + path)
-        self.check(name)
-        return response
-
-    def login(self, email: str) -> None:
-        self.page.goto(self.base + "/login")
-        self.page.get_by_label("Email").fill(email)
-        self.page.get_by_label("Password").fill(PASSWORD)
-        self.page.get_by_role("button", name="Log in").click()
-        self.page.wait_for_load_state("load")
-
-    def logout(self) -> None:
-        self.page.get_by_role("button", name="Log out").click()
-        self.page.wait_for_load_state("load")
 
 
 # The browser drives the pages; the data rules under them run on both databases in

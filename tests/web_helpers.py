@@ -95,3 +95,42 @@ def add_announcement(s: Session, author: str, title: str, lists: list[Any], **kw
     s.add(item)
     s.flush()
     return item
+
+
+# --- the browser ------------------------------------------------------------------------
+
+
+class Visitor:
+    """One browser tab that screenshots and axe-checks every page it opens."""
+
+    def __init__(self, page: Any, base: str, axe: str, out: Path) -> None:
+        self.page, self.base, self.axe, self.out = page, base, axe, out
+        self.console_errors: list[str] = []
+        self.violations: dict[str, list[str]] = {}
+        page.on(
+            "console",
+            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
+        )
+
+    def check(self, name: str) -> None:
+        self.page.wait_for_load_state("load")
+        self.page.screenshot(path=str(self.out / f"{name}.png"), full_page=True)
+        bad = axe_check(self.page, self.axe, name, self.out)
+        if bad:
+            self.violations[name] = [f"{v['id']}: {v['help']}" for v in bad]
+
+    def visit(self, path: str, name: str) -> Any:
+        response = self.page.goto(self.base + path)
+        self.check(name)
+        return response
+
+    def login(self, email: str) -> None:
+        self.page.goto(self.base + "/login")
+        self.page.get_by_label("Email").fill(email)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name="Log in").click()
+        self.page.wait_for_load_state("load")
+
+    def logout(self) -> None:
+        self.page.get_by_role("button", name="Log out").click()
+        self.page.wait_for_load_state("load")
