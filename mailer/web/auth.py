@@ -47,7 +47,7 @@ def load_user() -> None:
     """Before each request: the session's user, if still active."""
     g.user = None
     user_id = session.get("user_id")
-    if user_id is None:
+    if user_id is None or request.endpoint == "static":
         return
     user = db().get(User, user_id)
     if user is None or not user.active or session.get("pw") != user.password_hash[-16:]:

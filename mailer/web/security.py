@@ -8,7 +8,7 @@ sandboxed frame served by one route with its own, stricter-still policy
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,8 +27,6 @@ EDITION_CSP = (
 
 
 def add_security_headers(response: Response) -> Response:
-    from flask import current_app, request
-
     headers = response.headers
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
