@@ -130,3 +130,25 @@ def test_wsgi_module_exposes_app(settings: Settings) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.strip() == "Flask mailer.web", out.stderr
+
+
+def test_users_password_resets_a_forgotten_password(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    runner = CliRunner()
+    runner.invoke(
+        users, ["create", "sam@example.org", "--role", "staff", "--password-stdin"], input="q" * 12
+    )
+    short = runner.invoke(users, ["password", "sam@example.org", "--password-stdin"], input="x")
+    assert short.exit_code == 1 and "at least 10 characters" in short.output
+    ok = runner.invoke(
+        users, ["password", "Sam@Example.org", "--password-stdin"], input="new passphrase!\n"
+    )
+    assert ok.exit_code == 0, ok.output
+    with session_factory() as s:
+        assert auth.authenticate(s, "sam@example.org", "new passphrase!") is not None
+        assert auth.authenticate(s, "sam@example.org", "q" * 12) is None
+    missing = runner.invoke(
+        users, ["password", "nobody@example.org", "--password-stdin"], input="long enough pass\n"
+    )
+    assert missing.exit_code == 1 and "no user nobody@example.org" in missing.output

@@ -93,3 +93,24 @@ def token(email: str) -> None:
         value = auth.issue_api_token(user)
         audit(session, "cli", "user.token", f"user:{user.email}")
     click.echo(value)
+
+
+@command.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+def password(email: str, password_stdin: bool) -> None:
+    """Set a new password for EMAIL (a forgotten one); their web sessions end."""
+    if password_stdin:
+        new = sys.stdin.readline().rstrip("\r\n")
+    else:
+        new = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with session_scope(_factory()) as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException(f"no user {email}; see `mailer users list`")
+        try:
+            user.password_hash = auth.hash_password(new)
+        except auth.PasswordPolicyError as exc:
+            raise click.ClickException(f"password: {exc}") from None
+        audit(session, "cli", "user.password", f"user:{user.email}")
+    click.echo(f"Password of {user.email} changed.")
