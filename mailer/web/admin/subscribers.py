@@ -1,0 +1,90 @@
+"""Admin: find subscribers, page through them, and see one person's record.
+
+Import, export, suppress and forget come with the audience package's
+functions (``mailer.web.integration``), so the rules stay in one place.
+"""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from mailer.delivery.models import Campaign, Delivery
+from mailer.web.admin import bp
+from mailer.web.db import db
+from mailer.web.pagination import keyset_page, subscriber_search
+from subscribers.models import (
+    MailingList,
+    Subscriber,
+    Subscription,
+    SubscriptionStatus,
+    Suppression,
+)
+
+HISTORY_LIMIT = 100
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/subscribers/")
+def subscribers() -> str:
+    session = db()
+    q = request.args.get("q", "")[:320]
+    lists = list(session.scalars(select(MailingList).order_by(MailingList.name)))
+    slug = request.args.get("list", "")
+    status = request.args.get("status", "")
+    if status not in {s.value for s in SubscriptionStatus}:
+        status = ""
+    mlist = next((m for m in lists if m.slug == slug), None)
+    query = subscriber_search(select(Subscriber), q)
+    if mlist is not None:
+        # EXISTS on (list_id, status): the subscriptions index answers it per row.
+        member = select(Subscription.id).where(
+            Subscription.subscriber_id == Subscriber.id, Subscription.list_id == mlist.id
+        )
+        if status:
+            member = member.where(Subscription.status == status)
+        query = query.where(member.exists())
+    page = keyset_page(
+        session, query, Subscriber.id, after=_int_arg("after"), before=_int_arg("before")
+    )
+    return render_template(
+        "web/admin/subscribers.html",
+        page=page,
+        q=q,
+        lists=lists,
+        list_slug=mlist.slug if mlist else "",
+        status=status,
+        statuses=[s.value for s in SubscriptionStatus],
+    )
+
+
+@bp.route("/subscribers/<int:subscriber_id>")
+def subscriber(subscriber_id: int) -> str:
+    session = db()
+    person = session.scalar(
+        select(Subscriber)
+        .where(Subscriber.id == subscriber_id)
+        .options(selectinload(Subscriber.subscriptions).selectinload(Subscription.mailing_list))
+    )
+    if person is None:
+        abort(404)
+    history = session.execute(
+        select(Delivery, Campaign)
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
+        .where(Delivery.subscriber_id == person.id)
+        .order_by(Delivery.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    suppression = session.scalar(select(Suppression).where(Suppression.address == person.email))
+    return render_template(
+        "web/admin/subscriber.html",
+        person=person,
+        history=history,
+        suppression=suppression,
+        history_limit=HISTORY_LIMIT,
+    )

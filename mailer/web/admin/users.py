@@ -1,0 +1,86 @@
+"""Admin: staff and admin accounts and their roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from mailer import auth
+from mailer.db import audit
+from mailer.users import Role, User
+from mailer.web.admin import bp
+from mailer.web.auth import actor, current_user
+from mailer.web.db import db
+from mailer.web.forms import UserEditForm, UserForm
+
+
+@bp.route("/users/")
+def users() -> str:
+    rows = list(db().scalars(select(User).order_by(User.email)))
+    return render_template("web/admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new() -> Any:
+    form = UserForm()
+    if form.validate_on_submit():
+        session = db()
+        try:
+            user = auth.create_user(
+                session,
+                form.email.data or "",
+                form.password.data or "",
+                form.role.data or Role.STAFF,
+                form.name.data or "",
+            )
+        except ValueError as exc:
+            field, _, message = str(exc).partition(": ")
+            target = getattr(form, field, form.email)
+            target.errors = [message[:1].upper() + message[1:] + "."]
+        else:
+            audit(session, actor(), "user.create", f"user:{user.email}", role=user.role)
+            session.commit()
+            flash(f"Account {user.email} created with role {user.role}.", "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("web/admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int) -> Any:
+    session = db()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit():
+        me = current_user()
+        demoting_self = (
+            me is not None
+            and me.id == user.id
+            and (form.role.data != Role.ADMIN or not form.active.data)
+        )
+        if demoting_self:
+            form.role.errors = ["You cannot remove your own admin role or deactivate yourself."]
+        else:
+            before = (user.role, user.active)
+            user.name = (form.name.data or "").strip()
+            user.role = form.role.data or Role.STAFF
+            user.active = bool(form.active.data)
+            if not user.active:
+                user.api_token_hash = None
+            audit(
+                session,
+                actor(),
+                "user.update",
+                f"user:{user.email}",
+                before={"role": before[0], "active": before[1]},
+                after={"role": user.role, "active": user.active},
+            )
+            session.commit()
+            flash(f"Account {user.email} saved.", "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("web/admin/user_form.html", form=form, user=user), status

@@ -1,0 +1,240 @@
+"""The JSON API: bearer-token authentication; lists, subscribers, campaigns, announcements.
+
+A request names its user with ``Authorization: Bearer <token>``; the token's
+SHA-256 is looked up in ``users.api_token_hash``. No cookie is read, so CSRF
+does not apply (the blueprint is exempt). Roles are those of the web console:
+staff may read lists and their own announcements; subscribers, campaigns and
+everybody's announcements need an admin. This round is read-only; subscribe,
+unsubscribe and queueing announcements join once the audience and content
+functions exist (``mailer.web.integration``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from mailer.auth import user_for_token
+from mailer.content.models import Announcement
+from mailer.delivery.models import Campaign
+from mailer.users import Role
+from mailer.web.admin.campaigns import campaign_progress
+from mailer.web.api_schemas import (
+    SCHEMAS,
+    announcement_json,
+    campaign_json,
+    list_json,
+    page_of,
+    ref,
+    subscriber_json,
+)
+from mailer.web.auth import has_role
+from mailer.web.db import db
+from mailer.web.openapi import REGISTRY, Param, api_route, document
+from mailer.web.pagination import keyset_page, subscriber_search
+from subscribers.models import MailingList, Subscriber, Subscription
+
+bp = Blueprint("api", __name__)
+
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50})
+AFTER = Param("after", "query", {"type": "integer"}, "Return items with an id above this one.")
+
+
+def _visible_announcements() -> Any:
+    """Admins see every announcement; staff only their own."""
+    query = select(Announcement).options(selectinload(Announcement.lists))
+    user = g.api_user
+    if not has_role(user, Role.ADMIN):
+        query = query.where(Announcement.author_email == user.email)
+    return query
+
+
+def _error(code: int, error: str, detail: str, **headers: str) -> Response:
+    response = jsonify({"error": error, "detail": detail})
+    response.status_code = code
+    response.headers.update(headers)
+    return response
+
+
+@bp.before_request
+def _authenticate() -> Response | None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    route = REGISTRY.get(request.endpoint or "")
+    if route is None:
+        return None  # unknown path: the 404 handler answers
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = user_for_token(db(), token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        return _error(
+            401,
+            "Unauthorized",
+            "Send Authorization: Bearer <token> (create one with `mailer users token`).",
+            **{"WWW-Authenticate": 'Bearer realm="mailer"'},
+        )
+    if not has_role(user, route.role):
+        return _error(403, "Forbidden", f"This needs the {route.role} role.")
+    g.api_user = user
+    return None
+
+
+def _limit() -> int:
+    value = request.args.get("limit", "50")
+    return min(max(int(value), 1), 500) if value.isdigit() else 50
+
+
+def _after() -> int | None:
+    value = request.args.get("after", "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/openapi.json")
+def openapi() -> dict[str, Any]:
+    return document(SCHEMAS, current_app.extensions["mailer.settings"].base_url)
+
+
+@api_route(
+    bp,
+    "/v1/lists",
+    role=Role.STAFF,
+    summary="All mailing lists",
+    response={"type": "array", "items": ref("MailingList")},
+)
+def lists() -> Any:
+    rows = db().scalars(select(MailingList).order_by(MailingList.id))
+    return jsonify([list_json(m) for m in rows])
+
+
+@api_route(
+    bp,
+    "/v1/lists/<int:list_id>",
+    role=Role.STAFF,
+    summary="One mailing list",
+    response=ref("MailingList"),
+)
+def get_list(list_id: int) -> Any:
+    mlist = db().get(MailingList, list_id)
+    if mlist is None:
+        abort(404)
+    return list_json(mlist)
+
+
+@api_route(
+    bp,
+    "/v1/subscribers",
+    role=Role.ADMIN,
+    summary="Subscribers, paged by id; `q` searches email and name prefixes",
+    response=page_of("Subscriber"),
+    params=(Param("q", "query", {"type": "string"}, "Email or name prefix."), AFTER, LIMIT),
+)
+def subscribers() -> Any:
+    query = subscriber_search(select(Subscriber), request.args.get("q", "")[:320])
+    page = keyset_page(db(), query, Subscriber.id, after=_after(), size=_limit())
+    return {"items": [subscriber_json(s) for s in page.rows], "next_after": page.next_after}
+
+
+@api_route(
+    bp,
+    "/v1/subscribers/<int:subscriber_id>",
+    role=Role.ADMIN,
+    summary="One subscriber with their subscriptions",
+    response=ref("Subscriber"),
+)
+def get_subscriber(subscriber_id: int) -> Any:
+    person = db().scalar(
+        select(Subscriber)
+        .where(Subscriber.id == subscriber_id)
+        .options(selectinload(Subscriber.subscriptions).selectinload(Subscription.mailing_list))
+    )
+    if person is None:
+        abort(404)
+    return subscriber_json(person, with_subscriptions=True)
+
+
+@api_route(
+    bp,
+    "/v1/campaigns",
+    role=Role.ADMIN,
+    summary="Campaigns, newest first",
+    response=page_of("Campaign", "next_before"),
+    params=(Param("before", "query", {"type": "integer"}, "Only ids below this."), LIMIT),
+)
+def campaigns() -> Any:
+    query = select(Campaign).options(selectinload(Campaign.mailing_list))
+    before = request.args.get("before", "")
+    if before.isdigit():
+        query = query.where(Campaign.id < int(before))
+    size = _limit()
+    rows = list(db().scalars(query.order_by(Campaign.id.desc()).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return {
+        "items": [campaign_json(c) for c in rows],
+        "next_before": rows[-1].id if rows and more else None,
+    }
+
+
+@api_route(
+    bp,
+    "/v1/campaigns/<int:campaign_id>",
+    role=Role.ADMIN,
+    summary="One campaign with live delivery counts",
+    response=ref("Campaign"),
+)
+def get_campaign(campaign_id: int) -> Any:
+    session = db()
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return {**campaign_json(campaign), "progress": campaign_progress(session, campaign)}
+
+
+@api_route(
+    bp,
+    "/v1/announcements",
+    role=Role.STAFF,
+    summary="Announcements (staff see their own), newest first",
+    response=page_of("Announcement", "next_before"),
+    params=(
+        Param("status", "query", {"type": "string"}, "Only this state."),
+        Param("before", "query", {"type": "integer"}, "Only ids below this."),
+        LIMIT,
+    ),
+)
+def announcements() -> Any:
+    query = _visible_announcements()
+    status = request.args.get("status", "")
+    if status:
+        query = query.where(Announcement.status == status)
+    before = request.args.get("before", "")
+    if before.isdigit():
+        query = query.where(Announcement.id < int(before))
+    size = _limit()
+    rows = list(db().scalars(query.order_by(Announcement.id.desc()).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return {
+        "items": [announcement_json(a) for a in rows],
+        "next_before": rows[-1].id if rows and more else None,
+    }
+
+
+@api_route(
+    bp,
+    "/v1/announcements/<int:announcement_id>",
+    role=Role.STAFF,
+    summary="One announcement (staff: only their own)",
+    response=ref("Announcement"),
+)
+def get_announcement(announcement_id: int) -> Any:
+    item = db().scalar(_visible_announcements().where(Announcement.id == announcement_id))
+    if item is None:
+        abort(404)
+    return announcement_json(item)

@@ -1,0 +1,167 @@
+"""The Flask application factory: ``create_app(settings)``.
+
+One engine and session factory per app; one session per request. No
+scheduler or worker starts here: web workers only serve pages (several
+gunicorn workers each starting APScheduler would send every mail N times).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from flask import Flask, abort, g, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from werkzeug.exceptions import HTTPException
+
+import mailer
+from mailer.config import Settings, get_settings
+from mailer.db import make_engine, make_sessionmaker
+from mailer.web import auth as web_auth
+from mailer.web.db import close_db
+from mailer.web.security import add_security_headers, configure_cookies
+
+log = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(mailer.__file__).parent
+TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+
+csrf = CSRFProtect()
+
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Please log in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "Too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "Not available yet",
+}
+
+
+def _flask_secret(settings: Settings) -> str:
+    # Derived, so the session key differs from the key that signs personal links.
+    return hmac.new(
+        settings.signing_key.encode(), b"mailer.web.session", hashlib.sha256
+    ).hexdigest()
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app for ``settings`` (default: the process settings)."""
+    settings = settings or get_settings()
+    app = Flask(
+        "mailer.web",
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+        template_folder=None,
+    )
+    loaders: list[jinja2.BaseLoader] = []
+    if settings.templates_dir:
+        loaders.append(jinja2.FileSystemLoader(settings.templates_dir))
+    loaders.append(jinja2.FileSystemLoader(str(TEMPLATES_DIR)))
+    app.jinja_loader = jinja2.ChoiceLoader(loaders)
+    app.config.update(
+        SECRET_KEY=_flask_secret(settings),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep OpenAPI's order
+    configure_cookies(app, settings.base_url)
+    app.extensions["mailer.settings"] = settings
+    engine = make_engine(settings.database_url)
+    app.extensions["mailer.engine"] = engine
+    app.extensions["mailer.sessionmaker"] = make_sessionmaker(engine)
+
+    app.before_request(_refuse_nul_bytes)
+    csrf.init_app(app)
+    app.before_request(web_auth.load_user)
+    app.after_request(add_security_headers)
+    app.teardown_appcontext(close_db)
+    _register_blueprints(app)
+    _register_errors(app)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "settings": settings,
+            "current_user": g.get("user"),
+            "csrf_token": generate_csrf,
+            "is_admin": web_auth.has_role(g.get("user"), "admin"),
+        }
+
+    return app
+
+
+def _refuse_nul_bytes() -> None:
+    """No text field has a use for NUL, and PostgreSQL refuses it in strings: say so early."""
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400, "The request contains a NUL character. Remove it and try again.")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from mailer.web.admin import bp as admin_bp
+    from mailer.web.api import bp as api_bp
+    from mailer.web.public import bp as public_bp
+    from mailer.web.staff import bp as staff_bp
+
+    app.register_blueprint(web_auth.bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    # Token auth, no cookies: CSRF cannot apply (a forged cross-site request carries no token).
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_errors(app: Flask) -> None:
+    def render(code: int, message: str) -> Any:
+        if _wants_json():
+            return {"error": ERROR_TITLES.get(code, "Error"), "detail": message}, code
+        return render_template(
+            "web/error.html", code=code, title=ERROR_TITLES.get(code, "Error"), message=message
+        ), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> Any:
+        return render(
+            400,
+            "This form has expired or was not sent from this site. "
+            "Go back, reload the page and submit it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        code = exc.code or 500
+        default = type(exc).description
+        message = exc.description if exc.description != default else ""
+        return render(code, message or _default_message(code))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        # Logged with its traceback for the operator; the visitor sees a plain page.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render(500, _default_message(500))
+
+
+def _default_message(code: int) -> str:
+    return {
+        401: "This needs you to log in.",
+        403: "Your account does not have the role this page needs.",
+        404: "There is nothing at this address. Check the link or start from the home page.",
+        405: "This address does not accept that kind of request.",
+        429: "Too many requests in a short time. Wait a while and try again.",
+        500: "The error has been logged. Try again in a moment.",
+    }.get(code, "The request could not be completed.")

@@ -1,0 +1,45 @@
+"""The staff desk (login, staff or admin role).
+
+This round: the desk's home. The announcement pages (queue with live
+Markdown preview, state of one's announcements), news/event add and hide, and
+the digest preview join this blueprint once ``mailer.content`` and
+``mailer.compose`` provide their functions (see ``mailer.web.integration``).
+Every route here is guarded by the blueprint's ``before_request``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from mailer.content.models import Announcement
+from mailer.users import Role
+from mailer.web.auth import current_user, require_role
+from mailer.web.db import db
+from subscribers.models import MailingList
+
+bp = Blueprint("staff", __name__)
+bp.before_request(require_role(Role.STAFF))
+
+
+@bp.route("/")
+def home() -> str:
+    user = current_user()
+    assert user is not None
+    session = db()
+    announcements = list(
+        session.scalars(
+            select(Announcement)
+            .where(Announcement.author_email == user.email)
+            .order_by(Announcement.created_at.desc())
+            .limit(20)
+        )
+    )
+    lists = list(session.scalars(select(MailingList).order_by(MailingList.name)))
+    return render_template("web/staff/home.html", announcements=announcements, lists=lists)
+
+
+# The news and events pages and the account page add their routes to ``bp``.
+from mailer.web import account, items  # noqa: E402
+
+__all__ = ["account", "bp", "items"]
