@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -215,7 +216,7 @@ def forget_command(email: str, yes: bool) -> None:
     )
 
 
-def progress_bar() -> Progress:
+def _progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -224,3 +225,119 @@ def progress_bar() -> Progress:
         console=Console(stderr=True),
         transient=True,
     )
+
+
+@command.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--list", "slug", required=True, help="The list's slug.")
+@click.option(
+    "--confirmed",
+    is_flag=True,
+    help="The people in the file gave their consent: subscribe them as confirmed.",
+)
+@click.option(
+    "--override-reason",
+    default=None,
+    help="Re-subscribe addresses that unsubscribed or are suppressed; the reason is audited.",
+)
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write rejected lines (default: FILE.rejects.csv).",
+)
+@click.option("--check-dns", is_flag=True, help="Also check each domain accepts mail (slow).")
+def import_command(
+    file: str,
+    slug: str,
+    confirmed: bool,
+    override_reason: str | None,
+    rejects_path: str | None,
+    check_dns: bool,
+) -> None:
+    """Import subscribers from a CSV FILE into a list.
+
+    The first line names the columns: `email` (required), `name`, and any
+    others, which become attributes. UTF-8 (with or without BOM), comma or
+    semicolon, quoted fields. Existing people are updated; addresses that
+    unsubscribed from the list or are suppressed are not re-subscribed unless
+    you give --override-reason. Rejected lines go to a rejects CSV with
+    their line number and reason.
+
+    \b
+    Example:
+      mailer subscribers import members.csv --list weekly --confirmed
+    """
+    from subscribers.imports import ImportFailed, import_csv
+
+    rejects = rejects_path or f"{file}.rejects.csv"
+    sessions = factory()
+    with sessions() as session:
+        mailing_list = find_list(session, slug)
+    with _progress_bar() as bar:
+        task = bar.add_task(f"importing {Path(file).name}", total=Path(file).stat().st_size)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            report = import_csv(
+                sessions,
+                file,
+                mailing_list,
+                confirmed=confirmed,
+                override_reason=override_reason,
+                actor="cli",
+                progress=advance,
+                rejects_path=rejects,
+                check_deliverability=check_dns,
+            )
+        except ImportFailed as exc:
+            raise click.ClickException(f"{file}: {exc}") from None
+    console.print(
+        f"imported {report.imported}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"rejected {report.rejected} ({report.rows} rows in {report.seconds:.1f} s)"
+    )
+    if report.overridden:
+        console.print(f"re-subscribed by override: {report.overridden} (audited)")
+    for item in report.rejects[:20]:
+        console.print(f"  line {item.line}: {item.reason}")
+    if report.rejected:
+        more = f" and {report.rejected - 20} more" if report.rejected > 20 else ""
+        console.print(f"rejected lines{more} are in {rejects}")
+    else:
+        Path(rejects).unlink(missing_ok=True)
+
+
+@command.command("export")
+@click.option("--list", "slug", required=True, help="The list's slug.")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in SubscriptionStatus]),
+    multiple=True,
+    help="Only these statuses (repeatable; default: all).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default="-", help="File (default: stdout)."
+)
+def export_command(slug: str, status: tuple[str, ...], output: str) -> None:
+    """Write a list's subscribers as CSV (email, name, status, times, attributes).
+
+    \b
+    Example:
+      mailer subscribers export --list weekly --status confirmed -o weekly.csv
+    """
+    from subscribers.exports import export_csv
+
+    with session_scope(factory()) as session:
+        mailing_list = find_list(session, slug)
+        if output == "-":
+            count = export_csv(
+                session, mailing_list, click.get_text_stream("stdout"), statuses=status or None
+            )
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                count = export_csv(session, mailing_list, out, statuses=status or None)
+    if output != "-":
+        console.print(f"wrote {count} subscribers to {output}")
