@@ -19,14 +19,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import audit, utcnow
 from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.bulk import Bulk
 from subscribers.models import (
     MailingList,
     Subscriber,
@@ -181,47 +179,43 @@ class _Importer:
             yield _Row(line, email, name, attributes, fields)
 
     def apply(self, session: Session, chunk: list[_Row]) -> None:
-        now = utcnow()
+        """Upsert one chunk with a handful of set-based statements."""
+        bulk = Bulk(session)
         emails = [r.email for r in chunk]
+        hashes = {r.email: address_hash(r.email) for r in chunk}
         blocked = dict(
-            session.execute(
-                select(Suppression.address, Suppression.reason).where(
-                    Suppression.address.in_(emails + [address_hash(e) for e in emails])
-                )
-            ).all()
+            bulk.select_in(
+                "SELECT address, reason FROM suppressions WHERE address IN ({in})",
+                [*emails, *hashes.values()],
+            )
         )
+        attrs_in = bulk.result(SUBSCRIBERS.c.attributes)
         existing = {
-            row.email: row
-            for row in session.execute(
-                select(
-                    SUBSCRIBERS.c.id,
-                    SUBSCRIBERS.c.email,
-                    SUBSCRIBERS.c.name,
-                    SUBSCRIBERS.c.attributes,
-                    SUBSCRIBERS.c.status,
-                ).where(SUBSCRIBERS.c.email.in_(emails))
+            email: (sid, name, attrs_in(attrs) or {}, status)
+            for sid, email, name, attrs, status in bulk.select_in(
+                "SELECT id, email, name, attributes, status FROM subscribers WHERE email IN ({in})",
+                emails,
             )
         }
         subs = dict(
-            session.execute(
-                select(SUBSCRIPTIONS.c.subscriber_id, SUBSCRIPTIONS.c.status).where(
-                    SUBSCRIPTIONS.c.list_id == self.list_id,
-                    SUBSCRIPTIONS.c.subscriber_id.in_([r.id for r in existing.values()]),
-                )
-            ).all()
+            bulk.select_in(
+                "SELECT subscriber_id, status FROM subscriptions "
+                "WHERE list_id = {m} AND subscriber_id IN ({in})",
+                [v[0] for v in existing.values()],
+                extra=(self.list_id,),
+            )
         )
-        status = SubscriptionStatus.CONFIRMED if self.confirmed else SubscriptionStatus.PENDING
-        new_people: list[dict[str, Any]] = []
-        person_updates: list[dict[str, Any]] = []
+        new_people: list[_Row] = []
+        person_updates: list[tuple[int, str, dict[str, str]]] = []
         new_subs: list[str] = []
-        sub_updates: list[dict[str, Any]] = []
+        sub_updates: list[int] = []
         unblock: list[str] = []
         for r in chunk:
-            reason = blocked.get(r.email) or blocked.get(address_hash(r.email))
+            reason = blocked.get(r.email) or blocked.get(hashes[r.email])
             old = existing.get(r.email)
-            old_sub = subs.get(old.id) if old is not None else None
-            if old is not None and old.status != SubscriberStatus.ACTIVE:
-                self.reject(r.line, f"{r.email} is {old.status}", r.fields)
+            old_sub = subs.get(old[0]) if old is not None else None
+            if old is not None and old[3] != SubscriberStatus.ACTIVE:
+                self.reject(r.line, f"{r.email} is {old[3]}", r.fields)
                 continue
             left = old_sub == SubscriptionStatus.UNSUBSCRIBED
             if (reason or left) and not self.override:
@@ -231,100 +225,95 @@ class _Importer:
             if reason or left:
                 unblock.append(r.email)
             if old is None:
-                new_people.append(
-                    {
-                        "email": r.email,
-                        "name": r.name,
-                        "attributes": r.attributes,
-                        "status": SubscriberStatus.ACTIVE.value,
-                        "created_at": now,
-                        "confirmed_at": now if self.confirmed else None,
-                    }
-                )
+                new_people.append(r)
                 new_subs.append(r.email)
                 self.report.imported += 1
                 continue
+            sid, old_name, old_attrs, _ = old
             changed = False
-            merged = {**(old.attributes or {}), **r.attributes}
-            name = r.name or old.name
-            if name != old.name or merged != (old.attributes or {}):
-                person_updates.append({"b_id": old.id, "b_name": name, "b_attrs": merged})
+            merged = {**old_attrs, **r.attributes}
+            name = r.name or old_name
+            if name != old_name or merged != old_attrs:
+                person_updates.append((sid, name, merged))
                 changed = True
             if old_sub is None:
                 new_subs.append(r.email)
                 self.report.imported += 1
                 continue
             if left or (self.confirmed and old_sub == SubscriptionStatus.PENDING):
-                sub_updates.append({"b_sid": old.id, "b_status": status.value})
+                sub_updates.append(sid)
                 changed = True
             if changed:
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1
-        self._write(session, now, new_people, person_updates, new_subs, sub_updates, unblock)
+        self._write(session, bulk, new_people, person_updates, new_subs, sub_updates, unblock)
 
     def _write(
         self,
         session: Session,
-        now: Any,
-        new_people: list[dict[str, Any]],
-        person_updates: list[dict[str, Any]],
+        bulk: Bulk,
+        new_people: list[_Row],
+        person_updates: list[tuple[int, str, dict[str, str]]],
         new_subs: list[str],
-        sub_updates: list[dict[str, Any]],
+        sub_updates: list[int],
         unblock: list[str],
     ) -> None:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        if new_people:
-            session.execute(
-                insert(SUBSCRIBERS).on_conflict_do_nothing(index_elements=["email"]), new_people
-            )
-        if person_updates:
-            session.execute(
-                update(SUBSCRIBERS)
-                .where(SUBSCRIBERS.c.id == bindparam("b_id"))
-                .values(name=bindparam("b_name"), attributes=bindparam("b_attrs")),
-                person_updates,
-            )
-        status = SubscriptionStatus.CONFIRMED if self.confirmed else SubscriptionStatus.PENDING
-        if new_subs:
-            ids = session.execute(
-                select(SUBSCRIBERS.c.id).where(SUBSCRIBERS.c.email.in_(new_subs))
-            ).scalars()
-            rows = [
-                {
-                    "subscriber_id": sid,
-                    "list_id": self.list_id,
-                    "status": status.value,
-                    "source": SubscriptionSource.IMPORT.value,
-                    "created_at": now,
-                    "confirmed_at": now if self.confirmed else None,
-                    "unsubscribed_at": None,
-                    "confirmation_sent_at": None,
-                    "consent_ip": "",
-                }
-                for sid in ids
-            ]
-            session.execute(
-                insert(SUBSCRIPTIONS).on_conflict_do_nothing(
-                    index_elements=["subscriber_id", "list_id"]
-                ),
-                rows,
-            )
-        if sub_updates:
-            session.execute(
-                update(SUBSCRIPTIONS)
-                .where(
-                    SUBSCRIPTIONS.c.subscriber_id == bindparam("b_sid"),
-                    SUBSCRIPTIONS.c.list_id == self.list_id,
+        now = utcnow()
+        stamp = bulk.bind(SUBSCRIBERS.c.created_at)(now)
+        confirmed_at = stamp if self.confirmed else None
+        attrs_out = bulk.bind(SUBSCRIBERS.c.attributes)
+        source = SubscriptionSource.IMPORT.value
+        status = (
+            SubscriptionStatus.CONFIRMED if self.confirmed else SubscriptionStatus.PENDING
+        ).value
+        bulk.insert_ignore(
+            SUBSCRIBERS,
+            ["email", "name", "attributes", "status", "created_at", "confirmed_at"],
+            ["email"],
+            [
+                (r.email, r.name, attrs_out(r.attributes), "active", stamp, confirmed_at)
+                for r in new_people
+            ],
+        )
+        bulk.execute_many(
+            "UPDATE subscribers SET name = {m}, attributes = {m} WHERE id = {m}",
+            [(name, attrs_out(attrs), sid) for sid, name, attrs in person_updates],
+        )
+        ids = [
+            row[0]
+            for row in bulk.select_in("SELECT id FROM subscribers WHERE email IN ({in})", new_subs)
+        ]
+        bulk.insert_ignore(
+            SUBSCRIPTIONS,
+            [
+                "subscriber_id",
+                "list_id",
+                "status",
+                "source",
+                "created_at",
+                "confirmed_at",
+                "consent_ip",
+            ],
+            ["subscriber_id", "list_id"],
+            [
+                (
+                    sid,
+                    self.list_id,
+                    status,
+                    source,
+                    stamp,
+                    confirmed_at,
+                    "",
                 )
-                .values(
-                    status=bindparam("b_status"),
-                    unsubscribed_at=None,
-                    confirmed_at=now if self.confirmed else None,
-                ),
-                sub_updates,
-            )
+                for sid in ids
+            ],
+        )
+        bulk.execute_many(
+            "UPDATE subscriptions SET status = {m}, unsubscribed_at = NULL, confirmed_at = {m} "
+            "WHERE subscriber_id = {m} AND list_id = {m}",
+            [(status, confirmed_at, sid, self.list_id) for sid in sub_updates],
+        )
         for email in unblock:
             session.execute(
                 Suppression.__table__.delete().where(
