@@ -36,7 +36,8 @@ def write_csv(path: Path, rows: int) -> None:
         for i in range(rows):
             first, last = rnd.choice(FIRST), rnd.choice(LAST)
             division = rnd.choice(DIVISIONS)
-            fh.write(f'{first.lower()}.{last.lower()}{i}@wustl.example,{first} {last},"{division}"\r\n')
+            address = f"{first.lower()}.{last.lower()}{i}@wustl.example"
+            fh.write(f'{address},{first} {last},"{division}"\r\n')
 
 
 def main(quick: bool) -> None:

@@ -34,6 +34,9 @@ _AUTOREPLY_SUBJECT = re.compile(
     r"abwesenheit|absence|away from)",
     re.IGNORECASE,
 )
+_DAEMON = re.compile(r"mailer-daemon|postmaster|mail-daemon|microsoftexchange|mdaemon")
+_BODY_MESSAGE_ID = re.compile(r"^Message-ID:\s*(<[^>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_BODY_VERP = re.compile(r"bounces\+\d+\.[A-Za-z2-7]{10}@[A-Za-z0-9.\-]+")
 _UNSUB_PATH = re.compile(r"/u/([A-Za-z0-9_\-.]+)")
 
 
@@ -57,14 +60,20 @@ def verp_delivery(msg: Message, secret: str) -> int | None:
 
 
 def is_autoreply(msg: Message) -> bool:
-    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
-    if auto.startswith("auto-replied"):
-        return True
+    """Out-of-office and vacation replies: a person's software, not a delivery failure.
+
+    Bounces carry ``Auto-Submitted: auto-replied`` too (Postfix, Exim), so
+    that header counts only when the sender is not a mail system.
+    """
     if msg.get("X-Autoreply") or msg.get("X-Autorespond"):
         return True
     if str(msg.get("Precedence", "")).strip().lower() == "auto_reply":
         return True
-    return bool(_AUTOREPLY_SUBJECT.match(str(msg.get("Subject", "")).strip()))
+    if _AUTOREPLY_SUBJECT.match(str(msg.get("Subject", "")).strip()):
+        return True
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    sender = " ".join(_addresses(msg, ("From",))).lower()
+    return auto.startswith("auto-replied") and not _DAEMON.search(sender)
 
 
 def _report_type(msg: Message) -> str:
@@ -230,6 +239,13 @@ def parse_message(msg: Message, secret: str, *, source: str = "mailbox") -> list
         if not events:
             events = _flufl_events(msg)
     envelope = verp_delivery(msg, secret)
+    if original is None and events:
+        # Exim, Yahoo and others quote the original as text: look for our traces there.
+        body = _text(msg)
+        found = _BODY_MESSAGE_ID.search(body)
+        message_id = message_id or (found.group(1) if found else "")
+        for candidate in _BODY_VERP.findall(body):
+            delivery_id = delivery_id or parse_verp(secret, candidate)
     for event in events:
         event.source = source
         event.delivery_id = envelope or delivery_id
