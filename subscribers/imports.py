@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
+from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import audit, utcnow
@@ -42,8 +44,9 @@ NAME_HEADERS = ("name", "full name", "fullname")
 EXPORT_ONLY = {"status", "source", "subscribed_at", "confirmed_at", "unsubscribed_at"}
 CHUNK_SIZE = 5000
 
-SUBSCRIBERS = Subscriber.__table__
-SUBSCRIPTIONS = Subscription.__table__
+SUBSCRIBERS = cast(Table, Subscriber.__table__)
+SUBSCRIPTIONS = cast(Table, Subscription.__table__)
+SUPPRESSIONS = cast(Table, Suppression.__table__)
 
 
 class ImportFailed(ValueError):
@@ -316,9 +319,7 @@ class _Importer:
         )
         for email in unblock:
             session.execute(
-                Suppression.__table__.delete().where(
-                    Suppression.address.in_([email, address_hash(email)])
-                )
+                SUPPRESSIONS.delete().where(Suppression.address.in_([email, address_hash(email)]))
             )
             audit(
                 session,

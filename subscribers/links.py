@@ -41,10 +41,11 @@ def is_one_click(content_type: str, body: bytes) -> bool:
     if ctype == "multipart/form-data":
         head = f"Content-Type: {content_type}\r\n\r\n".encode()
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-        for part in message.iter_parts():  # type: ignore[attr-defined]
+        for part in message.iter_parts():
             if part.get_param("name", header="content-disposition") == "List-Unsubscribe":
-                content = part.get_payload(decode=True) or b""
-                return content.decode("ascii", "replace").strip() == ONE_CLICK
+                content = part.get_payload(decode=True)
+                text = content.decode("ascii", "replace") if isinstance(content, bytes) else ""
+                return text.strip() == ONE_CLICK
     return False
 
 

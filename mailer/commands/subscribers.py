@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
+from typing import IO
 
 import click
 from rich.console import Console
@@ -333,9 +335,8 @@ def export_command(slug: str, status: tuple[str, ...], output: str) -> None:
     with session_scope(factory()) as session:
         mailing_list = find_list(session, slug)
         if output == "-":
-            count = export_csv(
-                session, mailing_list, click.get_text_stream("stdout"), statuses=status or None
-            )
+            stream: IO[str] = sys.stdout
+            count = export_csv(session, mailing_list, stream, statuses=status or None)
         else:
             with open(output, "w", encoding="utf-8", newline="") as out:
                 count = export_csv(session, mailing_list, out, statuses=status or None)

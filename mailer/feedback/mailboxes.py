@@ -81,7 +81,7 @@ class ImapBox:
         if typ != "OK":
             raise MailboxError(f"IMAP SEARCH failed: {data!r}")
         for uid in (data[0] or b"").split():
-            typ, fetched = self.conn.uid("FETCH", uid, "(RFC822)")
+            typ, fetched = self.conn.uid("FETCH", uid.decode(), "(RFC822)")
             if typ != "OK":
                 continue
             for item in fetched:

@@ -19,6 +19,7 @@ import email.policy
 import re
 from email.message import Message
 from email.utils import getaddresses
+from typing import Any
 
 from flufl.bounce import all_failures
 
@@ -87,8 +88,8 @@ def _original(msg: Message) -> Message | None:
     for part in msg.walk():
         ctype = part.get_content_type()
         if ctype in ("message/rfc822", "message/rfc822-headers", "text/rfc822-headers"):
-            payload = part.get_payload()
-            if isinstance(payload, list) and payload:
+            payload: Any = part.get_payload()
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 return payload[0]
             if isinstance(payload, str):
                 return email.message_from_string(payload, policy=email.policy.compat32)
@@ -119,7 +120,7 @@ def _dsn_events(msg: Message) -> list[FeedbackEvent]:
     for part in msg.walk():
         if part.get_content_type() != "message/delivery-status":
             continue
-        blocks = part.get_payload()
+        blocks: Any = part.get_payload()
         if not isinstance(blocks, list):
             continue
         for block in blocks[1:]:  # the first block is per-message
@@ -143,8 +144,8 @@ def _arf_events(msg: Message) -> list[FeedbackEvent]:
     for part in msg.walk():
         if part.get_content_type() != "message/feedback-report":
             continue
-        payload = part.get_payload()
-        report = payload[0] if isinstance(payload, list) and payload else None
+        payload: Any = part.get_payload()
+        report: Any = payload[0] if isinstance(payload, list) and payload else None
         if report is None and isinstance(payload, str):
             report = email.message_from_string(payload.lstrip(), policy=email.policy.compat32)
         feedback_type = str(report.get("Feedback-Type", "abuse")).strip() if report else "abuse"
