@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 from typing import IO
@@ -21,6 +22,14 @@ from subscribers.models import MailingList, Subscriber, Subscription, Subscripti
 
 console = Console(highlight=False)
 _factories: dict[str, sessionmaker[Session]] = {}
+
+
+def cli_actor() -> str:
+    """Who did it, for the audit log: the operating-system user running the command."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def current_settings() -> Settings:
@@ -102,7 +111,7 @@ def add_command(
                 name=name,
                 confirmed=confirmed,
                 override_reason=override_reason,
-                actor="cli",
+                actor=cli_actor(),
             )
         except ConsentRefused as exc:
             raise click.ClickException(str(exc)) from None
@@ -212,7 +221,7 @@ def forget_command(email: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase everything about {address}?", abort=True)
     with session_scope(factory()) as session:
-        found = forget(session, address, actor="cli")
+        found = forget(session, address, actor=cli_actor())
     console.print(
         f"{'erased' if found else 'nothing held about'} {address}; its hash is suppressed"
     )
@@ -290,7 +299,7 @@ def import_command(
                 mailing_list,
                 confirmed=confirmed,
                 override_reason=override_reason,
-                actor="cli",
+                actor=cli_actor(),
                 progress=advance,
                 rejects_path=rejects,
                 check_deliverability=check_dns,

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 from sqlalchemy import func, select
 
-from mailer.commands.subscribers import address_arg, console, factory
+from mailer.commands.subscribers import address_arg, cli_actor, console, factory
 from mailer.db import session_scope
 from subscribers.models import Suppression, SuppressionReason
 
@@ -61,7 +61,7 @@ def add_command(email: str, reason: str, note: str) -> None:
 
     address = address_arg(email)
     with session_scope(factory()) as session:
-        row = suppress(session, address, reason, note, actor="cli")
+        row = suppress(session, address, reason, note, actor=cli_actor())
         console.print(f"{address} is suppressed ({row.reason})")
 
 
@@ -79,7 +79,7 @@ def remove_command(email: str, note: str) -> None:
 
     address = address_arg(email)
     with session_scope(factory()) as session:
-        removed = unsuppress(session, address, actor="cli", note=note)
+        removed = unsuppress(session, address, actor=cli_actor(), note=note)
     if not removed:
         raise click.ClickException(f"{address} is not suppressed")
     console.print(f"{address} is no longer suppressed")
