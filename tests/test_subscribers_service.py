@@ -180,3 +180,37 @@ def test_forget_erases_and_blocks_reimport(session: Session, lists: dict) -> Non
     assert row.address.startswith("sha256:") and "ana" not in row.address.lower()
     assert is_suppressed(session, "ana@example.org")  # the hash is case-folded
     assert subscribe(session, weekly, "ana@example.org", now=T0).subscription is None
+
+
+def test_confirmation_link_expires_after_max_age(session: Session, lists: dict) -> None:
+    import time_machine
+
+    weekly = lists["weekly"]
+    with time_machine.travel(T0, tick=False):
+        result = subscribe(session, weekly, "ana@example.org", now=T0)
+        token = SIGNER.make("confirm", result.subscriber.id, weekly.id)  # type: ignore[union-attr]
+    with (
+        time_machine.travel(T0 + dt.timedelta(days=8), tick=False),
+        pytest.raises(TokenError, match="expired"),
+    ):
+        confirm(session, token, SIGNER, WEEK)
+    with time_machine.travel(T0 + dt.timedelta(days=6), tick=False):
+        assert confirm(session, token, SIGNER, WEEK).status == "confirmed"
+
+
+def test_forget_also_erases_deliveries_and_bounce_records(session: Session, lists: dict) -> None:
+    from mailer.delivery.models import Campaign, Delivery
+    from subscribers.models import BounceRecord
+
+    weekly = lists["weekly"]
+    person = add_subscriber(session, weekly, "ana@example.org", confirmed=True)
+    campaign = Campaign(kind="digest", list_id=weekly.id, edition_key="weekly:2027-W10")
+    session.add(campaign)
+    session.flush()
+    session.add(Delivery(campaign_id=campaign.id, subscriber_id=person.id, email=person.email))
+    session.add(BounceRecord(address="ana@example.org", kind="soft"))
+    session.commit()
+    forget(session, "ana@example.org")
+    session.commit()
+    assert session.scalar(select(Delivery)) is None
+    assert session.scalar(select(BounceRecord)) is None
