@@ -237,3 +237,118 @@ def test_pop3_wrong_password_is_a_clear_error(
 def test_unknown_mailbox_scheme_is_refused() -> None:
     with pytest.raises(MailboxError, match="unknown mailbox"):
         open_mailbox("ftp://example.org/bounces")
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made here (no files from outside)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _serve_tls(
+    handler: type[socketserver.BaseRequestHandler], files: tuple[Path, Path]
+) -> Iterator[int]:
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*files)
+
+    class TlsServer(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+
+        def get_request(self):  # type: ignore[no-untyped-def]
+            sock, address = self.socket.accept()
+            sock.settimeout(10)
+            return context.wrap_socket(sock, server_side=True), address
+
+        def handle_error(self, request, client_address):  # type: ignore[no-untyped-def]
+            pass  # a client refusing our certificate is what one test wants
+
+    server = TlsServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_imaps_checks_the_certificate_and_works_when_trusted(
+    session: Session,
+    settings: Settings,
+    tls_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    folders = {"INBOX": [[1, (DATA / SAMPLES[0]).read_bytes(), set()]]}
+    handler = type("Handler", (FakeImap,), {"folders": folders})
+    for port in _serve_tls(handler, tls_files):
+        url = f"imaps://{USER}:{QUOTED_PASSWORD}@127.0.0.1:{port}/INBOX"
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[1].parent / "nothing.pem"))
+        with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+            open_mailbox(url)
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
+        session.rollback()
+        result = CliRunner().invoke(bounces_command, ["process", "--mailbox", url])
+        assert result.exit_code == 0, result.output
+        assert "hard 1" in result.output and folders["INBOX"] == []
+
+
+def test_pop3s_checks_the_certificate_and_works_when_trusted(
+    session: Session,
+    settings: Settings,
+    tls_files: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    messages = [(DATA / SAMPLES[1]).read_bytes()]
+    handler = type("Handler", (FakePop3,), {"messages": messages})
+    for port in _serve_tls(handler, tls_files):
+        url = f"pop3s://{USER}:{QUOTED_PASSWORD}@127.0.0.1:{port}"
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "nothing.pem"))
+        with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+            open_mailbox(url, archive=str(tmp_path / "a"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
+        session.rollback()
+        result = CliRunner().invoke(
+            bounces_command, ["process", "--mailbox", url, "--archive", str(tmp_path / "a")]
+        )
+        assert result.exit_code == 0, result.output
+        assert "hard 1" in result.output and messages == []

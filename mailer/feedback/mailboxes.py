@@ -17,6 +17,7 @@ import imaplib
 import mailbox
 import poplib
 import re
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -60,12 +61,19 @@ class MaildirBox:
 class ImapBox:
     def __init__(self, url: str, *, processed_folder: str = "Processed") -> None:
         parts = urlsplit(url)
-        cls = imaplib.IMAP4_SSL if parts.scheme == "imaps" else imaplib.IMAP4
-        port = parts.port or (993 if parts.scheme == "imaps" else 143)
+        secure = parts.scheme == "imaps"
+        port = parts.port or (993 if secure else 143)
+        host = parts.hostname or "localhost"
         self.folder = unquote(parts.path.lstrip("/")) or "INBOX"
         self.processed = processed_folder
         try:
-            self.conn = cls(parts.hostname or "localhost", port, timeout=60)
+            if secure:
+                # imaplib's default TLS context checks no certificate: ask for the real check.
+                self.conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                    host, port, ssl_context=ssl.create_default_context(), timeout=60
+                )
+            else:
+                self.conn = imaplib.IMAP4(host, port, timeout=60)
             self.conn.login(unquote(parts.username or ""), unquote(parts.password or ""))
             typ, data = self.conn.select(_quote(self.folder))
         except (OSError, imaplib.IMAP4.error) as exc:
@@ -113,7 +121,10 @@ class Pop3Box:
         port = parts.port or (995 if secure else 110)
         try:
             if secure:
-                self.conn: poplib.POP3 = poplib.POP3_SSL(parts.hostname or "", port, timeout=60)
+                # poplib's default TLS context checks no certificate: ask for the real check.
+                self.conn: poplib.POP3 = poplib.POP3_SSL(
+                    parts.hostname or "", port, timeout=60, context=ssl.create_default_context()
+                )
             else:
                 self.conn = poplib.POP3(parts.hostname or "", port, timeout=60)
             self.conn.user(unquote(parts.username or ""))
