@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from mailer.db import AuditLog, audit, utcnow
@@ -378,17 +378,20 @@ def forget(session: Session, email: str, *, actor: str = "admin") -> bool:
     """
     address = normalise_email(email)
     hashed = address_hash(address)
-    subscriber = _find_subscriber(session, address)
-    found = subscriber is not None
-    if subscriber is not None:
+    # Every spelling of the address: a person asking to be forgotten means all of them.
+    same = func.lower(Subscriber.email) == address.lower()
+    people = session.scalars(select(Subscriber).where(same)).all()
+    found = bool(people)
+    for subscriber in people:
         # Core deletes: the database cascades to subscriptions and deliveries.
         session.expunge(subscriber)
         session.execute(delete(Subscription).where(Subscription.subscriber_id == subscriber.id))
         session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
-    records = session.execute(delete(BounceRecord).where(BounceRecord.address == address))
+    spellings = {address, *(p.email for p in people)}
+    records = session.execute(delete(BounceRecord).where(BounceRecord.address.in_(spellings)))
     found = found or bool(getattr(records, "rowcount", 0))
-    session.execute(delete(Suppression).where(Suppression.address == address))
-    session.execute(update(AuditLog).where(AuditLog.target == address).values(target=hashed))
+    session.execute(delete(Suppression).where(Suppression.address.in_(spellings)))
+    session.execute(update(AuditLog).where(AuditLog.target.in_(spellings)).values(target=hashed))
     if session.scalar(select(Suppression.id).where(Suppression.address == hashed)) is None:
         session.add(Suppression(address=hashed, reason=SuppressionReason.FORGOTTEN))
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mailer.commands.subscribers import console, current_settings, factory
+from mailer.commands.subscribers import console, current_settings, factory, needs_schema
 
 
 @click.group("bounces")
@@ -33,6 +33,7 @@ def command() -> None:
     show_default=True,
     help="Local Maildir where POP3 messages are kept once processed (POP3 has no folders).",
 )
+@needs_schema
 def process_command(maildir: str | None, url: str | None, archive: str) -> None:
     """Read every message, record what it says, then move it aside.
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import ConfigError, Settings, get_settings
@@ -30,6 +33,28 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def needs_schema(func: F) -> F:
+    """Turn "no such table" into advice to run `mailer init`, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
+            if "no such table" in text or "does not exist" in text:
+                raise click.ClickException(
+                    f"the database has no mailer tables yet ({text.splitlines()[0]}); "
+                    "run `mailer init` first"
+                ) from None
+            raise
+
+    return wrapper  # type: ignore[return-value]
 
 
 def current_settings() -> Settings:
@@ -89,6 +114,7 @@ def command() -> None:
     default=None,
     help="Re-add an address that unsubscribed or is suppressed; the reason is audited.",
 )
+@needs_schema
 def add_command(
     email: str, slug: str, name: str, confirmed: bool, override_reason: str | None
 ) -> None:
@@ -134,6 +160,7 @@ def add_command(
 )
 @click.option("--limit", type=int, default=100, show_default=True, help="At most this many rows.")
 @click.option("--after", default="", help="Continue after this address (pages by key).")
+@needs_schema
 def list_command(slug: str, status: str, limit: int, after: str) -> None:
     """Subscribers of a list, by address, with their status.
 
@@ -166,6 +193,7 @@ def list_command(slug: str, status: str, limit: int, after: str) -> None:
 
 @command.command("show")
 @click.argument("email")
+@needs_schema
 def show_command(email: str) -> None:
     """Everything we hold about one person: lists, status, suppression, bounces."""
     from subscribers.models import BounceRecord
@@ -208,6 +236,7 @@ def show_command(email: str) -> None:
 @command.command("forget")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@needs_schema
 def forget_command(email: str, yes: bool) -> None:
     """Erase a person's data; only a hash stays, so no import can add them back.
 
@@ -259,6 +288,7 @@ def _progress_bar() -> Progress:
     help="Where to write rejected lines (default: FILE.rejects.csv).",
 )
 @click.option("--check-dns", is_flag=True, help="Also check each domain accepts mail (slow).")
+@needs_schema
 def import_command(
     file: str,
     slug: str,
@@ -332,6 +362,7 @@ def import_command(
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), default="-", help="File (default: stdout)."
 )
+@needs_schema
 def export_command(slug: str, status: tuple[str, ...], output: str) -> None:
     """Write a list's subscribers as CSV (email, name, status, times, attributes).
 

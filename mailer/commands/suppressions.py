@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 from sqlalchemy import func, select
 
-from mailer.commands.subscribers import address_arg, cli_actor, console, factory
+from mailer.commands.subscribers import address_arg, cli_actor, console, factory, needs_schema
 from mailer.db import session_scope
 from subscribers.models import Suppression, SuppressionReason
 
@@ -20,6 +20,7 @@ def command() -> None:
 @click.option("--reason", type=click.Choice([r.value for r in SuppressionReason]), default=None)
 @click.option("--limit", type=int, default=100, show_default=True)
 @click.option("--after", default="", help="Continue after this address (pages by key).")
+@needs_schema
 def list_command(reason: str | None, limit: int, after: str) -> None:
     """Suppressed addresses, by address (forgotten people show as sha256 hashes).
 
@@ -50,6 +51,7 @@ def list_command(reason: str | None, limit: int, after: str) -> None:
     show_default=True,
 )
 @click.option("--note", default="", help="Why, for the next admin.")
+@needs_schema
 def add_command(email: str, reason: str, note: str) -> None:
     """Never mail EMAIL again (from any list).
 
@@ -68,6 +70,7 @@ def add_command(email: str, reason: str, note: str) -> None:
 @command.command("remove")
 @click.argument("email")
 @click.option("--note", required=True, help="Why it is safe to mail this address again (audited).")
+@needs_schema
 def remove_command(email: str, note: str) -> None:
     """Lift the suppression of EMAIL (it does not re-subscribe anyone).
 
