@@ -144,12 +144,16 @@ class _Importer:
 
     def rows(self, text: io.TextIOWrapper) -> Iterator[_Row]:
         first = text.readline()
+        if not first.strip():
+            raise ImportFailed("the file is empty; the first line must name the columns")
         delimiter = ";" if first.count(";") > first.count(",") else ","
         reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
         try:
             header = next(reader)
         except StopIteration:
             raise ImportFailed("the file is empty; the first line must name the columns") from None
+        if any("\x00" in h for h in header):
+            raise ImportFailed("line 1: the file looks like UTF-16; save it as 'CSV UTF-8'")
         if _not_utf8(header):
             raise ImportFailed("line 1: the header is not valid UTF-8; save the file as UTF-8")
         email_at, name_at, others = _column_map(header)

@@ -144,6 +144,12 @@ def test_file_without_email_column_is_refused(
     path.write_text("mail address,name\nana@example.org,Ana\n")
     with pytest.raises(ImportFailed, match="no email column"):
         import_csv(session, path, weekly, confirmed=True, actor="t")
+    path.write_text("email,name\nana@example.org,Ana\n", encoding="utf-16")
+    with pytest.raises(ImportFailed, match="UTF-16"):
+        import_csv(session, path, weekly, confirmed=True, actor="t")
+    path.write_bytes(b"")
+    with pytest.raises(ImportFailed, match="empty"):
+        import_csv(session, path, weekly, confirmed=True, actor="t")
 
 
 def test_export_round_trips_through_import(
