@@ -288,14 +288,16 @@ def update_preferences(
     public = session.scalars(select(MailingList).where(MailingList.public.is_(True))).all()
     wanted = {ml.id for ml in public if ml.id in list_ids}
     blocker = suppression_for(session, subscriber.email)
-    if wanted and blocker is not None:
-        if blocker.reason != SuppressionReason.UNSUBSCRIBE_ALL:
-            wanted = set()
-        else:
-            unsuppress(session, subscriber.email, actor=subscriber.email, note="preferences")
+    # A bounce or complaint suppression is not lifted by ticking a box: the
+    # reader may keep their lists (they get no mail) but joins nothing new.
+    can_join = blocker is None or blocker.reason == SuppressionReason.UNSUBSCRIBE_ALL
+    if wanted and blocker is not None and can_join:
+        unsuppress(session, subscriber.email, actor=subscriber.email, note="preferences")
     for ml in public:
         sub = _find_subscription(session, subscriber.id, ml.id)
         if ml.id in wanted:
+            if not can_join:
+                continue
             if sub is None:
                 sub = Subscription(
                     subscriber_id=subscriber.id,

@@ -215,3 +215,20 @@ def test_forget_also_erases_deliveries_and_bounce_records(session: Session, list
     session.commit()
     assert session.scalar(select(Delivery)) is None
     assert session.scalar(select(BounceRecord)) is None
+
+
+def test_preferences_of_a_bounced_reader_join_nothing_and_leave_nothing_ticked(
+    session: Session, lists: dict
+) -> None:
+    weekly, events = lists["weekly"], lists["events"]
+    person = add_subscriber(session, weekly, "gone@example.org", confirmed=True)
+    suppress(session, "gone@example.org", "hard_bounce", "5.1.1")
+    update_preferences(session, person.id, {weekly.id, events.id}, None)
+    statuses = {
+        s.list_id: s.status
+        for s in session.scalars(
+            select(Subscription).where(Subscription.subscriber_id == person.id)
+        )
+    }
+    assert statuses == {weekly.id: "confirmed"}
+    assert is_suppressed(session, "gone@example.org")
