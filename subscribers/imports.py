@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer.db import audit, utcnow
 from subscribers.addresses import InvalidAddress, normalise_email
 from subscribers.bulk import Bulk
+from subscribers.csvfile import ImportFailed, column_map, not_utf8, open_text
 from subscribers.models import (
     MailingList,
     Subscriber,
@@ -38,19 +39,11 @@ from subscribers.models import (
 )
 from subscribers.suppression import address_hash
 
-EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address", "mail")
-NAME_HEADERS = ("name", "full name", "fullname")
-# Columns our own export writes that describe the subscription, not the person.
-EXPORT_ONLY = {"status", "source", "subscribed_at", "confirmed_at", "unsubscribed_at"}
 CHUNK_SIZE = 5000
 
 SUBSCRIBERS = cast(Table, Subscriber.__table__)
 SUBSCRIPTIONS = cast(Table, Subscription.__table__)
 SUPPRESSIONS = cast(Table, Suppression.__table__)
-
-
-class ImportFailed(ValueError):
-    """The file as a whole cannot be imported (no email column, unreadable)."""
 
 
 @dataclass
@@ -81,38 +74,6 @@ class _Row:
     name: str
     attributes: dict[str, str]
     fields: list[str]
-
-
-def _open_text(path: Path) -> tuple[io.BufferedReader, io.TextIOWrapper]:
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
-    # surrogateescape keeps undecodable bytes as lone surrogates: the row is
-    # rejected with its line number instead of the whole file failing.
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    return raw, text
-
-
-def _not_utf8(fields: list[str]) -> bool:
-    joined = "\x00".join(fields)
-    if joined.isascii():
-        return False
-    try:
-        joined.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _column_map(header: list[str]) -> tuple[int, int | None, list[tuple[int, str]]]:
-    names = [h.strip().lower() for h in header]
-    email_at = next((i for i, n in enumerate(names) if n in EMAIL_HEADERS), None)
-    if email_at is None:
-        raise ImportFailed(
-            f"line 1: no email column (found: {', '.join(header) or 'nothing'}); "
-            "name one column 'email'"
-        )
-    name_at = next((i for i, n in enumerate(names) if n in NAME_HEADERS), None)
-    others = [(i, header[i].strip()) for i in range(len(header)) if i not in (email_at, name_at)]
-    return email_at, name_at, [(i, n) for i, n in others if n and n.lower() not in EXPORT_ONLY]
 
 
 class _Importer:
@@ -154,9 +115,9 @@ class _Importer:
             raise ImportFailed("the file is empty; the first line must name the columns") from None
         if any("\x00" in h for h in header):
             raise ImportFailed("line 1: the file looks like UTF-16; save it as 'CSV UTF-8'")
-        if _not_utf8(header):
+        if not_utf8(header):
             raise ImportFailed("line 1: the header is not valid UTF-8; save the file as UTF-8")
-        email_at, name_at, others = _column_map(header)
+        email_at, name_at, others = column_map(header)
         width = len(header)
         previous_end = reader.line_num
         for fields in reader:
@@ -168,7 +129,7 @@ class _Importer:
             if len(fields) != width:
                 self.reject(line, f"expected {width} fields, found {len(fields)}", fields)
                 continue
-            if _not_utf8(fields):
+            if not_utf8(fields):
                 self.reject(line, "not valid UTF-8; save the file as UTF-8", fields)
                 continue
             try:
@@ -370,7 +331,7 @@ def import_csv(
     own = isinstance(target, sessionmaker)
     session: Session = target() if own else target  # type: ignore[operator,assignment]
     total = path.stat().st_size
-    raw, text = _open_text(path)
+    raw, text = open_text(path)
     rejects_file = None
     try:
         if rejects_path is not None:

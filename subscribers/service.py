@@ -13,24 +13,24 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mailer.db import AuditLog, audit, utcnow
+from mailer.db import audit, utcnow
 from subscribers.addresses import normalise_email
+
+# Part of this module's API (callers use ``service.forget``); it lives in its own module.
+from subscribers.erasure import forget
 from subscribers.models import (
-    BounceRecord,
     MailingList,
     Subscriber,
     SubscriberStatus,
     Subscription,
     SubscriptionSource,
     SubscriptionStatus,
-    Suppression,
     SuppressionReason,
 )
 from subscribers.suppression import (
-    address_hash,
     is_suppressed,
     suppress,
     suppression_for,
@@ -369,33 +369,3 @@ def add_subscriber(
         _mark_confirmed(subscriber, sub, utcnow())
     session.flush()
     return subscriber
-
-
-def forget(session: Session, email: str, *, actor: str = "admin") -> bool:
-    """Erase a person: their subscriber row, subscriptions, deliveries and bounce records.
-
-    Only ``sha256:<hex>`` of the address stays, as a suppression, so that a
-    later import or form cannot add them back by accident. True if we held
-    anything about them.
-    """
-    address = normalise_email(email)
-    hashed = address_hash(address)
-    # Every spelling of the address: a person asking to be forgotten means all of them.
-    same = func.lower(Subscriber.email) == address.lower()
-    people = session.scalars(select(Subscriber).where(same)).all()
-    found = bool(people)
-    for subscriber in people:
-        # Core deletes: the database cascades to subscriptions and deliveries.
-        session.expunge(subscriber)
-        session.execute(delete(Subscription).where(Subscription.subscriber_id == subscriber.id))
-        session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
-    spellings = {address, *(p.email for p in people)}
-    records = session.execute(delete(BounceRecord).where(BounceRecord.address.in_(spellings)))
-    found = found or bool(getattr(records, "rowcount", 0))
-    session.execute(delete(Suppression).where(Suppression.address.in_(spellings)))
-    session.execute(update(AuditLog).where(AuditLog.target.in_(spellings)).values(target=hashed))
-    if session.scalar(select(Suppression.id).where(Suppression.address == hashed)) is None:
-        session.add(Suppression(address=hashed, reason=SuppressionReason.FORGOTTEN))
-    session.flush()
-    audit(session, actor, "subscriber.forget", hashed)
-    return found
