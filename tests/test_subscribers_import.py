@@ -189,3 +189,18 @@ def test_cli_import_and_export(
     assert result.exit_code == 0 and "wrote 5 subscribers" in result.output
     assert "zoe@bücher.example" in out.read_text(encoding="utf-8")
     assert session.scalar(select(func.count()).select_from(Subscriber)) == 5
+
+
+def test_forgotten_person_is_not_imported_back(
+    session: Session, session_factory: sessionmaker[Session], weekly: MailingList, tmp_path: Path
+) -> None:
+    from subscribers.service import forget
+
+    add_subscriber(session, weekly, "amara@example.org", confirmed=True)
+    forget(session, "amara@example.org")
+    session.commit()
+    path = tmp_path / "a.csv"
+    path.write_text("email\nAmara@example.org\n")
+    report = import_csv(session_factory, path, weekly, confirmed=True, actor="t")
+    assert report.rejected == 1 and report.imported == 0
+    assert report.rejects[0].reason.startswith("suppressed (forgotten)")
