@@ -32,7 +32,7 @@ def not_suppressed(email_column: Any = Subscriber.email) -> Any:
     return ~exists().where(Suppression.address == email_column)
 
 
-def sendable_subscriptions(list_id: int) -> Select[tuple[int, str, str]]:
+def sendable_subscriptions(list_id: int) -> Select:
     """Subscribers (id, email, name) of ``list_id`` who may receive its mail now."""
     return (
         select(Subscriber.id, Subscriber.email, Subscriber.name)

@@ -13,24 +13,24 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mailer.db import AuditLog, audit, utcnow
+from mailer.db import audit, utcnow
 from subscribers.addresses import normalise_email
+
+# Part of this module's API (callers use ``service.forget``); it lives in its own module.
+from subscribers.erasure import forget
 from subscribers.models import (
-    BounceRecord,
     MailingList,
     Subscriber,
     SubscriberStatus,
     Subscription,
     SubscriptionSource,
     SubscriptionStatus,
-    Suppression,
     SuppressionReason,
 )
 from subscribers.suppression import (
-    address_hash,
     is_suppressed,
     suppress,
     suppression_for,
@@ -288,14 +288,16 @@ def update_preferences(
     public = session.scalars(select(MailingList).where(MailingList.public.is_(True))).all()
     wanted = {ml.id for ml in public if ml.id in list_ids}
     blocker = suppression_for(session, subscriber.email)
-    if wanted and blocker is not None:
-        if blocker.reason != SuppressionReason.UNSUBSCRIBE_ALL:
-            wanted = set()
-        else:
-            unsuppress(session, subscriber.email, actor=subscriber.email, note="preferences")
+    # A bounce or complaint suppression is not lifted by ticking a box: the
+    # reader may keep their lists (they get no mail) but joins nothing new.
+    can_join = blocker is None or blocker.reason == SuppressionReason.UNSUBSCRIBE_ALL
+    if wanted and blocker is not None and can_join:
+        unsuppress(session, subscriber.email, actor=subscriber.email, note="preferences")
     for ml in public:
         sub = _find_subscription(session, subscriber.id, ml.id)
         if ml.id in wanted:
+            if not can_join:
+                continue
             if sub is None:
                 sub = Subscription(
                     subscriber_id=subscriber.id,
@@ -367,30 +369,3 @@ def add_subscriber(
         _mark_confirmed(subscriber, sub, utcnow())
     session.flush()
     return subscriber
-
-
-def forget(session: Session, email: str, *, actor: str = "admin") -> bool:
-    """Erase a person: their subscriber row, subscriptions, deliveries and bounce records.
-
-    Only ``sha256:<hex>`` of the address stays, as a suppression, so that a
-    later import or form cannot add them back by accident. True if we held
-    anything about them.
-    """
-    address = normalise_email(email)
-    hashed = address_hash(address)
-    subscriber = _find_subscriber(session, address)
-    found = subscriber is not None
-    if subscriber is not None:
-        # Core deletes: the database cascades to subscriptions and deliveries.
-        session.expunge(subscriber)
-        session.execute(delete(Subscription).where(Subscription.subscriber_id == subscriber.id))
-        session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
-    records = session.execute(delete(BounceRecord).where(BounceRecord.address == address))
-    found = found or bool(getattr(records, "rowcount", 0))
-    session.execute(delete(Suppression).where(Suppression.address == address))
-    session.execute(update(AuditLog).where(AuditLog.target == address).values(target=hashed))
-    if session.scalar(select(Suppression.id).where(Suppression.address == hashed)) is None:
-        session.add(Suppression(address=hashed, reason=SuppressionReason.FORGOTTEN))
-    session.flush()
-    audit(session, actor, "subscriber.forget", hashed)
-    return found

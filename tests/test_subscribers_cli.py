@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -83,3 +85,14 @@ def test_forget_keeps_only_a_hash(session: Session, settings: Settings) -> None:
     session.rollback()
     again = runner.invoke(command, ["add", "Amara@example.org", "--list", "weekly"])
     assert again.exit_code == 1 and "suppressed (forgotten)" in again.output
+
+
+def test_commands_on_an_empty_database_say_run_init(tmp_path: Path) -> None:
+    from mailer.config import set_settings
+
+    set_settings(Settings(database_url=f"sqlite:///{tmp_path}/empty.db", secret_key="k"))
+    try:
+        result = CliRunner().invoke(command, ["list", "--list", "weekly"])
+    finally:
+        set_settings(None)
+    assert result.exit_code == 1 and "run `mailer init` first" in result.output

@@ -173,10 +173,62 @@ def test_suppressed_address_is_never_sendable(session: Session, lists: dict) -> 
 def test_forget_erases_and_blocks_reimport(session: Session, lists: dict) -> None:
     weekly = lists["weekly"]
     add_subscriber(session, weekly, "Ana@Example.org", confirmed=True)
-    assert forget(session, "Ana@example.org")
+    add_subscriber(session, weekly, "ana@example.org", confirmed=True)  # another spelling
+    assert forget(session, "ANA@example.org")
     assert session.scalar(select(Subscriber)) is None
     assert session.scalar(select(Subscription)) is None
     (row,) = session.scalars(select(Suppression)).all()
     assert row.address.startswith("sha256:") and "ana" not in row.address.lower()
     assert is_suppressed(session, "ana@example.org")  # the hash is case-folded
     assert subscribe(session, weekly, "ana@example.org", now=T0).subscription is None
+
+
+def test_confirmation_link_expires_after_max_age(session: Session, lists: dict) -> None:
+    import time_machine
+
+    weekly = lists["weekly"]
+    with time_machine.travel(T0, tick=False):
+        result = subscribe(session, weekly, "ana@example.org", now=T0)
+        token = SIGNER.make("confirm", result.subscriber.id, weekly.id)  # type: ignore[union-attr]
+    with (
+        time_machine.travel(T0 + dt.timedelta(days=8), tick=False),
+        pytest.raises(TokenError, match="expired"),
+    ):
+        confirm(session, token, SIGNER, WEEK)
+    with time_machine.travel(T0 + dt.timedelta(days=6), tick=False):
+        assert confirm(session, token, SIGNER, WEEK).status == "confirmed"
+
+
+def test_forget_also_erases_deliveries_and_bounce_records(session: Session, lists: dict) -> None:
+    from mailer.delivery.models import Campaign, Delivery
+    from subscribers.models import BounceRecord
+
+    weekly = lists["weekly"]
+    person = add_subscriber(session, weekly, "ana@example.org", confirmed=True)
+    campaign = Campaign(kind="digest", list_id=weekly.id, edition_key="weekly:2027-W10")
+    session.add(campaign)
+    session.flush()
+    session.add(Delivery(campaign_id=campaign.id, subscriber_id=person.id, email=person.email))
+    session.add(BounceRecord(address="ana@example.org", kind="soft"))
+    session.commit()
+    forget(session, "ana@example.org")
+    session.commit()
+    assert session.scalar(select(Delivery)) is None
+    assert session.scalar(select(BounceRecord)) is None
+
+
+def test_preferences_of_a_bounced_reader_join_nothing_and_leave_nothing_ticked(
+    session: Session, lists: dict
+) -> None:
+    weekly, events = lists["weekly"], lists["events"]
+    person = add_subscriber(session, weekly, "gone@example.org", confirmed=True)
+    suppress(session, "gone@example.org", "hard_bounce", "5.1.1")
+    update_preferences(session, person.id, {weekly.id, events.id}, None)
+    statuses = {
+        s.list_id: s.status
+        for s in session.scalars(
+            select(Subscription).where(Subscription.subscriber_id == person.id)
+        )
+    }
+    assert statuses == {weekly.id: "confirmed"}
+    assert is_suppressed(session, "gone@example.org")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import ConfigError, Settings, get_settings
@@ -18,6 +25,36 @@ from subscribers.models import MailingList, Subscriber, Subscription, Subscripti
 
 console = Console(highlight=False)
 _factories: dict[str, sessionmaker[Session]] = {}
+
+
+def cli_actor() -> str:
+    """Who did it, for the audit log: the operating-system user running the command."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def needs_schema(func: F) -> F:
+    """Turn "no such table" into advice to run `mailer init`, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
+            if "no such table" in text or "does not exist" in text:
+                raise click.ClickException(
+                    f"the database has no mailer tables yet ({text.splitlines()[0]}); "
+                    "run `mailer init` first"
+                ) from None
+            raise
+
+    return wrapper  # type: ignore[return-value]
 
 
 def current_settings() -> Settings:
@@ -77,6 +114,7 @@ def command() -> None:
     default=None,
     help="Re-add an address that unsubscribed or is suppressed; the reason is audited.",
 )
+@needs_schema
 def add_command(
     email: str, slug: str, name: str, confirmed: bool, override_reason: str | None
 ) -> None:
@@ -99,7 +137,7 @@ def add_command(
                 name=name,
                 confirmed=confirmed,
                 override_reason=override_reason,
-                actor="cli",
+                actor=cli_actor(),
             )
         except ConsentRefused as exc:
             raise click.ClickException(str(exc)) from None
@@ -122,6 +160,7 @@ def add_command(
 )
 @click.option("--limit", type=int, default=100, show_default=True, help="At most this many rows.")
 @click.option("--after", default="", help="Continue after this address (pages by key).")
+@needs_schema
 def list_command(slug: str, status: str, limit: int, after: str) -> None:
     """Subscribers of a list, by address, with their status.
 
@@ -154,6 +193,7 @@ def list_command(slug: str, status: str, limit: int, after: str) -> None:
 
 @command.command("show")
 @click.argument("email")
+@needs_schema
 def show_command(email: str) -> None:
     """Everything we hold about one person: lists, status, suppression, bounces."""
     from subscribers.models import BounceRecord
@@ -196,6 +236,7 @@ def show_command(email: str) -> None:
 @command.command("forget")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@needs_schema
 def forget_command(email: str, yes: bool) -> None:
     """Erase a person's data; only a hash stays, so no import can add them back.
 
@@ -209,13 +250,13 @@ def forget_command(email: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Erase everything about {address}?", abort=True)
     with session_scope(factory()) as session:
-        found = forget(session, address, actor="cli")
+        found = forget(session, address, actor=cli_actor())
     console.print(
         f"{'erased' if found else 'nothing held about'} {address}; its hash is suppressed"
     )
 
 
-def progress_bar() -> Progress:
+def _progress_bar() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -224,3 +265,120 @@ def progress_bar() -> Progress:
         console=Console(stderr=True),
         transient=True,
     )
+
+
+@command.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--list", "slug", required=True, help="The list's slug.")
+@click.option(
+    "--confirmed",
+    is_flag=True,
+    help="The people in the file gave their consent: subscribe them as confirmed.",
+)
+@click.option(
+    "--override-reason",
+    default=None,
+    help="Re-subscribe addresses that unsubscribed or are suppressed; the reason is audited.",
+)
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write rejected lines (default: FILE.rejects.csv).",
+)
+@click.option("--check-dns", is_flag=True, help="Also check each domain accepts mail (slow).")
+@needs_schema
+def import_command(
+    file: str,
+    slug: str,
+    confirmed: bool,
+    override_reason: str | None,
+    rejects_path: str | None,
+    check_dns: bool,
+) -> None:
+    """Import subscribers from a CSV FILE into a list.
+
+    The first line names the columns: `email` (required), `name`, and any
+    others, which become attributes. UTF-8 (with or without BOM), comma or
+    semicolon, quoted fields. Existing people are updated; addresses that
+    unsubscribed from the list or are suppressed are not re-subscribed unless
+    you give --override-reason. Rejected lines go to a rejects CSV with
+    their line number and reason.
+
+    \b
+    Example:
+      mailer subscribers import members.csv --list weekly --confirmed
+    """
+    from subscribers.imports import ImportFailed, import_csv
+
+    rejects = rejects_path or f"{file}.rejects.csv"
+    sessions = factory()
+    with sessions() as session:
+        mailing_list = find_list(session, slug)
+    with _progress_bar() as bar:
+        task = bar.add_task(f"importing {Path(file).name}", total=Path(file).stat().st_size)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            report = import_csv(
+                sessions,
+                file,
+                mailing_list,
+                confirmed=confirmed,
+                override_reason=override_reason,
+                actor=cli_actor(),
+                progress=advance,
+                rejects_path=rejects,
+                check_deliverability=check_dns,
+            )
+        except ImportFailed as exc:
+            raise click.ClickException(f"{file}: {exc}") from None
+    console.print(
+        f"imported {report.imported}, updated {report.updated}, unchanged {report.unchanged}, "
+        f"rejected {report.rejected} ({report.rows} rows in {report.seconds:.1f} s)"
+    )
+    if report.overridden:
+        console.print(f"re-subscribed by override: {report.overridden} (audited)")
+    for item in report.rejects[:20]:
+        console.print(f"  line {item.line}: {item.reason}")
+    if report.rejected:
+        more = f" and {report.rejected - 20} more" if report.rejected > 20 else ""
+        console.print(f"rejected lines{more} are in {rejects}")
+    else:
+        Path(rejects).unlink(missing_ok=True)
+
+
+@command.command("export")
+@click.option("--list", "slug", required=True, help="The list's slug.")
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in SubscriptionStatus]),
+    multiple=True,
+    help="Only these statuses (repeatable; default: all).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default="-", help="File (default: stdout)."
+)
+@needs_schema
+def export_command(slug: str, status: tuple[str, ...], output: str) -> None:
+    """Write a list's subscribers as CSV (email, name, status, times, attributes).
+
+    \b
+    Example:
+      mailer subscribers export --list weekly --status confirmed -o weekly.csv
+    """
+    from subscribers.exports import export_csv
+
+    with session_scope(factory()) as session:
+        mailing_list = find_list(session, slug)
+        if output == "-":
+            stream: IO[str] = sys.stdout
+            count = export_csv(session, mailing_list, stream, statuses=status or None)
+        else:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                count = export_csv(session, mailing_list, out, statuses=status or None)
+    if output != "-":
+        console.print(f"wrote {count} subscribers to {output}")

@@ -1,0 +1,51 @@
+"""Reading an import CSV: encoding, delimiter, header, and what a bad file looks like.
+
+Undecodable bytes are kept as lone surrogates (``surrogateescape``) so that a
+line with invalid UTF-8 is rejected with its number while the rest imports.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address", "mail")
+NAME_HEADERS = ("name", "full name", "fullname")
+# Columns our own export writes that describe the subscription, not the person.
+EXPORT_ONLY = {"status", "source", "subscribed_at", "confirmed_at", "unsubscribed_at"}
+
+
+class ImportFailed(ValueError):
+    """The file as a whole cannot be imported (no email column, unreadable)."""
+
+
+def open_text(path: Path) -> tuple[io.BufferedReader, io.TextIOWrapper]:
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    # surrogateescape keeps undecodable bytes as lone surrogates: the row is
+    # rejected with its line number instead of the whole file failing.
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    return raw, text
+
+
+def not_utf8(fields: list[str]) -> bool:
+    joined = "\x00".join(fields)
+    if joined.isascii():
+        return False
+    try:
+        joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def column_map(header: list[str]) -> tuple[int, int | None, list[tuple[int, str]]]:
+    names = [h.strip().lower() for h in header]
+    email_at = next((i for i, n in enumerate(names) if n in EMAIL_HEADERS), None)
+    if email_at is None:
+        raise ImportFailed(
+            f"line 1: no email column (found: {', '.join(header) or 'nothing'}); "
+            "name one column 'email'"
+        )
+    name_at = next((i for i, n in enumerate(names) if n in NAME_HEADERS), None)
+    others = [(i, header[i].strip()) for i in range(len(header)) if i not in (email_at, name_at)]
+    return email_at, name_at, [(i, n) for i, n in others if n and n.lower() not in EXPORT_ONLY]

@@ -1,0 +1,53 @@
+"""Erasure: forget a person, keeping only what stops them being added back.
+
+A request to be forgotten removes the subscriber, their subscriptions, their
+deliveries (by the database's cascade), their bounce records and the address
+in audit targets. Only ``sha256:<hex>`` of the address stays, as a
+suppression, so a later import or form cannot add them back by accident.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from mailer.db import AuditLog, audit
+from subscribers.addresses import normalise_email
+from subscribers.models import (
+    BounceRecord,
+    Subscriber,
+    Subscription,
+    Suppression,
+    SuppressionReason,
+)
+from subscribers.suppression import address_hash
+
+
+def forget(session: Session, email: str, *, actor: str = "admin") -> bool:
+    """Erase a person: their subscriber row, subscriptions, deliveries and bounce records.
+
+    Only ``sha256:<hex>`` of the address stays, as a suppression, so that a
+    later import or form cannot add them back by accident. True if we held
+    anything about them.
+    """
+    address = normalise_email(email)
+    hashed = address_hash(address)
+    # Every spelling of the address: a person asking to be forgotten means all of them.
+    same = func.lower(Subscriber.email) == address.lower()
+    people = session.scalars(select(Subscriber).where(same)).all()
+    found = bool(people)
+    for subscriber in people:
+        # Core deletes: the database cascades to subscriptions and deliveries.
+        session.expunge(subscriber)
+        session.execute(delete(Subscription).where(Subscription.subscriber_id == subscriber.id))
+        session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
+    spellings = {address, *(p.email for p in people)}
+    records = session.execute(delete(BounceRecord).where(BounceRecord.address.in_(spellings)))
+    found = found or bool(getattr(records, "rowcount", 0))
+    session.execute(delete(Suppression).where(Suppression.address.in_(spellings)))
+    session.execute(update(AuditLog).where(AuditLog.target.in_(spellings)).values(target=hashed))
+    if session.scalar(select(Suppression.id).where(Suppression.address == hashed)) is None:
+        session.add(Suppression(address=hashed, reason=SuppressionReason.FORGOTTEN))
+    session.flush()
+    audit(session, actor, "subscriber.forget", hashed)
+    return found
