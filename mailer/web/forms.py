@@ -191,3 +191,10 @@ class PasswordChangeForm(FlaskForm):
     def validate_confirm(self, field: Field) -> None:
         if field.data != self.new.data:
             raise ValidationError("The two new passwords differ.")
+
+
+class PreferencesForm(FlaskForm):
+    """The preference page; the list boxes are plain inputs named ``lists`` (ids)."""
+
+    name = StringField("Your name", validators=[Optional(), Length(max=200), no_line_breaks])
+    unsubscribe_all = BooleanField("Unsubscribe from everything (no more mail from us)")
