@@ -68,8 +68,12 @@ def announcement(announcement_id: int) -> Any:
                     content.reject(session, item, actor=actor(), note=note)
             except content.AnnouncementError as exc:
                 session.rollback()
-                message = str(exc).partition(": ")[2] if str(exc).startswith("note: ") else str(exc)
-                form.note.errors = [message[:1].upper() + message[1:] + "."]
+                text = str(exc)
+                if not text.startswith("note: "):
+                    # The state forbids it (already reviewed, send time passed): say so above.
+                    flash(text[:1].upper() + text[1:] + ".", "error")
+                    return redirect(url_for("admin.announcement", announcement_id=item.id))
+                form.note.errors = [text[6:7].upper() + text[7:] + "."]
             else:
                 session.commit()
                 flash(f"“{item.title}” is {item.status}; the author sees your note.", "success")

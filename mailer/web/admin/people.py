@@ -58,6 +58,13 @@ def subscribers_import() -> Any:
     upload = imports_dir() / f"{key}.csv"
     rejects = imports_dir() / f"{key}.rejects.csv"
     form.file.data.save(upload)
+    # The import commits chunk by chunk in its own sessions; end this request's
+    # transaction first (on SQLite it holds the write lock), keeping the list loaded.
+    # (Rollback expires every loaded object: read what the import needs first.)
+    who = actor()
+    session = db()
+    session.expunge(mlist)
+    session.rollback()
     try:
         report = import_csv(
             session_factory(),
@@ -65,7 +72,7 @@ def subscribers_import() -> Any:
             mlist,
             confirmed=bool(form.confirmed.data),
             override_reason=(form.override_reason.data or "").strip() or None,
-            actor=actor(),
+            actor=who,
             rejects_path=rejects,
         )
     except ImportFailed as exc:
