@@ -175,14 +175,16 @@ def reconcile(
     return result
 
 
-def build_scheduler(settings: Settings) -> BlockingScheduler:
+def build_scheduler(
+    settings: Settings, scheduler_class: type[BaseScheduler] = BlockingScheduler
+) -> BaseScheduler:
     """A blocking scheduler whose persistent jobs live in the mailer's database.
 
     The job store gets an engine of its own: APScheduler disposes it at
     shutdown, which must not touch the connections the jobs or the lock use.
     """
     grace = max(1, settings.digest_grace_hours) * 3600
-    return BlockingScheduler(
+    return scheduler_class(
         jobstores={
             "default": SQLAlchemyJobStore(
                 engine=make_engine(settings.database_url), tablename=JOBSTORE_TABLE

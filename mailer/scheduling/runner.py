@@ -19,8 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from apscheduler.schedulers.base import STATE_STOPPED
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 
 from mailer import schedule
 from mailer.config import Settings
@@ -39,7 +38,7 @@ EXIT_OK = 0
 class _State:
     stop: threading.Event = field(default_factory=threading.Event)
     worker_stop: threading.Event = field(default_factory=threading.Event)
-    scheduler: BlockingScheduler | None = None
+    scheduler: BaseScheduler | None = None
     lock_lost: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
