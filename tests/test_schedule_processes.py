@@ -1,0 +1,147 @@
+"""Two real `mailer scheduler` processes on one database through digest time.
+
+The digest job is driven every second (``MAILER_SCHEDULER_DIGEST_EVERY_SECONDS``)
+instead of weekly, so within a few seconds both processes would have fired it
+many times if nothing held them back. Exactly one edition must exist and every
+reader must get it once; SIGTERM must stop each process cleanly and hand the
+lock to the standby.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailer.db import utcnow
+from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from tests.schedule_fixtures import add_news, digest_list
+
+READERS = 4
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def campaign_summary(factory: sessionmaker[Session]) -> tuple[list[tuple[str, str]], int]:
+    with factory() as s:
+        rows = [(c.edition_key, c.status) for c in s.scalars(select(Campaign))]
+        sent = s.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.status == DeliveryStatus.SENT)
+        )
+        return rows, int(sent or 0)
+
+
+def test_two_schedulers_one_edition_each_reader_once(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    cli_env: dict[str, str],
+    outbox: Path,
+    tmp_path: Path,
+) -> None:
+    digest_list(session, readers=READERS)
+    add_news(session, utcnow())
+    session.commit()
+    session.close()
+
+    env = {
+        **os.environ,
+        **cli_env,
+        "MAILER_SCHEDULER_DIGEST_EVERY_SECONDS": "1",
+        "MAILER_SCHEDULER_RECONCILE_SECONDS": "1",
+        "MAILER_SCHEDULER_LOCK_SECONDS": "3",
+    }
+    logs = [tmp_path / "scheduler-a.log", tmp_path / "scheduler-b.log"]
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for log in logs:
+            with log.open("wb") as fh:
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "mailer", "scheduler", "--verbose"],
+                        cwd=tmp_path,
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=fh,
+                    )
+                )
+
+        def text(i: int) -> str:
+            return logs[i].read_text(errors="replace")
+
+        wait_for(
+            "one active scheduler and one standby",
+            lambda: sum("scheduler active" in text(i) for i in (0, 1)) == 1
+            and sum("standby" in text(i) for i in (0, 1)) == 1,
+        )
+        active = 0 if "scheduler active" in text(0) else 1
+        standby = 1 - active
+
+        def sent_once() -> bool:
+            rows, _ = campaign_summary(session_factory)
+            return bool(rows) and rows[0][1] == CampaignStatus.SENT
+
+        wait_for("the edition to be sent", sent_once)
+        time.sleep(2.5)  # the digest job fires again, more than once
+        rows, sent = campaign_summary(session_factory)
+        assert len(rows) == 1 and rows[0][0].startswith("weekly:")
+        assert sent == READERS
+        assert text(active).count("digest job for list 1: exists") >= 1
+
+        # The active one stops cleanly; the standby takes over and sends nothing again.
+        procs[active].send_signal(signal.SIGTERM)
+        assert procs[active].wait(timeout=20) == 0
+        assert "scheduler stopped" in text(active)
+        wait_for("the standby to take over", lambda: "scheduler active" in text(standby), 15)
+        wait_for(
+            "the new active scheduler to run the digest job",
+            lambda: "digest job for list 1: exists" in text(standby),
+            15,
+        )
+        procs[standby].send_signal(signal.SIGTERM)
+        assert procs[standby].wait(timeout=20) == 0
+        assert "scheduler stopped" in text(standby)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(timeout=10)
+
+    rows, sent = campaign_summary(session_factory)
+    assert len(rows) == 1 and sent == READERS
+    recipients = [m["To"] for m in mailbox.Maildir(outbox, create=False)]
+    assert sorted(recipients) == sorted(
+        f"Reader {i} <weekly-reader{i}@example.org>" for i in range(READERS)
+    )
+    for log in logs:
+        assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.mark.parametrize("flag", ["--help"])
+def test_scheduler_commands_explain_themselves(flag: str) -> None:
+    for args in (["scheduler", flag], ["schedule", "list", flag]):
+        out = subprocess.run(
+            [sys.executable, "-m", "mailer", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        assert "Usage:" in out and len(out) > 200
