@@ -159,7 +159,7 @@ def test_misfire_within_grace_sends_on_start(
     start_at: dt.datetime,
     edition_date: dt.date,
 ) -> None:
-    ml = digest_list(session, digest_weekday=due_weekday, digest_time=due_time)
+    digest_list(session, digest_weekday=due_weekday, digest_time=due_time)
     add_news(session, start_at - dt.timedelta(days=3))
     session.commit()
     with time_machine.travel(start_at, tick=False):

@@ -9,6 +9,7 @@ lock to the standby.
 
 from __future__ import annotations
 
+import datetime as dt
 import mailbox
 import os
 import signal
@@ -17,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -42,9 +44,7 @@ def campaign_summary(factory: sessionmaker[Session]) -> tuple[list[tuple[str, st
     with factory() as s:
         rows = [(c.edition_key, c.status) for c in s.scalars(select(Campaign))]
         sent = s.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .where(Delivery.status == DeliveryStatus.SENT)
+            select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.SENT)
         )
         return rows, int(sent or 0)
 
@@ -88,8 +88,10 @@ def test_two_schedulers_one_edition_each_reader_once(
 
         wait_for(
             "one active scheduler and one standby",
-            lambda: sum("scheduler active" in text(i) for i in (0, 1)) == 1
-            and sum("standby" in text(i) for i in (0, 1)) == 1,
+            lambda: (
+                sum("scheduler active" in text(i) for i in (0, 1)) == 1
+                and sum("standby" in text(i) for i in (0, 1)) == 1
+            ),
         )
         active = 0 if "scheduler active" in text(0) else 1
         standby = 1 - active
@@ -145,3 +147,44 @@ def test_scheduler_commands_explain_themselves(flag: str) -> None:
             check=True,
         ).stdout
         assert "Usage:" in out and len(out) > 200
+
+
+def test_a_digest_missed_while_down_is_sent_when_the_scheduler_starts(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    cli_env: dict[str, str],
+    outbox: Path,
+    tmp_path: Path,
+) -> None:
+    """The list's digest time was an hour ago and no scheduler ran: it goes out on start."""
+    zone = ZoneInfo("America/Chicago")
+    due = (utcnow() - dt.timedelta(hours=1)).astimezone(zone)
+    digest_list(session, readers=2, digest_weekday=due.weekday(), digest_time=f"{due:%H:%M}")
+    add_news(session, utcnow() - dt.timedelta(days=1))
+    session.commit()
+    session.close()
+    log = tmp_path / "scheduler.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailer", "scheduler"],
+            cwd=tmp_path,
+            env={**os.environ, **cli_env},
+            stdout=subprocess.DEVNULL,
+            stderr=fh,
+        )
+    try:
+
+        def sent() -> bool:
+            rows, count = campaign_summary(session_factory)
+            return count == 2 and rows[0][1] == CampaignStatus.SENT
+
+        wait_for("the missed digest to be sent", sent)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    text = log.read_text()
+    assert "catch-up weekly" in text and "started" in text, text
+    assert len(mailbox.Maildir(outbox, create=False)) == 2

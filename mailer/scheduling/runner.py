@@ -13,12 +13,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 
 from mailer import schedule
@@ -42,17 +45,39 @@ class _State:
     lock_lost: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    stopper: threading.Thread | None = None
+
     def request_stop(self, *_: Any) -> None:
-        """SIGTERM/SIGINT: finish running jobs, stop the worker after its batch."""
+        """SIGTERM/SIGINT: finish running jobs, stop the worker after its batch.
+
+        The scheduler is shut down from a helper thread, not inside the signal
+        handler: the handler may interrupt APScheduler half-way through
+        ``start()`` or a pass over its job stores, and ``shutdown(wait=True)``
+        must be able to wait for the pool without re-entering it.
+        """
         if self.stop.is_set():
             return
         log.info("stopping: letting running jobs and the current batch finish")
         self.stop.set()
         self.worker_stop.set()
-        with self.lock:
-            sched = self.scheduler
-        if sched is not None and sched.state != STATE_STOPPED:
-            sched.shutdown(wait=True)
+        self.stopper = threading.Thread(target=self._stop_scheduler, name="scheduler-stop")
+        self.stopper.start()
+
+    def _stop_scheduler(self) -> None:
+        while True:
+            with self.lock:
+                sched = self.scheduler
+            if sched is None:  # standby, or the loop never started / already ended
+                return
+            if sched.state != STATE_STOPPED:
+                with contextlib.suppress(SchedulerNotRunningError):  # the loop beat us to it
+                    sched.shutdown(wait=True)
+                return
+            time.sleep(0.05)  # between `scheduler = sched` and start(): wait for it to run
+
+    def join_stopper(self) -> None:
+        if self.stopper is not None:
+            self.stopper.join()
 
 
 def run(
@@ -143,6 +168,7 @@ def _run_active(engine, factory, settings, lock, state: _State, with_worker: boo
     finally:
         with state.lock:
             state.scheduler = None
+        state.join_stopper()  # running jobs have finished once this returns
         state.worker_stop.set()
         if worker_thread is not None:
             worker_thread.join(timeout=max(60.0, settings.smtp_timeout * 2))
