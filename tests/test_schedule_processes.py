@@ -188,3 +188,29 @@ def test_a_digest_missed_while_down_is_sent_when_the_scheduler_starts(
     text = log.read_text()
     assert "catch-up weekly" in text and "started" in text, text
     assert len(mailbox.Maildir(outbox, create=False)) == 2
+
+
+def test_sigterm_right_after_taking_the_lock_stops_promptly(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A stop that lands while APScheduler is still starting must not leave it running."""
+    log = tmp_path / "scheduler.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailer", "scheduler", "--no-worker"],
+            cwd=tmp_path,
+            env={**os.environ, **cli_env},
+            stdout=subprocess.DEVNULL,
+            stderr=fh,
+        )
+    try:
+        wait_for("the lock", lambda: "scheduler active" in log.read_text(), 20)
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        assert proc.wait(timeout=8) == 0
+        assert time.monotonic() - started < 5
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert "scheduler stopped" in log.read_text()
