@@ -21,6 +21,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+)
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 
@@ -46,6 +52,11 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     stopper: threading.Thread | None = None
+    running: int = 0  # jobs submitted and not yet finished
+
+    def on_job_event(self, event: JobEvent) -> None:
+        with self.lock:
+            self.running += 1 if event.code == EVENT_JOB_SUBMITTED else -1
 
     def request_stop(self, *_: Any) -> None:
         """SIGTERM/SIGINT: finish running jobs, stop the worker after its batch.
@@ -70,10 +81,29 @@ class _State:
             if sched is None:  # standby, or the loop never started / already ended
                 return
             if sched.state != STATE_STOPPED:
+                # APScheduler 3's shutdown(wait=True) holds the job-store lock while it
+                # waits for running jobs, so a job that calls into the scheduler (reconcile,
+                # lock renewal) would deadlock it: pause, let running jobs finish, then shut
+                # down with nothing left to wait for.
+                with contextlib.suppress(SchedulerNotRunningError):
+                    sched.pause()
+                self._wait_idle()
                 with contextlib.suppress(SchedulerNotRunningError):  # the loop beat us to it
                     sched.shutdown(wait=True)
                 return
             time.sleep(0.05)  # between `scheduler = sched` and start(): wait for it to run
+
+    def _wait_idle(self) -> None:
+        said = False
+        while True:
+            with self.lock:
+                running = self.running
+            if running <= 0:
+                return
+            if not said:
+                log.info("waiting for %d running job(s) to finish", running)
+                said = True
+            time.sleep(0.05)
 
     def join_stopper(self) -> None:
         if self.stopper is not None:
@@ -134,11 +164,11 @@ def _run_active(engine, factory, settings, lock, state: _State, with_worker: boo
     sched = schedule.build_scheduler(settings)
 
     def do_reconcile() -> None:
-        schedule.reconcile(sched, factory, settings)
+        if not state.stop.is_set():  # stopping: never call into a scheduler shutting down
+            schedule.reconcile(sched, factory, settings)
 
     def do_renew() -> None:
-        if state.stop.is_set():  # a stop that raced the loop's start
-            sched.shutdown(wait=False)
+        if state.stop.is_set():
             return
         if not lock.renew():
             state.lock_lost = True
@@ -160,6 +190,11 @@ def _run_active(engine, factory, settings, lock, state: _State, with_worker: boo
     # Reconcile runs first thing inside the loop (next_run_time=now), once the job
     # store is open, then every scheduler_reconcile_seconds.
     schedule.add_housekeeping(sched, settings)
+    with state.lock:
+        state.running = 0
+    sched.add_listener(
+        state.on_job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+    )
     with state.lock:
         state.scheduler = sched
     try:
