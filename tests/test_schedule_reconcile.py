@@ -115,3 +115,28 @@ def test_a_bad_schedule_drops_only_that_lists_job(
     result = reconcile(scheduler, session_factory, settings)
     assert sorted(result.added) == [f"digest:{good_id}", "ingest"]
     assert "'broken': unknown time zone 'Mars/Olympus_Mons'" in caplog.text
+
+
+def test_the_job_table_stays_outside_the_migrations(
+    engine: Engine,
+    session: Session,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    scheduler: BackgroundScheduler,
+) -> None:
+    """APScheduler's own table must not make autogenerate want to drop it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from mailer.migrations import include_object
+    from mailer.models import Base
+
+    digest_list(session)
+    session.commit()
+    reconcile(scheduler, session_factory, settings)
+    assert inspect(engine).has_table(JOBSTORE_TABLE)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
+        assert compare_metadata(context, Base.metadata) == []
