@@ -140,3 +140,25 @@ def test_the_job_table_stays_outside_the_migrations(
             conn, opts={"compare_type": True, "include_object": include_object}
         )
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_schedule_list_shows_each_job_in_local_time(
+    session: Session, cli_env: dict[str, str]
+) -> None:
+    from click.testing import CliRunner
+
+    from mailer.cli import cli
+
+    digest_list(session, slug="weekly")
+    digest_list(
+        session, slug="kolkata", timezone="Asia/Kolkata", digest_weekday=4, digest_time="18:30"
+    )
+    session.commit()
+    session.close()
+    with time_machine.travel(utc(2027, 3, 10, 12), tick=False):
+        result = CliRunner(env={**cli_env, "COLUMNS": "200"}).invoke(cli, ["schedule", "list"])
+    assert result.exit_code == 0, result.output
+    assert "Mon 2027-03-15 07:00 CDT" in result.output
+    assert "Fri 2027-03-12 18:30 IST" in result.output
+    assert "ingest every source hourly" in result.output
+    assert "Active scheduler: none running" in result.output

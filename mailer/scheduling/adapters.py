@@ -41,7 +41,7 @@ def resolve(target: tuple[str, str]) -> Callable[..., Any]:
     func = getattr(module, func_name, None)
     if func is None:
         raise StageMissing(f"{module_name} has no {func_name}()")
-    return func  # type: ignore[no-any-return]
+    return func
 
 
 def available(target: tuple[str, str]) -> bool:
