@@ -254,5 +254,7 @@ def job_table(
     for spec in specs:
         zone = ZoneInfo(spec.zone)
         nxt = spec.trigger.get_next_fire_time(None, now.astimezone(zone))
+        if isinstance(spec.trigger, IntervalTrigger) and stored.get(spec.id):
+            nxt = stored[spec.id]  # an interval counts from when the scheduler added it
         rows.append(JobView(spec.id, spec.name, nxt, spec.zone, stored.get(spec.id)))
     return sorted(rows, key=lambda r: (r.next_run is None, r.next_run or now, r.id))
