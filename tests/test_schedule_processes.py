@@ -21,7 +21,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import utcnow
@@ -83,17 +84,17 @@ def test_two_schedulers_one_edition_each_reader_once(
                     )
                 )
 
-        def text(i: int) -> str:
+        def log_of(i: int) -> str:
             return logs[i].read_text(errors="replace")
 
         wait_for(
             "one active scheduler and one standby",
             lambda: (
-                sum("scheduler active" in text(i) for i in (0, 1)) == 1
-                and sum("standby" in text(i) for i in (0, 1)) == 1
+                sum("scheduler active" in log_of(i) for i in (0, 1)) == 1
+                and sum("standby" in log_of(i) for i in (0, 1)) == 1
             ),
         )
-        active = 0 if "scheduler active" in text(0) else 1
+        active = 0 if "scheduler active" in log_of(0) else 1
         standby = 1 - active
 
         def sent_once() -> bool:
@@ -105,21 +106,21 @@ def test_two_schedulers_one_edition_each_reader_once(
         rows, sent = campaign_summary(session_factory)
         assert len(rows) == 1 and rows[0][0].startswith("weekly:")
         assert sent == READERS
-        assert text(active).count("digest job for list 1: exists") >= 1
+        assert log_of(active).count("digest job for list 1: exists") >= 1
 
         # The active one stops cleanly; the standby takes over and sends nothing again.
         procs[active].send_signal(signal.SIGTERM)
         assert procs[active].wait(timeout=20) == 0
-        assert "scheduler stopped" in text(active)
-        wait_for("the standby to take over", lambda: "scheduler active" in text(standby), 15)
+        assert "scheduler stopped" in log_of(active)
+        wait_for("the standby to take over", lambda: "scheduler active" in log_of(standby), 15)
         wait_for(
             "the new active scheduler to run the digest job",
-            lambda: "digest job for list 1: exists" in text(standby),
+            lambda: "digest job for list 1: exists" in log_of(standby),
             15,
         )
         procs[standby].send_signal(signal.SIGTERM)
         assert procs[standby].wait(timeout=20) == 0
-        assert "scheduler stopped" in text(standby)
+        assert "scheduler stopped" in log_of(standby)
     finally:
         for p in procs:
             if p.poll() is None:
@@ -185,8 +186,8 @@ def test_a_digest_missed_while_down_is_sent_when_the_scheduler_starts(
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
-    text = log.read_text()
-    assert "catch-up weekly" in text and "started" in text, text
+    output = log.read_text()
+    assert "catch-up weekly" in output and "started" in output, output
     assert len(mailbox.Maildir(outbox, create=False)) == 2
 
 
@@ -214,3 +215,47 @@ def test_sigterm_right_after_taking_the_lock_stops_promptly(
             proc.kill()
             proc.wait(timeout=10)
     assert "scheduler stopped" in log.read_text()
+
+
+def test_a_scheduler_that_loses_its_lock_stops_jobs_and_waits(
+    engine: Engine, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Lock gone (PostgreSQL connection killed, SQLite lease taken over): back to standby."""
+    log = tmp_path / "scheduler.log"
+    env = {**os.environ, **cli_env, "MAILER_SCHEDULER_LOCK_SECONDS": "3"}
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mailer", "scheduler", "--no-worker"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=fh,
+        )
+    try:
+        wait_for("the lock", lambda: "scheduler active" in log.read_text(), 20)
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name LIKE 'mailer scheduler %'"
+                    )
+                )
+        else:
+            with engine.begin() as conn:
+                conn.execute(
+                    text("UPDATE locks SET holder = 'intruder:1', expires_at = :t"),
+                    {"t": (utcnow() + dt.timedelta(seconds=2)).replace(tzinfo=None)},
+                )
+        wait_for("the loss to be noticed", lambda: "back to standby" in log.read_text(), 10)
+        # The lock is free again (connection gone / lease expired): it becomes active again.
+        wait_for(
+            "it to take the lock again", lambda: log.read_text().count("scheduler active") == 2, 15
+        )
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    assert "Traceback" not in log.read_text(), log.read_text()
