@@ -176,8 +176,13 @@ def _run_active(engine, factory, settings, lock, state: _State, with_worker: boo
             sched.shutdown(wait=False)
 
     jobs.install(jobs.Runtime(factory, settings, reconcile=do_reconcile, renew_lock=do_renew))
-    for run in catch_up(factory, settings):
-        log.info("catch-up %s %s: %s %s", run.list_slug, run.edition_key, run.action, run.reason)
+    try:
+        for run in catch_up(factory, settings):
+            log.info(
+                "catch-up %s %s: %s %s", run.list_slug, run.edition_key, run.action, run.reason
+            )
+    except Exception:  # the weekly jobs still run; a failed catch-up must not stop them
+        log.exception("catch-up of missed digests failed; the regular schedule continues")
     worker_thread = None
     if with_worker:
         worker_thread = threading.Thread(
