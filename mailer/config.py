@@ -70,6 +70,14 @@ class Settings:
     soft_bounce_limit: int = 3
     soft_bounce_days: int = 30
     bounce_mailbox: str = ""
+    # scheduler (`mailer scheduler`)
+    digest_grace_hours: int = 6
+    run_workers_in_scheduler: bool = True
+    scheduler_reconcile_seconds: int = 60
+    scheduler_lock_seconds: int = 30
+    # Testing and demos only: fire every list's digest job every N seconds instead of
+    # weekly (the ISO-week edition key still allows one edition per list and week).
+    scheduler_digest_every_seconds: int = 0
     # secrets (environment only)
     secret_key: str = field(default="", repr=False)
     secret_key_file: str = ".mailer-secret"
