@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-SECRET_FIELDS = frozenset({"secret_key", "api_token"})
+SECRET_FIELDS = frozenset({"secret_key"})
 
 
 class ConfigError(ValueError):
@@ -81,7 +81,6 @@ class Settings:
     # secrets (environment only)
     secret_key: str = field(default="", repr=False)
     secret_key_file: str = ".mailer-secret"
-    api_token: str = field(default="", repr=False)
     # where values came from, for `mailer config check`
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
