@@ -1,59 +1,38 @@
-"""Standalone announcements at their time: one campaign per target list, once; stages absent."""
+"""Standalone announcements at their time: one campaign per target list, once, rendered."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import mailbox
 from pathlib import Path
 
-import pytest
 import time_machine
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 from mailer.config import Settings
-from mailer.content.edition import AnnouncementEntry
 from mailer.content.models import Announcement
 from mailer.db import AuditLog
 from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.delivery.worker import drain
-from mailer.scheduling import adapters
 from mailer.scheduling.announcements import pending_standalone, run_announcement
 from subscribers.models import MailingList
 from tests.schedule_fixtures import digest_list
 
 SEND_AT = dt.datetime(2027, 2, 1, 15, tzinfo=dt.UTC)
-P = PLACEHOLDERS
+TITLE = "Black History Month: Desegregation History Wall unveiling"
 
 
-def render_for_test(
-    entry: AnnouncementEntry, mailing_list: MailingList, settings: Settings
-) -> Snapshot:
-    """Stands in for compose's render_announcement, which this branch does not have yet."""
-    subject = f"{mailing_list.name}: {entry.title}"
-    html = (
-        f"<!DOCTYPE html><html lang='en'><head><title>{subject}</title></head><body>"
-        f"<p>Hi {P['name']},</p>{entry.body_html}"
-        f"<p><a href='{P['unsubscribe_url']}'>Unsubscribe</a></p></body></html>"
-    )
-    text = f"Hi {P['name']},\n\n{entry.title}\n\nUnsubscribe: {P['unsubscribe_url']}\n"
-    return Snapshot(subject, entry.title, html, text)
-
-
-@pytest.fixture
-def renderer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        adapters, "RENDER_ANNOUNCEMENT", ("tests.test_schedule_announcements", "render_for_test")
-    )
-
-
-def announcement(session: Session, *lists: MailingList, send_at: dt.datetime = SEND_AT) -> int:
+def announcement(
+    session: Session,
+    *lists: MailingList,
+    send_at: dt.datetime = SEND_AT,
+    body_md: str = "Join us at the **Desegregation History Wall** on the Medical Campus.",
+) -> int:
     a = Announcement(
         author_email="staff@example.org",
-        title="Black History Month: Desegregation History Wall unveiling",
-        body_md="Join us at the **Desegregation History Wall** on the Medical Campus.",
+        title=TITLE,
+        body_md=body_md,
         mode="standalone",
         status="approved",
         send_at=send_at,
@@ -79,7 +58,6 @@ def test_sent_at_its_time_to_each_list_once(
     session_factory: sessionmaker[Session],
     settings: Settings,
     outbox: Path,
-    renderer: None,
 ) -> None:
     weekly = digest_list(session, slug="weekly", readers=3)
     staff = digest_list(session, slug="staff", readers=2)
@@ -103,17 +81,28 @@ def test_sent_at_its_time_to_each_list_once(
     session.expire_all()
     assert session.get(Announcement, aid).status == "sent"
     assert pending_standalone(session) == []
+    # Compose's own renderer made each list's snapshot, with the staff's Markdown rendered.
+    for campaign in session.scalars(select(Campaign)):
+        assert TITLE in campaign.subject
+        assert TITLE in campaign.html and TITLE in campaign.text
+        assert "Desegregation History Wall</strong> on the Medical Campus" in campaign.html
+        assert "Join us at the Desegregation History Wall on the Medical Campus" in " ".join(
+            campaign.text.split()
+        )
+        assert "**" not in campaign.text
     session.commit()
     drain(session_factory, settings)
     messages = list(mailbox.Maildir(outbox, create=False))
     assert len(messages) == 5
     assert len({m["To"] for m in messages}) == 5
     html = next(p for p in messages[0].walk() if p.get_content_type() == "text/html")
-    assert b"<strong>Desegregation History Wall</strong>" in html.get_payload(decode=True)
+    assert b"Desegregation History Wall</strong>" in html.get_payload(decode=True)
+    text = next(p for p in messages[0].walk() if p.get_content_type() == "text/plain")
+    assert TITLE in text.get_payload(decode=True).decode()
 
 
 def test_beyond_grace_each_list_is_skipped_with_the_reason(
-    session: Session, session_factory: sessionmaker[Session], settings: Settings, renderer: None
+    session: Session, session_factory: sessionmaker[Session], settings: Settings
 ) -> None:
     weekly = digest_list(session)
     aid = announcement(session, weekly)
@@ -128,32 +117,21 @@ def test_beyond_grace_each_list_is_skipped_with_the_reason(
     session.commit()
 
 
-def test_without_a_renderer_nothing_is_sent_and_the_log_says_what_is_missing(
-    session: Session,
-    session_factory: sessionmaker[Session],
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+def test_staff_markdown_follows_the_one_rule_raw_html_is_not_passed(
+    session: Session, session_factory: sessionmaker[Session], settings: Settings
 ) -> None:
-    monkeypatch.setattr(adapters, "RENDER_ANNOUNCEMENT", ("mailer.compose.render", "nowhere"))
-    monkeypatch.setattr(adapters, "_warned", set())
     weekly = digest_list(session)
-    aid = announcement(session, weekly)
-    with (
-        caplog.at_level(logging.ERROR),
-        time_machine.travel(SEND_AT + dt.timedelta(minutes=1), tick=False),
-    ):
-        run = run_announcement(session_factory, settings, aid)
-    assert run.action == "no-renderer"
-    assert "mailer.compose.render has no nowhere()" in caplog.text
-    assert _campaigns(session) == []
-    session.expire_all()
-    assert session.get(Announcement, aid).status == "approved"  # sent once compose lands
+    aid = announcement(
+        session,
+        weekly,
+        body_md='Heritage month talk <script>alert("x")</script> [agenda](javascript:alert(1))',
+    )
+    with time_machine.travel(SEND_AT + dt.timedelta(minutes=1), tick=False):
+        assert run_announcement(session_factory, settings, aid).action == "sent"
+    [campaign] = session.scalars(select(Campaign)).all()
+    assert "Heritage month talk" in campaign.html
+    # Escaped as text, as markup.render_markdown does for everything staff write.
+    assert "Heritage month talk &lt;script&gt;" in campaign.html
+    assert "<script" not in campaign.html
+    assert 'href="javascript:' not in campaign.html
     session.commit()
-
-
-def test_absent_stages_are_named_and_present_ones_called() -> None:
-    with pytest.raises(adapters.StageMissing, match=r"mailer\.nothing_here\.ingest_all"):
-        adapters.resolve(("mailer.nothing_here", "ingest_all"))
-    assert adapters.call_stage(("mailer.nothing_here", "process_mailbox")) is None
-    assert adapters.call_stage(("math", "hypot"), 3, 4) == 5.0

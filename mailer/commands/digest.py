@@ -62,9 +62,11 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
         if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
             added = campaigns.start(session, campaign, actor="cli")
             console.print(f"Queued {added} recipients.")
-        campaign_id, status = campaign.id, campaign.status
+        campaign_id, status, why = campaign.id, campaign.status, campaign.status_reason
     if status != CampaignStatus.SENDING:
-        console.print(f"Campaign {campaign_id} is {status}; nothing to send.")
+        # A skipped week says why (e.g. the scheduler was down past the grace).
+        why = f": {why}" if why else ""
+        console.print(f"Campaign {campaign_id} is {status}{why}; nothing to send.", markup=False)
         return
     if wait:
         from mailer.commands.worker import deliver_with_progress

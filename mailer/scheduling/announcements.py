@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailer.compose.render import render_announcement
 from mailer.config import Settings
 from mailer.content.edition import AnnouncementEntry
+from mailer.content.markup import render_markdown
 from mailer.content.models import Announcement, AnnouncementMode, AnnouncementStatus
 from mailer.db import audit, session_scope, utcnow
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
-from mailer.scheduling import adapters
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def pending_standalone(session: Session) -> list[Announcement]:
 @dataclass
 class AnnouncementRun:
     announcement_id: int
-    action: str  # sent, partial, not-due, not-approved, missing, no-lists, no-renderer
+    action: str  # sent, partial, skipped, not-due, not-approved, missing, no-lists
     campaigns: dict[str, str] = field(default_factory=dict)  # list slug -> what happened
     reason: str = ""
 
@@ -96,16 +97,8 @@ def run_announcement(
                 continue
             if campaign is None:
                 if entry is None:
-                    entry = AnnouncementEntry(
-                        a.id, a.title, adapters.announcement_body_html(a.body_md)
-                    )
+                    entry = AnnouncementEntry(a.id, a.title, render_markdown(a.body_md))
                 campaign = _create(session, a, ml, key, entry, settings, now)
-                if campaign is None:
-                    return AnnouncementRun(
-                        announcement_id,
-                        "no-renderer",
-                        reason="compose has no render_announcement yet; left approved",
-                    )
             if campaign.status == CampaignStatus.DRAFT:
                 recipients = campaigns.start(session, campaign, ACTOR)
                 run.campaigns[ml.slug] = f"started ({recipients} recipients)"
@@ -129,10 +122,8 @@ def _create(
     entry: AnnouncementEntry,
     settings: Settings,
     now: dt.datetime,
-) -> Campaign | None:
-    snapshot = adapters.call_stage(adapters.RENDER_ANNOUNCEMENT, entry, ml, settings)
-    if snapshot is None:
-        return None
+) -> Campaign:
+    snapshot = render_announcement(entry, ml, settings)
     campaign = Campaign(
         kind=CampaignKind.ANNOUNCEMENT,
         list_id=ml.id,
@@ -151,7 +142,8 @@ def _create(
             session.add(campaign)
             session.flush()
     except IntegrityError:
-        return session.scalar(select(Campaign).where(Campaign.edition_key == key))
+        # Another scheduler made it between our look and our insert: use theirs.
+        return session.scalars(select(Campaign).where(Campaign.edition_key == key)).one()
     return campaign
 
 

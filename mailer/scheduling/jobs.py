@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
-from mailer.scheduling import adapters
+from mailer.content.ingest import ingest_all
+from mailer.feedback.mailboxes import MailboxError
+from mailer.feedback.process import process_location
 from mailer.scheduling.announcements import run_announcement
 from mailer.scheduling.digests import run_digest
 
@@ -77,17 +79,30 @@ def announcement(announcement_id: int) -> None:
 
 
 def ingest() -> None:
+    """Fetch every source; a failing source is a warning, never the end of the run."""
     rt = current()
-    reports = adapters.call_stage(adapters.INGEST, rt.factory, rt.settings)
-    if reports is not None:
-        log.info("ingest: %d sources", len(reports))
+    reports = ingest_all(rt.factory, rt.settings)
+    failing = [r for r in reports if r.status == "failing"]
+    for report in reports:
+        if report.status == "failing":
+            log.warning("ingest: %s", report.line())
+        else:
+            log.info("ingest: %s", report.line())
+    log.info("ingest: %d sources, %d failing", len(reports), len(failing))
 
 
 def bounces() -> None:
+    """Read the configured bounce mailbox, exactly as ``mailer bounces process`` does."""
     rt = current()
-    if not rt.settings.bounce_mailbox:
+    location = rt.settings.bounce_mailbox
+    if not location:
         return
-    adapters.call_stage(adapters.PROCESS_MAILBOX, rt.factory, rt.settings)
+    try:
+        report = process_location(location, rt.factory, rt.settings)
+    except MailboxError as exc:
+        log.error("bounces: cannot read MAILER_BOUNCE_MAILBOX: %s", exc)
+        return
+    log.info("bounces: %s", report.line())
 
 
 def reconcile() -> None:
