@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from mailer.commands.subscribers import console, current_settings, factory, needs_schema
+from mailer.cli_support import console, needs_schema, session_factory
+from mailer.cli_support import settings as current_settings
 
 
 @click.group("bounces")
@@ -59,7 +60,7 @@ def process_command(maildir: str | None, url: str | None, archive: str) -> None:
         with console.status("reading bounces") as status:
             report = process_location(
                 location,
-                factory(),
+                session_factory(),
                 settings,
                 archive=archive,
                 progress=lambda n: status.update(f"reading bounces: {n} messages"),
