@@ -11,15 +11,29 @@ duplicate is bounded by the batch that was in flight.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, Select, and_, exists, func, literal, select, true, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from mailer.db import utcnow
+from mailer.db import UTCDateTime, utcnow
+from mailer.delivery import lease
 from mailer.delivery.backends.base import Outcome, SendResult
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from subscribers.models import (
@@ -181,6 +195,63 @@ def backoff_seconds(attempts: int, retry_after: float | None, base: float = 30.0
     return min(delay, 6 * 3600)
 
 
+def _mark_sent(
+    session: Session,
+    pairs: list[tuple[int, str]],
+    worker: str | None,
+    now: dt.datetime,
+) -> list[int]:
+    """One statement marks a whole batch sent with each row's Message-ID; returns the ids.
+
+    Only rows still ``sending`` (under ``worker``'s name, when given) change: a
+    row that recovery handed to another worker is not this worker's to record.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        source = "unnest(CAST(:ids AS integer[]), CAST(:mids AS text[])) AS v(id, mid)"
+        params: dict[str, object] = {
+            "ids": [p[0] for p in pairs],
+            "mids": [p[1] for p in pairs],
+        }
+        target, t = "deliveries AS d", "d"
+    else:
+        source = (
+            "(SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS mid "
+            "FROM json_each(:data)) AS v"
+        )
+        params = {"data": json.dumps(pairs)}
+        # SQLite's RETURNING cannot see a table alias.
+        target = t = "deliveries"
+    guard = f"AND {t}.worker = :worker" if worker is not None else ""
+    stmt = text(
+        f"UPDATE {target} SET status = :sent, sent_at = :now, message_id = v.mid, "
+        f"last_error = '' FROM {source} "
+        f"WHERE {t}.id = v.id AND {t}.status = :sending {guard} RETURNING {t}.id"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
+    params.update(sent=DeliveryStatus.SENT.value, sending=DeliveryStatus.SENDING.value, now=now)
+    if worker is not None:
+        params["worker"] = worker
+    return list(session.scalars(stmt, params))
+
+
+def _suppress_hard_bounces(session: Session, campaign_id: int, delivery_ids: list[int]) -> None:
+    """A 5.1.x rejection means the address does not exist: never mail it again."""
+    emails = set(session.scalars(select(Delivery.email).where(Delivery.id.in_(delivery_ids))))
+    dialect = session.get_bind().dialect.name
+    insert_cls = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for email in sorted(emails):
+        # TODO(merge): subscribers.service.suppress
+        session.execute(
+            insert_cls(Suppression)
+            .values(
+                address=email,
+                reason=SuppressionReason.HARD_BOUNCE.value,
+                note=f"rejected while sending campaign {campaign_id}",
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["address"])
+        )
+
+
 def record(
     session: Session,
     campaign_id: int,
@@ -189,62 +260,68 @@ def record(
     attempts: dict[int, int],
     max_attempts: int,
     now: dt.datetime | None = None,
+    worker: str | None = None,
 ) -> tuple[int, int]:
-    """Write each result on its delivery; returns (sent, failed) for this batch."""
+    """Write each result on its delivery; returns (sent, failed) for this batch.
+
+    Sent rows take one statement. A transient failure goes back to the
+    queue with exponential backoff (never sooner than the server's
+    Retry-After) until ``max_attempts``; then, like a permanent one, it fails
+    with the server's reply recorded. A hard bounce also suppresses the address.
+    """
     now = now or utcnow()
-    sent_ids = [r.delivery_id for r in results if r.outcome is Outcome.SENT]
-    if sent_ids:
-        session.execute(
-            update(Delivery),
-            [
-                {
-                    "id": r.delivery_id,
-                    "status": DeliveryStatus.SENT,
-                    "sent_at": now,
-                    "message_id": message_ids.get(r.delivery_id, "") or r.provider_id,
-                    "last_error": "",
-                }
-                for r in results
-                if r.outcome is Outcome.SENT
-            ],
-        )
+    pairs = [
+        (r.delivery_id, message_ids.get(r.delivery_id, "") or r.provider_id)
+        for r in results
+        if r.outcome is Outcome.SENT
+    ]
+    sent_ids = _mark_sent(session, pairs, worker, now) if pairs else []
     failed = 0
     hard_ids: list[int] = []
     rows = []
     for r in results:
         if r.outcome is Outcome.SENT:
             continue
-        if r.outcome is Outcome.TRANSIENT and attempts.get(r.delivery_id, 1) < max_attempts:
-            delay = backoff_seconds(attempts.get(r.delivery_id, 1), r.retry_after)
-            rows.append(
-                {
-                    "id": r.delivery_id,
-                    "status": DeliveryStatus.QUEUED,
-                    "next_attempt_at": now + dt.timedelta(seconds=delay),
-                    "last_error": r.detail[:2000],
-                }
-            )
-            continue
-        failed += 1
-        status = (
-            DeliveryStatus.BOUNCED if r.outcome is Outcome.HARD_BOUNCE else (DeliveryStatus.FAILED)
+        tries = attempts.get(r.delivery_id, 1)
+        if r.outcome is Outcome.TRANSIENT and tries < max_attempts:
+            delay = backoff_seconds(tries, r.retry_after)
+            status, retry_at = DeliveryStatus.QUEUED, now + dt.timedelta(seconds=delay)
+        else:
+            failed += 1
+            retry_at = None
+            if r.outcome is Outcome.HARD_BOUNCE:
+                status = DeliveryStatus.BOUNCED
+                hard_ids.append(r.delivery_id)
+            else:
+                status = DeliveryStatus.FAILED
+        detail = r.detail or r.outcome.value
+        if r.outcome is Outcome.TRANSIENT and status == DeliveryStatus.FAILED:
+            detail = f"gave up after {tries} attempts: {detail}"
+        rows.append(
+            {
+                "b_id": r.delivery_id,
+                "b_status": status,
+                "b_next": retry_at,
+                "b_error": detail[:2000],
+            }
         )
-        rows.append({"id": r.delivery_id, "status": status, "last_error": r.detail[:2000]})
-        if r.outcome is Outcome.HARD_BOUNCE:
-            hard_ids.append(r.delivery_id)
     if rows:
-        session.execute(update(Delivery), rows)
+        table = Delivery.__table__
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("b_id"), table.c.status == DeliveryStatus.SENDING)
+            .values(
+                status=bindparam("b_status"),
+                next_attempt_at=bindparam("b_next"),
+                last_error=bindparam("b_error"),
+            )
+        )
+        if worker is not None:
+            stmt = stmt.where(table.c.worker == worker)
+        # Core executemany: the driver runs one prepared statement for all rows.
+        session.connection().execute(stmt, rows)
     if hard_ids:
-        emails = session.scalars(select(Delivery.email).where(Delivery.id.in_(hard_ids)))
-        for email in set(emails):
-            if not session.scalar(select(Suppression.id).where(Suppression.address == email)):
-                session.add(
-                    Suppression(
-                        address=email,
-                        reason=SuppressionReason.HARD_BOUNCE,
-                        note=f"rejected while sending campaign {campaign_id}",
-                    )
-                )
+        _suppress_hard_bounces(session, campaign_id, hard_ids)
     if sent_ids or failed:
         session.execute(
             update(Campaign)
@@ -272,18 +349,47 @@ def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
         )
 
 
-def recover_stale(
-    session: Session, older_than: dt.timedelta, now: dt.datetime | None = None
-) -> int:
-    """Requeue rows left ``sending`` by a worker that died; returns how many."""
-    cutoff = (now or utcnow()) - older_than
+def recover_orphans(session: Session, now: dt.datetime | None = None) -> int:
+    """Requeue rows left ``sending`` by workers without a live lease; returns how many.
+
+    The rule is in ``mailer.delivery.lease``: a dead worker's rows come back
+    (promptly when it died on this host), a live, slow worker's rows stay.
+    Their fate is unknown, so they are sent again: nobody is skipped, and a
+    duplicate is bounded by the batch that was in flight.
+    """
+    now = now or utcnow()
+    lease.expire_dead_local(session, now)
     result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
         update(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= cutoff)
-        .values(status=DeliveryStatus.QUEUED, last_error="requeued after a worker stopped")
+        .where(
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.worker.not_in(lease.live_holders(now)),
+        )
+        .values(status=DeliveryStatus.QUEUED, last_error="requeued after its worker stopped")
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:
+    """Mark every still-queued delivery of a campaign ``skipped`` (a cancel); returns how many.
+
+    Rows ``sending`` right now are left to their worker, which records them.
+    """
+    result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
+        update(Delivery)
+        .where(Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.SKIPPED, last_error=reason[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    count = int(result.rowcount or 0)
+    if count:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(skipped_count=Campaign.skipped_count + count)
+        )
+    return count
 
 
 def remaining(session: Session, campaign_id: int) -> int:

@@ -23,20 +23,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.db import audit, session_scope
-from mailer.delivery import outbox
+from mailer.delivery import lease, outbox
 from mailer.delivery.backends import Backend, BackendError, backend_from_url
-from mailer.delivery.backends.base import Outcome, SendResult
+from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign, CampaignStatus
+from mailer.delivery.ratelimit import RateLimiter
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
 
-#: Rows left "sending" longer than this belong to a worker that died.
-STALE_AFTER = dt.timedelta(minutes=10)
-
 
 def worker_name() -> str:
+    """``host:pid:thread``: the lease rule (mailer.delivery.lease) reads the host and pid."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
@@ -63,6 +62,7 @@ class Worker:
         name: str | None = None,
         progress: ProgressFn | None = None,
         stop: threading.Event | None = None,
+        lease_ttl: dt.timedelta = lease.DEFAULT_TTL,
     ) -> None:
         self.session_factory = session_factory
         self.settings = settings
@@ -70,6 +70,8 @@ class Worker:
         self.name = name or worker_name()
         self.progress = progress
         self.stop = stop or threading.Event()
+        self.lease_ttl = lease_ttl
+        self.limiter = RateLimiter(session_factory, settings)
         self.stats = WorkerStats()
         self._builders: dict[int, MessageBuilder] = {}
         self._consecutive_failures: dict[int, int] = {}
@@ -80,27 +82,40 @@ class Worker:
     def run(
         self, *, once: bool = False, campaign_id: int | None = None, idle: float = 2.0
     ) -> WorkerStats:
-        """Send until nothing is due (``once``) or until stopped."""
-        with session_scope(self.session_factory) as session:
-            requeued = outbox.recover_stale(session, STALE_AFTER)
-            if requeued:
-                log.warning("requeued %d deliveries left sending by a stopped worker", requeued)
-        try:
-            while not self.stop.is_set():
-                worked = False
-                for cid in self._sending_campaigns(campaign_id):
-                    if self.stop.is_set():
-                        break
-                    worked |= self.run_batch(cid)
-                if not worked:
-                    if once:
-                        break
-                    self.stop.wait(idle)
-        finally:
-            if self._opened:
-                self.backend.close()
-                self._opened = False
+        """Send until nothing is due (``once``) or until stopped.
+
+        The worker holds a lease while it runs (see mailer.delivery.lease) and
+        requeues the rows of dead workers when it starts and once per lease
+        time after that.
+        """
+        with lease.Heartbeat(self.session_factory, self.name, self.lease_ttl):
+            next_recovery = 0.0
+            try:
+                while not self.stop.is_set():
+                    if time.monotonic() >= next_recovery:
+                        self.recover()
+                        next_recovery = time.monotonic() + self.lease_ttl.total_seconds()
+                    worked = False
+                    for cid in self._sending_campaigns(campaign_id):
+                        if self.stop.is_set():
+                            break
+                        worked |= self.run_batch(cid)
+                    if not worked:
+                        if once:
+                            break
+                        self.stop.wait(idle)
+            finally:
+                if self._opened:
+                    self.backend.close()
+                    self._opened = False
         return self.stats
+
+    def recover(self) -> int:
+        with session_scope(self.session_factory) as session:
+            requeued = outbox.recover_orphans(session)
+        if requeued:
+            log.warning("requeued %d deliveries left sending by a stopped worker", requeued)
+        return requeued
 
     def _sending_campaigns(self, only: int | None) -> list[int]:
         with session_scope(self.session_factory) as session:
@@ -112,28 +127,50 @@ class Worker:
     def run_batch(self, campaign_id: int) -> bool:
         """One batch of one campaign; False when nothing of it was due."""
         limit = min(self.settings.batch_size, max(1, self.backend.max_batch))
+        if self.limiter.enabled:
+            limit = self.limiter.acquire(limit, self.stop)
+            if limit == 0:
+                return not self.stop.is_set()  # throttled: still work to do, come back
         with session_scope(self.session_factory) as session:
-            campaign = session.get(Campaign, campaign_id)
-            if campaign is None or campaign.status != CampaignStatus.SENDING:
-                return False
-            claimed = outbox.claim(session, campaign_id, limit, self.name)
-            if not claimed:
-                outbox.finish_if_done(session, campaign)
-                return False
-            builder = self._builder(session, campaign)
-        messages = [
-            builder.build(Recipient(c.delivery_id, c.subscriber_id, c.email, c.name))
-            for c in claimed
-        ]
+            status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
+            claimed = []
+            if status == CampaignStatus.SENDING:
+                claimed = outbox.claim(session, campaign_id, limit, self.name)
+                if not claimed:
+                    campaign = session.get(Campaign, campaign_id)
+                    assert campaign is not None
+                    outbox.finish_if_done(session, campaign)
+                elif campaign_id not in self._builders:
+                    campaign = session.get(Campaign, campaign_id)
+                    assert campaign is not None
+                    self._builder(session, campaign)
+        if len(claimed) < limit and self.limiter.enabled:
+            self.limiter.release(limit - len(claimed))
+        if not claimed:
+            return False
+        builder = self._builders[campaign_id]
+        messages: list[OutgoingMessage] = []
+        unbuildable: list[SendResult] = []
+        for c in claimed:
+            try:
+                messages.append(
+                    builder.build(Recipient(c.delivery_id, c.subscriber_id, c.email, c.name))
+                )
+            except ValueError as exc:  # e.g. a header injection attempt in a stored name
+                unbuildable.append(
+                    SendResult(c.delivery_id, Outcome.PERMANENT, f"not built: {exc}")
+                )
         try:
             if not self._opened:
                 self.backend.open()
                 self._opened = True
-            results = self.backend.send(messages)
+            results = self.backend.send(messages) if messages else []
         except BackendError as exc:
-            self._backend_failed(campaign_id, [c.delivery_id for c in claimed], str(exc))
+            self._backend_failed(campaign_id, [m.delivery_id for m in messages], str(exc))
+            if unbuildable:
+                self._record(campaign_id, claimed, messages, unbuildable)
             return True
-        self._record(campaign_id, claimed, messages, results)
+        self._record(campaign_id, claimed, messages, list(results) + unbuildable)
         return True
 
     # -- helpers --------------------------------------------------------------------
@@ -154,7 +191,13 @@ class Worker:
             self._builders[campaign.id] = builder
         return builder
 
-    def _record(self, campaign_id, claimed, messages, results: list[SendResult]) -> None:
+    def _record(
+        self,
+        campaign_id: int,
+        claimed: list[outbox.Claimed],
+        messages: list[OutgoingMessage],
+        results: list[SendResult],
+    ) -> None:
         by_id = {r.delivery_id: r for r in results}
         # A backend that forgot a message must not lose it: treat it as transient.
         for c in claimed:
@@ -164,21 +207,33 @@ class Worker:
                 )
         attempts = {c.delivery_id: c.attempts for c in claimed}
         message_ids = {m.delivery_id: m.message_id for m in messages}
+        streak = self._consecutive_failures.get(campaign_id, 0)
+        last_error = ""
+        for r in results:
+            if r.outcome is Outcome.SENT:
+                streak = 0
+            else:
+                streak += 1
+                last_error = r.detail
+        self._consecutive_failures[campaign_id] = streak
         with session_scope(self.session_factory) as session:
             sent, failed = outbox.record(
-                session, campaign_id, results, message_ids, attempts, self.settings.max_attempts
+                session,
+                campaign_id,
+                results,
+                message_ids,
+                attempts,
+                self.settings.max_attempts,
+                worker=self.name,
             )
             campaign = session.get(Campaign, campaign_id)
             assert campaign is not None
-            streak = 0 if sent else self._consecutive_failures.get(campaign_id, 0) + failed
-            self._consecutive_failures[campaign_id] = streak
             if (
                 streak >= self.settings.max_consecutive_failures
                 and campaign.status == CampaignStatus.SENDING
             ):
-                last = next((r.detail for r in results if r.outcome is not Outcome.SENT), "")
                 campaign.status = CampaignStatus.PAUSED
-                campaign.status_reason = f"{streak} failures in a row; last: {last}"
+                campaign.status_reason = f"{streak} failures in a row; last: {last_error}"
                 audit(
                     session,
                     self.name,
@@ -186,6 +241,8 @@ class Worker:
                     f"campaign:{campaign_id}",
                     note=campaign.status_reason,
                 )
+                log.error("campaign %s paused: %s", campaign_id, campaign.status_reason)
+                self._consecutive_failures[campaign_id] = 0
             outbox.finish_if_done(session, campaign)
         self.stats.sent += sent
         self.stats.failed += failed
