@@ -1,11 +1,12 @@
 """The per-recipient outbox: enqueue a campaign, claim batches, record what happened.
 
 Every statement here is set-based (listmonk's lesson): one INSERT ... SELECT
-enqueues a whole campaign, one UPDATE ... RETURNING claims a batch. A row is
-``sending`` from its claim until its result is recorded, so after a crash the
-rows still ``sending`` are exactly those whose fate is unknown, and
-``recover_stale`` puts them back in the queue: nobody is skipped, and a
-duplicate is bounded by the batch that was in flight.
+enqueues a whole campaign, one UPDATE ... RETURNING claims a batch, one
+UPDATE ... FROM records it. A row is ``sending`` from its claim until its
+result is recorded, so after a crash the rows still ``sending`` are exactly
+those whose fate is unknown, and ``recover_orphans`` puts them back in the
+queue once their worker is known dead (``mailer.delivery.lease``): nobody is
+skipped, and a duplicate is bounded by the batch that was in flight.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from mailer.db import UTCDateTime, utcnow
+from mailer.db import UTCDateTime, audit, utcnow
 from mailer.delivery import lease
 from mailer.delivery.backends.base import Outcome, SendResult
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
@@ -408,9 +409,19 @@ def remaining(session: Session, campaign_id: int) -> int:
     )
 
 
-def finish_if_done(session: Session, campaign: Campaign) -> bool:
+def finish_if_done(session: Session, campaign: Campaign, actor: str = "worker") -> bool:
+    """Mark a sending campaign ``sent`` once no delivery is queued or in flight."""
     if campaign.status == CampaignStatus.SENDING and remaining(session, campaign.id) == 0:
         campaign.status = CampaignStatus.SENT
         campaign.finished_at = utcnow()
+        audit(
+            session,
+            actor,
+            "campaign.sent",
+            f"campaign:{campaign.id}",
+            sent=campaign.sent_count,
+            failed=campaign.failed_count,
+            skipped=campaign.skipped_count,
+        )
         return True
     return False
