@@ -283,9 +283,20 @@ def record(
     failed = 0
     hard_ids: list[int] = []
     rows = []
-    for r in results:
-        if r.outcome is Outcome.SENT:
-            continue
+    others = [r for r in results if r.outcome is not Outcome.SENT]
+    if others:
+        # Only rows still ours are written (see _mark_sent); locked so the count is exact.
+        mine = select(Delivery.id).where(
+            Delivery.id.in_([r.delivery_id for r in others]),
+            Delivery.status == DeliveryStatus.SENDING,
+        )
+        if worker is not None:
+            mine = mine.where(Delivery.worker == worker)
+        if session.get_bind().dialect.name == "postgresql":
+            mine = mine.with_for_update()
+        ours = set(session.scalars(mine))
+        others = [r for r in others if r.delivery_id in ours]
+    for r in others:
         tries = attempts.get(r.delivery_id, 1)
         if r.outcome is Outcome.TRANSIENT and tries < max_attempts:
             delay = backoff_seconds(tries, r.retry_after)
