@@ -424,8 +424,19 @@ def remaining(session: Session, campaign_id: int) -> int:
 
 
 def finish_if_done(session: Session, campaign: Campaign, actor: str = "worker") -> bool:
-    """Mark a sending campaign ``sent`` once no delivery is queued or in flight."""
-    if campaign.status == CampaignStatus.SENDING and remaining(session, campaign.id) == 0:
+    """Mark a sending campaign ``sent`` once no delivery is queued or in flight.
+
+    On PostgreSQL the campaign row is locked first, so two workers finishing
+    their last batches at the same moment cannot both count the other's rows
+    as still in flight: the second to take the lock sees the first's commit.
+    """
+    current = select(Campaign.status).where(Campaign.id == campaign.id)
+    if session.get_bind().dialect.name == "postgresql":
+        current = current.with_for_update()
+    # Read again under the lock: a pause or cancel may have landed since it was loaded.
+    if session.scalar(current) != CampaignStatus.SENDING:
+        return False
+    if remaining(session, campaign.id) == 0:
         campaign.status = CampaignStatus.SENT
         campaign.finished_at = utcnow()
         audit(
