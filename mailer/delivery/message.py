@@ -282,8 +282,8 @@ class MessageBuilder:
         text_values = {k: _qp(v) for k, v in values.items()}
         html_values = {}
         for k, v in values.items():
-            escaped = html.escape(v, quote=True)
-            html_values[k] = text_values[k] if escaped == v else _qp(escaped)
+            safe = html.escape(v, quote=True)
+            html_values[k] = text_values[k] if safe == v else _qp(safe)
         headers = b"".join(
             (
                 self._static_headers,

@@ -16,10 +16,12 @@ import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import (
     CursorResult,
     Select,
+    Table,
     and_,
     bindparam,
     exists,
@@ -321,9 +323,9 @@ def record(
             }
         )
     if rows:
-        table = Delivery.__table__
+        table = cast(Table, Delivery.__table__)
         stmt = (
-            table.update()
+            update(table)
             .where(table.c.id == bindparam("b_id"), table.c.status == DeliveryStatus.SENDING)
             .values(
                 status=bindparam("b_status"),
