@@ -425,6 +425,19 @@ def remaining(session: Session, campaign_id: int) -> int:
     )
 
 
+def has_remaining(session: Session, campaign_id: int) -> bool:
+    """Is any delivery still queued or in flight? (Stops at the first; runs every batch.)"""
+    open_rows = (
+        select(Delivery.id)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+        )
+        .limit(1)
+    )
+    return session.scalar(open_rows) is not None
+
+
 def finish_if_done(session: Session, campaign: Campaign, actor: str = "worker") -> bool:
     """Mark a sending campaign ``sent`` once no delivery is queued or in flight.
 
@@ -438,7 +451,7 @@ def finish_if_done(session: Session, campaign: Campaign, actor: str = "worker") 
     # Read again under the lock: a pause or cancel may have landed since it was loaded.
     if session.scalar(current) != CampaignStatus.SENDING:
         return False
-    if remaining(session, campaign.id) == 0:
+    if not has_remaining(session, campaign.id):
         campaign.status = CampaignStatus.SENT
         campaign.finished_at = utcnow()
         audit(

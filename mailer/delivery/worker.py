@@ -50,6 +50,11 @@ class WorkerStats:
 ProgressFn = Callable[[int, int, int], None]  # campaign id, sent in batch, failed in batch
 
 
+#: Seconds between looks for newly started campaigns while busy (pause and cancel are
+#: read before every batch regardless).
+CAMPAIGNS_EVERY = 2.0
+
+
 class Worker:
     """Drains sending campaigns; one per process or thread, each with its own backend."""
 
@@ -90,20 +95,28 @@ class Worker:
         """
         with lease.Heartbeat(self.session_factory, self.name, self.lease_ttl):
             next_recovery = 0.0
+            campaigns_checked = -CAMPAIGNS_EVERY
+            sending: list[int] = []
             try:
                 while not self.stop.is_set():
+                    round_started = time.monotonic()
                     if time.monotonic() >= next_recovery:
                         self.recover()
                         next_recovery = time.monotonic() + self.lease_ttl.total_seconds()
                     worked = False
-                    for cid in self._sending_campaigns(campaign_id):
+                    if time.monotonic() >= campaigns_checked + CAMPAIGNS_EVERY:
+                        sending = self._sending_campaigns(campaign_id)
+                        campaigns_checked = time.monotonic()
+                    for cid in sending:
                         if self.stop.is_set():
                             break
                         worked |= self.run_batch(cid)
                     if not worked:
-                        if once:
+                        if once and campaigns_checked >= round_started:
                             break
-                        self.stop.wait(idle)
+                        campaigns_checked = -CAMPAIGNS_EVERY  # look again for new campaigns
+                        if not once:
+                            self.stop.wait(idle)
             finally:
                 if self._opened:
                     self.backend.close()
