@@ -233,3 +233,60 @@ def test_backend_error_pauses_before_anyone_is_marked_sent(
     Worker(session_factory, settings, fixed).run(once=True)
     assert len(fixed.accepted) == 7 - (0 if where == "open" else 3)
     assert len(set(backend.accepted) | set(fixed.accepted)) == 7
+
+
+class DroppingBackend(ScriptedBackend):
+    """Loses the connection on the first ``drops`` sends (a transient BackendError)."""
+
+    def __init__(self, drops: int) -> None:
+        super().__init__(lambda m, seen: SendResult(m.delivery_id, Outcome.SENT))
+        self.drops = drops
+        self.opens = 0
+
+    def open(self) -> None:
+        self.opens += 1
+
+    def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+        if self.drops:
+            self.drops -= 1
+            raise BackendError("connection dropped by smtp.example.org", transient=True)
+        return super().send(messages)
+
+
+def test_a_dropped_connection_is_retried_before_anything_pauses(
+    session_factory: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailer.delivery import worker as worker_module
+
+    cid = _campaign(session_factory, 4)
+    waits: list[float] = []
+    backend = DroppingBackend(drops=2)
+    w = Worker(session_factory, settings, backend)
+    monkeypatch.setattr(w.stop, "wait", lambda delay: waits.append(delay))
+    w.run(once=True)
+    assert sorted(backend.accepted) == [f"reader{i}@example.org" for i in range(4)]
+    assert waits[:2] == [1.0, 2.0] and backend.opens == 3  # backoff, reconnect each time
+    with session_factory() as session:
+        camp = session.get(Campaign, cid)
+        assert camp is not None and camp.status == CampaignStatus.SENT
+    # One drop too many pauses, with the reason.
+    cid2 = _campaign_again(session_factory)
+    backend = DroppingBackend(drops=worker_module.BACKEND_RETRIES + 1)
+    w = Worker(session_factory, settings, backend)
+    monkeypatch.setattr(w.stop, "wait", lambda delay: waits.append(delay))
+    w.run(once=True)
+    with session_factory() as session:
+        camp = session.get(Campaign, cid2)
+        assert camp is not None and camp.status == CampaignStatus.PAUSED
+        assert camp.status_reason == "backend failed: connection dropped by smtp.example.org"
+        assert statuses(session, cid2) == {"queued": 4}
+
+
+def _campaign_again(factory: sessionmaker[Session]) -> int:
+    with factory() as session:
+        ml = session.scalar(select(MailingList))
+        assert ml is not None
+        c = make_campaign(session, ml, "weekly:2027-W12")
+        campaigns.start(session, c)
+        session.commit()
+        return c.id

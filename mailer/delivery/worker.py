@@ -77,6 +77,9 @@ def keep_freed_memory(batch_bytes: int = 64 << 20) -> None:
         pass
 
 
+#: Transient backend failures in a row (reconnect and retry) before the campaign pauses.
+BACKEND_RETRIES = 3
+
 #: Seconds between looks for newly started campaigns while busy (pause and cancel are
 #: read before every batch regardless).
 CAMPAIGNS_EVERY = 2.0
@@ -108,6 +111,7 @@ class Worker:
         self.stats = WorkerStats()
         self._builders: dict[int, MessageBuilder] = {}
         self._consecutive_failures: dict[int, int] = {}
+        self._backend_errors = 0
         self._opened = False
 
     # -- the loop -----------------------------------------------------------------
@@ -207,10 +211,13 @@ class Worker:
                 self._opened = True
             results = self.backend.send(messages) if messages else []
         except BackendError as exc:
-            self._backend_failed(campaign_id, [m.delivery_id for m in messages], str(exc))
+            self._backend_failed(
+                campaign_id, [m.delivery_id for m in messages], str(exc), exc.transient
+            )
             if unbuildable:
                 self._record(campaign_id, claimed, messages, unbuildable)
             return True
+        self._backend_errors = 0
         self._record(campaign_id, claimed, messages, list(results) + unbuildable)
         return True
 
@@ -292,21 +299,39 @@ class Worker:
         if self.progress:
             self.progress(campaign_id, sent, failed)
 
-    def _backend_failed(self, campaign_id: int, delivery_ids: list[int], reason: str) -> None:
-        """The transport as a whole failed: nobody in the batch was sent; pause and say why."""
+    def _backend_failed(
+        self, campaign_id: int, delivery_ids: list[int], reason: str, transient: bool = False
+    ) -> None:
+        """The transport as a whole failed: nobody in the batch was sent.
+
+        The batch goes back to the queue untouched. A transient failure (the
+        backend says a reconnect may help) is retried after a short backoff,
+        up to ``BACKEND_RETRIES`` times in a row; anything else, or one time
+        too many, pauses the campaign with the reason.
+        """
+        self._backend_errors += 1
+        retry = transient and self._backend_errors <= BACKEND_RETRIES
         with session_scope(self.session_factory) as session:
             outbox.release(session, delivery_ids, reason)
             campaign = session.get(Campaign, campaign_id)
-            if campaign is not None and campaign.status == CampaignStatus.SENDING:
+            if not retry and campaign is not None and campaign.status == CampaignStatus.SENDING:
                 campaign.status = CampaignStatus.PAUSED
                 campaign.status_reason = f"backend failed: {reason}"
                 audit(session, self.name, "campaign.pause", f"campaign:{campaign_id}", note=reason)
-        log.error("campaign %s paused: %s", campaign_id, reason)
         if self._opened:
             try:
                 self.backend.close()
+            except Exception:  # closing a broken transport may fail too; it is reopened anyway
+                log.debug("closing the backend failed", exc_info=True)
             finally:
                 self._opened = False
+        if retry:
+            delay = min(2.0 ** (self._backend_errors - 1), 30.0)
+            log.warning("backend failed (%s); retrying in %.0fs", reason, delay)
+            self.stop.wait(delay)
+        else:
+            self._backend_errors = 0
+            log.error("campaign %s paused: %s", campaign_id, reason)
 
 
 def drain(session_factory: sessionmaker[Session], settings: Settings, **kwargs) -> WorkerStats:
