@@ -68,6 +68,7 @@ def test_sigkill_mid_campaign_loses_nobody_and_duplicates_stay_within_a_batch(
     got = received(outbox)
     assert set(got) == emails, f"never received: {sorted(emails - set(got))[:5]}"
     duplicates = sum(n - 1 for n in got.values())
+    print(f"{kills} kills, {duplicates} duplicates (bound {BATCH * kills})")
     assert duplicates <= BATCH * kills, (duplicates, kills)
     with session_factory() as session:
         assert statuses(session, cid) == {"sent": RECIPIENTS}
