@@ -19,7 +19,7 @@ from mailer.db import session_scope, utcnow
 from mailer.delivery import lease
 from mailer.delivery.backends import BackendError
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from mailer.delivery.worker import Worker
+from mailer.delivery.worker import LIGHT, Worker
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ def _campaign_state(factory: sessionmaker[Session], campaign_id: int) -> _State:
     """The campaign's progress as every worker sees it (the counts live in the database)."""
     now = utcnow()
     with session_scope(factory) as session:
-        c = session.get(Campaign, campaign_id)
+        c = session.get(Campaign, campaign_id, options=LIGHT)
         assert c is not None
         by_status = dict(
             session.execute(

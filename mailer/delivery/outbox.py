@@ -124,7 +124,12 @@ def enqueue(session: Session, campaign: Campaign) -> int:
 
 
 def claim(
-    session: Session, campaign_id: int, limit: int, worker: str, now: dt.datetime | None = None
+    session: Session,
+    campaign_id: int,
+    limit: int,
+    worker: str,
+    now: dt.datetime | None = None,
+    list_id: int | None = None,
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows ``sending`` and return them.
 
@@ -165,9 +170,10 @@ def claim(
     if not rows:
         return []
     claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.delivery_id)
-    campaign_list = session.execute(
-        select(Campaign.list_id).where(Campaign.id == campaign_id)
-    ).scalar_one()
+    campaign_list = (
+        list_id
+        or session.execute(select(Campaign.list_id).where(Campaign.id == campaign_id)).scalar_one()
+    )
     ids = [c.subscriber_id for c in claimed]
     # The audience rule again, narrowed to this batch's people by primary key.
     still = set(

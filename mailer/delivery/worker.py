@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
@@ -76,6 +76,10 @@ def keep_freed_memory(batch_bytes: int = 64 << 20) -> None:
     except (OSError, AttributeError):
         pass
 
+
+#: Load a campaign without its snapshot (tens of KB, compressed in PostgreSQL) when
+#: only its state and counts are needed, as on every batch.
+LIGHT = (defer(Campaign.html), defer(Campaign.text), defer(Campaign.meta))
 
 #: Transient backend failures in a row (reconnect and retry) before the campaign pauses.
 BACKEND_RETRIES = 3
@@ -180,9 +184,16 @@ class Worker:
             status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
             claimed = []
             if status == CampaignStatus.SENDING:
-                claimed = outbox.claim(session, campaign_id, limit, self.name)
+                builder = self._builders.get(campaign_id)
+                claimed = outbox.claim(
+                    session,
+                    campaign_id,
+                    limit,
+                    self.name,
+                    list_id=builder.list_id if builder else None,
+                )
                 if not claimed:
-                    campaign = session.get(Campaign, campaign_id)
+                    campaign = session.get(Campaign, campaign_id, options=LIGHT)
                     assert campaign is not None
                     outbox.finish_if_done(session, campaign)
                 elif campaign_id not in self._builders:
@@ -274,7 +285,7 @@ class Worker:
                 self.settings.max_attempts,
                 worker=self.name,
             )
-            campaign = session.get(Campaign, campaign_id)
+            campaign = session.get(Campaign, campaign_id, options=LIGHT)
             assert campaign is not None
             if (
                 streak >= self.settings.max_consecutive_failures
@@ -313,7 +324,7 @@ class Worker:
         retry = transient and self._backend_errors <= BACKEND_RETRIES
         with session_scope(self.session_factory) as session:
             outbox.release(session, delivery_ids, reason)
-            campaign = session.get(Campaign, campaign_id)
+            campaign = session.get(Campaign, campaign_id, options=LIGHT)
             if not retry and campaign is not None and campaign.status == CampaignStatus.SENDING:
                 campaign.status = CampaignStatus.PAUSED
                 campaign.status_reason = f"backend failed: {reason}"
