@@ -129,7 +129,13 @@ def deliver_with_progress(
             left="-",
         )
         while True:
-            thread.join(timeout=poll)
+            try:
+                thread.join(timeout=poll)
+            except KeyboardInterrupt:
+                # Let the batch in flight finish and be recorded, then stop.
+                stop.set()
+                thread.join(timeout=60)
+                raise
             state = _campaign_state(factory, campaign_id)
             done = state.sent + state.failed + state.skipped
             elapsed = max(time.monotonic() - started, 1e-6)
