@@ -290,3 +290,25 @@ def _campaign_again(factory: sessionmaker[Session]) -> int:
         campaigns.start(session, c)
         session.commit()
         return c.id
+
+
+def test_a_message_that_cannot_be_built_fails_alone(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    cid = _campaign(session_factory, 3)
+    with session_factory() as session:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.email == "reader1@example.org")
+            .values(name="Reader\r\nBcc: everyone@example.org")
+        )
+        session.commit()
+    backend = ScriptedBackend(lambda m, seen: SendResult(m.delivery_id, Outcome.SENT))
+    Worker(session_factory, settings, backend).run(once=True)
+    assert sorted(backend.accepted) == ["reader0@example.org", "reader2@example.org"]
+    with session_factory() as session:
+        row = session.scalar(select(Delivery).where(Delivery.email == "reader1@example.org"))
+        assert row is not None and row.status == DeliveryStatus.FAILED
+        assert row.last_error.startswith("not built: To contains a line break")
+        camp = session.get(Campaign, cid)
+        assert camp is not None and camp.status == CampaignStatus.SENT
