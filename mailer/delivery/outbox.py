@@ -246,6 +246,13 @@ def recover_orphans(session: Session, now: dt.datetime | None = None) -> int:
     result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
         update(Delivery)
         .where(
+            # Only campaigns that can still send: the claim index then finds the rows
+            # without scanning the send log of every past campaign.
+            Delivery.campaign_id.in_(
+                select(Campaign.id).where(
+                    Campaign.status.in_([CampaignStatus.SENDING, CampaignStatus.PAUSED])
+                )
+            ),
             Delivery.status == DeliveryStatus.SENDING,
             Delivery.worker.not_in(lease.live_holders(now)),
         )
