@@ -228,9 +228,20 @@ def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: flo
         w = Worker(session_factory(s), s, stop=stop, lease_ttl=dt.timedelta(seconds=lease_seconds))
     except (BackendError, ValueError) as exc:
         raise click.ClickException(f"backend {s.backend!r}: {exc}") from None
-    w.progress = lambda cid, sent, failed: console.print(
-        f"campaign {cid}: +{sent} sent, +{failed} failed"
-    )
+    totals: dict[int, list[int]] = {}
+    last_report = [time.monotonic()]
+
+    def report(cid: int, sent: int, failed: int) -> None:
+        # One line per campaign every few seconds, not one per batch.
+        tally = totals.setdefault(cid, [0, 0])
+        tally[0] += sent
+        tally[1] += failed
+        if time.monotonic() - last_report[0] >= 5:
+            last_report[0] = time.monotonic()
+            for c, (s_, f_) in sorted(totals.items()):
+                console.print(f"campaign {c}: {s_} sent, {f_} failed so far")
+
+    w.progress = report
     stats = w.run(once=once, campaign_id=campaign_id, idle=idle)
     console.print(
         f"Worker done: {stats.sent} sent, {stats.failed} failed in {stats.batches} batches."
