@@ -19,6 +19,7 @@ from sqlalchemy import (
     CursorResult,
     Select,
     and_,
+    any_,
     exists,
     func,
     literal,
@@ -170,15 +171,21 @@ def claim(
             Delivery.status == DeliveryStatus.QUEUED,
             (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
         )
-        # No ORDER BY: walking ix_deliveries_claim and stopping at ``limit`` keeps a
-        # claim O(batch); sorting the whole queue each time made a send O(n^2).
+        # Ordered like ix_deliveries_claim, so the planner walks that index and stops
+        # at ``limit``: a claim costs O(batch) however far the send has got (sorting
+        # the queue, or a sequential scan past the rows already sent, made it O(n^2)).
+        .order_by(Delivery.campaign_id, Delivery.status, Delivery.next_attempt_at)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+        # ARRAY(...) makes PostgreSQL fetch the rows by primary key rather than join.
+        target = Delivery.id == any_(func.array(due.scalar_subquery()))
+    else:
+        target = Delivery.id.in_(due.scalar_subquery())
     rows = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()))
+        .where(target)
         .values(
             status=DeliveryStatus.SENDING,
             claimed_at=now,
