@@ -155,7 +155,26 @@ def claim(
     now: dt.datetime | None = None,
     list_id: int | None = None,
 ) -> list[Claimed]:
-    """Mark up to ``limit`` due rows ``sending`` and return them.
+    """Mark up to ``limit`` due rows ``sending`` and return them; [] when none is due.
+
+    A batch whose people all left since the enqueue is skipped and the next
+    one claimed, so an empty answer always means "nothing due".
+    """
+    while True:
+        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id)
+        if kept or not took:
+            return kept
+
+
+def _claim_once(
+    session: Session,
+    campaign_id: int,
+    limit: int,
+    worker: str,
+    now: dt.datetime | None,
+    list_id: int | None,
+) -> tuple[int, list[Claimed]]:
+    """One claim: (rows taken, rows still to send).
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets any number of workers share a
     campaign without waiting on each other. SQLite: the transaction began
@@ -198,7 +217,7 @@ def claim(
         .execution_options(synchronize_session=False)
     ).all()
     if not rows:
-        return []
+        return 0, []
     claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.delivery_id)
     campaign_list = (
         list_id
@@ -222,7 +241,7 @@ def claim(
             .where(Campaign.id == campaign_id)
             .values(skipped_count=Campaign.skipped_count + len(dropped))
         )
-    return [c for c in claimed if c.subscriber_id in still]
+    return len(claimed), [c for c in claimed if c.subscriber_id in still]
 
 
 def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
