@@ -35,7 +35,10 @@ def command() -> None:
     "--wait/--no-wait",
     default=True,
     show_default=True,
-    help="Deliver now in this process with a progress bar, or leave it to `mailer worker`.",
+    help=(
+        "Deliver now in this process with a progress bar (sent, failed, rate, time left) "
+        "until the campaign is done, paused or cancelled; or leave it to `mailer worker`."
+    ),
 )
 @needs_schema
 def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
@@ -71,6 +74,8 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
     if wait:
         from mailer.commands.worker import deliver_with_progress
 
-        deliver_with_progress(factory, s, campaign_id)
+        final = deliver_with_progress(factory, s, campaign_id)
+        if final in (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.FAILED):
+            raise SystemExit(1)
     else:
         console.print(f"Campaign {campaign_id} queued; run `mailer worker` to deliver it.")
