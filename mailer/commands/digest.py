@@ -8,7 +8,7 @@ from mailer.cli_support import (
     console,
     get_list,
     needs_schema,
-    parse_date,
+    parse_day,
     session_factory,
     settings,
 )
@@ -52,7 +52,7 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
     factory = session_factory(s)
     with session_scope(factory) as session:
         mailing_list = get_list(session, slug)
-        on = parse_date(date_) or campaigns.list_today(mailing_list)
+        on = parse_day(date_) or campaigns.list_today(mailing_list)
         outcome = campaigns.create_digest(session, mailing_list, on, s, force=force)
         if outcome.campaign is None:
             console.print(f"[yellow]{outcome.reason}[/yellow]")

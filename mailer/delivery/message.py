@@ -16,13 +16,13 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
-import html
 import re
 import time
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
 
+from mailer.compose.personalise import fill, recipient_values
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 from mailer.config import Settings
 from mailer.delivery.backends.base import OutgoingMessage
@@ -34,7 +34,6 @@ from subscribers.tokens import TokenSigner
 CRLF = b"\r\n"
 SOFT_BREAK = b"=\r\n"
 _PLACEHOLDER_RE = re.compile("|".join(re.escape(v) for v in PLACEHOLDERS.values()))
-_KEY_BY_PLACEHOLDER = {v: k for k, v in PLACEHOLDERS.items()}
 
 
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -153,7 +152,7 @@ class _Template:
         position = 0
         for match in _PLACEHOLDER_RE.finditer(source):
             self.pieces.append(_qp(source[position : match.start()]))
-            self.keys.append(_KEY_BY_PLACEHOLDER[match.group()])
+            self.keys.append(match.group())
             position = match.end()
         self.pieces.append(_qp(source[position:]))
 
@@ -168,10 +167,6 @@ class _Template:
         for key, piece in zip(self.keys, self.pieces[1:], strict=True):
             out.append(encoded_values[key])
             out.append(piece)
-
-    @staticmethod
-    def substitute(source: str, values: dict[str, str]) -> str:
-        return _PLACEHOLDER_RE.sub(lambda m: values[_KEY_BY_PLACEHOLDER[m.group()]], source)
 
 
 class MessageBuilder:
@@ -268,7 +263,7 @@ class MessageBuilder:
         unsubscribe = self.signer.make("unsubscribe", recipient.subscriber_id, self.list_id)
         preferences = self.signer.make("preferences", recipient.subscriber_id)
         return {
-            "name": recipient.name or self.settings.greeting_fallback,
+            "name": recipient.name,
             "email": recipient.email,
             "unsubscribe_url": f"{self.base_url}/u/{unsubscribe}",
             "preferences_url": f"{self.base_url}/p/{preferences}",
@@ -285,11 +280,12 @@ class MessageBuilder:
         )
         # Folded between its two URIs to keep header lines short.
         folded_unsubscribe = list_unsubscribe.replace(", ", ",\r\n ")
-        text_values = {k: _qp(v) for k, v in values.items()}
-        html_values = {}
-        for k, v in values.items():
-            safe = html.escape(v, quote=True)
-            html_values[k] = text_values[k] if safe == v else _qp(safe)
+        # Escaped once, by the one rule compose uses for previews (HTML, URL-safe links).
+        for_html, for_text = recipient_values(values, self.settings.greeting_fallback)
+        text_values = {p: _qp(v) for p, v in for_text.items()}
+        html_values = {
+            p: text_values[p] if v == for_text[p] else _qp(v) for p, v in for_html.items()
+        }
         out = [
             self._static_headers,
             _address_header("To", recipient.name, recipient.email),
@@ -316,12 +312,11 @@ class MessageBuilder:
             message_id=message_id,
         )
         if self.structured:
-            escaped = {k: html.escape(v, quote=True) for k, v in values.items()}
             message.subject = self.snapshot.subject
             message.from_header = formataddr((self.from_name, self.from_email))
             message.reply_to = self.reply_to
-            message.html = _Template.substitute(self.snapshot.html, escaped)
-            message.text = _Template.substitute(self.snapshot.text, values)
+            message.html = fill(self.snapshot.html, for_html)
+            message.text = fill(self.snapshot.text, for_text)
             message.headers = {
                 "List-Unsubscribe": list_unsubscribe,
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     CursorResult,
-    Select,
     and_,
     any_,
-    exists,
     func,
     literal,
     select,
@@ -47,16 +45,10 @@ __all__ = [
     "recover_orphans",
     "release",
     "remaining",
-    "sendable_subscribers",
     "skip_remaining",
 ]
-from subscribers.models import (
-    Subscriber,
-    SubscriberStatus,
-    Subscription,
-    SubscriptionStatus,
-    Suppression,
-)
+from subscribers.eligibility import sendable_subscriptions
+from subscribers.models import Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,34 +60,6 @@ class Claimed:
     attempts: int
 
 
-def sendable_subscribers(list_id: int, among: Sequence[int] | None = None) -> Select[int, str, str]:
-    """Confirmed, active, unsuppressed subscribers of a list: the one rule of who gets mail.
-
-    ``among`` narrows it to these subscribers (a claimed batch), found by
-    their ids. The list is then matched without its index (``list_id + 0``):
-    SQLite, which keeps no statistics unless told to, would otherwise walk
-    every subscription of the list for each batch, making a send O(n^2).
-    """
-    if among is None:
-        list_match = Subscription.list_id == list_id
-    else:
-        list_match = (Subscription.list_id + 0) == list_id
-    query = (
-        select(Subscriber.id, Subscriber.email, Subscriber.name)
-        .join(Subscription, Subscription.subscriber_id == Subscriber.id)
-        .where(
-            list_match,
-            Subscription.status == SubscriptionStatus.CONFIRMED,
-            Subscriber.status == SubscriberStatus.ACTIVE,
-            ~exists().where(Suppression.address == Subscriber.email),
-        )
-    )
-    if among is not None:
-        ids = list(among)
-        query = query.where(Subscriber.id.in_(ids), Subscription.subscriber_id.in_(ids))
-    return query
-
-
 def enqueue(session: Session, campaign: Campaign) -> int:
     """Snapshot the audience into the outbox in one statement; returns rows added.
 
@@ -103,7 +67,7 @@ def enqueue(session: Session, campaign: Campaign) -> int:
     adds nobody twice; subscribers who join later are not added.
     """
     now = utcnow()
-    audience = sendable_subscribers(campaign.list_id).subquery()
+    audience = sendable_subscriptions(campaign.list_id).subquery()
     source = select(
         literal(campaign.id),
         audience.c.id,
@@ -226,7 +190,7 @@ def _claim_once(
     ids = [c.subscriber_id for c in claimed]
     # The audience rule again, narrowed to this batch's people by primary key.
     still = set(
-        session.scalars(sendable_subscribers(campaign_list, ids).with_only_columns(Subscriber.id))
+        session.scalars(sendable_subscriptions(campaign_list, ids).with_only_columns(Subscriber.id))
     )
     dropped = [c.delivery_id for c in claimed if c.subscriber_id not in still]
     if dropped:

@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mailer.db import UTCDateTime, utcnow
 from mailer.delivery.backends.base import Outcome, SendResult
 from mailer.delivery.models import Campaign, Delivery, DeliveryStatus
-from subscribers.models import Suppression, SuppressionReason
+from subscribers.models import SuppressionReason
+from subscribers.suppression import suppress
 
 
 def backoff_seconds(attempts: int, retry_after: float | None, base: float = 30.0) -> float:
@@ -75,19 +75,13 @@ def _mark_sent(
 def _suppress_hard_bounces(session: Session, campaign_id: int, delivery_ids: list[int]) -> None:
     """A 5.1.x rejection means the address does not exist: never mail it again."""
     emails = set(session.scalars(select(Delivery.email).where(Delivery.id.in_(delivery_ids))))
-    dialect = session.get_bind().dialect.name
-    insert_cls = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for email in sorted(emails):
-        # TODO(merge): subscribers.service.suppress
-        session.execute(
-            insert_cls(Suppression)
-            .values(
-                address=email,
-                reason=SuppressionReason.HARD_BOUNCE.value,
-                note=f"rejected while sending campaign {campaign_id}",
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["address"])
+        suppress(
+            session,
+            email,
+            SuppressionReason.HARD_BOUNCE,
+            f"rejected while sending campaign {campaign_id}",
+            actor="worker",
         )
 
 
