@@ -81,7 +81,6 @@ def parse_day(value: str | None, param: str = "--date") -> dt.date | None:
         ) from None
 
 
-parse_date = parse_day
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -18,12 +18,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 SECRET_FIELDS = frozenset(
-    {
-        "secret_key",
-        "api_token",
-        "mailgun_webhook_signing_key",
-        "postmark_webhook_password",
-    }
+    {"secret_key", "mailgun_webhook_signing_key", "postmark_webhook_password"}
 )
 
 
@@ -82,10 +77,17 @@ class Settings:
     mailgun_webhook_signing_key: str = field(default="", repr=False)
     postmark_webhook_user: str = ""
     postmark_webhook_password: str = field(default="", repr=False)
+    # scheduler (`mailer scheduler`)
+    digest_grace_hours: int = 6
+    run_workers_in_scheduler: bool = True
+    scheduler_reconcile_seconds: int = 60
+    scheduler_lock_seconds: int = 30
+    # Testing and demos only: fire every list's digest job every N seconds instead of
+    # weekly (the ISO-week edition key still allows one edition per list and week).
+    scheduler_digest_every_seconds: int = 0
     # secrets (environment only)
     secret_key: str = field(default="", repr=False)
     secret_key_file: str = ".mailer-secret"
-    api_token: str = field(default="", repr=False)
     # where values came from, for `mailer config check`
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 

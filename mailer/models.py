@@ -21,6 +21,7 @@ from mailer.delivery.models import (
     CampaignStatus,
     Delivery,
     DeliveryStatus,
+    RateBucket,
 )
 from mailer.users import Role, User
 from subscribers.models import (
@@ -52,6 +53,7 @@ __all__ = [
     "MailingList",
     "NewsItem",
     "Observance",
+    "RateBucket",
     "Role",
     "Source",
     "SourceKind",

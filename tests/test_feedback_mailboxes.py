@@ -234,9 +234,10 @@ def test_pop3_wrong_password_is_a_clear_error(
         open_mailbox(f"pop3://{USER}:nope@127.0.0.1:{port}", archive=str(tmp_path / "a"))
 
 
-def test_unknown_mailbox_scheme_is_refused() -> None:
-    with pytest.raises(MailboxError, match="unknown mailbox"):
-        open_mailbox("ftp://example.org/bounces")
+def test_unknown_mailbox_scheme_is_refused_without_echoing_secrets() -> None:
+    with pytest.raises(MailboxError, match="unknown mailbox scheme 'ftp'") as caught:
+        open_mailbox("ftp://bounce:hunter2@example.org/bounces")
+    assert "hunter2" not in str(caught.value)
 
 
 @pytest.fixture(scope="module")

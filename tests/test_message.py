@@ -132,3 +132,42 @@ def test_quoted_printable_lines_stay_short_and_decode_exactly() -> None:
     assert msg.get_body(("html",)).get_content() == "<p>" + "é" * 5000 + "Ana" + "x" * 3000 + "</p>"
     body = b.build(Recipient(1, 2, "a@example.org", "Ana")).raw.split(b"\r\n\r\n", 1)[1]
     assert max(len(line) for line in body.split(b"\r\n")) <= 76
+
+
+def test_fast_tokens_are_exactly_the_signers_tokens() -> None:
+    import time_machine
+
+    from mailer.delivery.message import FastTokens
+
+    for secret in ("k", "ünïcode secret", "x" * 90):
+        slow, fast = TokenSigner(secret), FastTokens(secret)
+        for when in (1_800_000_000, 1_800_000_001.7):
+            with time_machine.travel(when, tick=False):
+                for args in (("unsubscribe", 5, 1), ("preferences", 123456789), ("confirm", 1, 2)):
+                    assert fast.make(*args) == slow.make(*args)
+                    assert slow.read(args[0], fast.make(*args)).subscriber_id == args[1]
+
+
+def test_verp_signature_is_the_base32_hmac_prefix() -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    from mailer.delivery.verp import _signature, verp_address
+
+    for i in (0, 1, 7, 12345, 2**40):
+        digest = hmac.new(b"k", f"verp:{i}".encode(), hashlib.sha256).digest()
+        assert _signature("k", i) == base64.b32encode(digest)[:10].decode().lower()
+        assert parse_verp("k", verp_address("k", i, "b.example.org")) == i
+    assert parse_verp("other", verp_address("k", 5, "b.example.org")) is None
+
+
+def test_date_is_stamped_when_the_message_is_built() -> None:
+    import time_machine
+
+    b = _builder()
+    with time_machine.travel(1_800_000_000, tick=False):
+        first = _parse(b.build(Recipient(1, 2, "a@example.org", "A")).raw)
+    with time_machine.travel(1_800_003_600, tick=False):
+        later = _parse(b.build(Recipient(2, 3, "b@example.org", "B")).raw)
+    assert (later["Date"].datetime - first["Date"].datetime).total_seconds() == 3600

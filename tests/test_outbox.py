@@ -100,7 +100,7 @@ def test_stale_sending_rows_are_requeued(session: Session) -> None:
     campaigns.start(session, c)
     outbox.claim(session, c.id, 2, "dead-worker", now=utcnow() - dt.timedelta(hours=1))
     session.commit()
-    assert outbox.recover_stale(session, dt.timedelta(minutes=10)) == 2
+    assert outbox.recover_orphans(session) == 2
     session.commit()
     assert _statuses(session, c.id) == {"queued": 3}
 
@@ -154,3 +154,23 @@ def test_paused_campaign_stops_within_a_batch(
         campaigns.resume(session, camp)
         session.commit()
     assert Worker(session_factory, settings).run(once=True).sent == 7
+
+
+def test_a_batch_of_people_who_all_left_does_not_end_the_send(
+    session_factory: sessionmaker[Session], settings: Settings, outbox: Path
+) -> None:
+    with session_factory() as session:
+        ml = make_list(session)
+        people = make_subscribers(session, ml, 3)
+        c = make_campaign(session, ml)
+        campaigns.start(session, c)
+        session.commit()
+        session.add(Suppression(address=people[0].email, reason="complaint"))
+        session.commit()
+        cid = c.id
+    stats = Worker(session_factory, settings.replace(batch_size=1)).run(once=True)
+    assert stats.sent == 2
+    with session_factory() as session:
+        assert _statuses(session, cid) == {"skipped": 1, "sent": 2}
+        camp = session.get(Campaign, cid)
+        assert camp is not None and camp.status == CampaignStatus.SENT

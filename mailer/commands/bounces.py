@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from mailer.commands.subscribers import console, current_settings, factory, needs_schema
+from mailer.cli_support import console, needs_schema, session_factory
+from mailer.cli_support import settings as current_settings
 
 
 @click.group("bounces")
@@ -48,35 +49,22 @@ def process_command(maildir: str | None, url: str | None, archive: str) -> None:
       mailer bounces process --maildir /var/mail/bounces
       mailer bounces process --mailbox imaps://bounces:secret@mail.example.org/INBOX
     """
-    from mailer.feedback.mailboxes import MailboxError, open_mailbox
-    from mailer.feedback.process import process_mailbox
+    from mailer.feedback.mailboxes import MailboxError
+    from mailer.feedback.process import process_location
 
     settings = current_settings()
     location = maildir or url or settings.bounce_mailbox
     if not location:
         raise click.UsageError("give --maildir or --mailbox (or set MAILER_BOUNCE_MAILBOX)")
     try:
-        box = open_mailbox(location, archive=archive)
-    except MailboxError as exc:
-        raise click.ClickException(str(exc)) from None
-    source = location.split(":", 1)[0] if "://" in location else "maildir"
-    try:
         with console.status("reading bounces") as status:
-            report = process_mailbox(
-                box,
-                factory(),
+            report = process_location(
+                location,
+                session_factory(),
                 settings,
-                source=source,
+                archive=archive,
                 progress=lambda n: status.update(f"reading bounces: {n} messages"),
             )
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
-    finally:
-        box.close()
-    kinds = ", ".join(f"{k} {n}" for k, n in sorted(report.by_kind.items())) or "none"
-    console.print(
-        f"{report.messages} messages: {report.events} events ({kinds}); "
-        f"suppressed {report.suppressed}, unsubscribed {report.unsubscribed}, "
-        f"ignored {report.ignored_messages} (autoreplies, nothing found), "
-        f"unreadable {report.failed}"
-    )
+    console.print(report.line())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import click
 from rich.table import Table
 from sqlalchemy import func, select
@@ -87,7 +89,8 @@ def _control(campaign_id: int, action: str, reason: str = "") -> None:
             elif action == "resume":
                 control.resume(session, c, actor="cli")
             else:
-                control.cancel(session, c, actor="cli", reason=reason)
+                skipped = control.cancel(session, c, actor="cli", reason=reason)
+                console.print(f"{skipped} queued deliveries skipped.")
         except control.CampaignStateError as exc:
             raise click.ClickException(str(exc)) from None
         status = c.status
@@ -96,8 +99,39 @@ def _control(campaign_id: int, action: str, reason: str = "") -> None:
     )
 
 
+@command.command("schedule")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "--at",
+    "at",
+    required=True,
+    help="When to start, ISO 8601 with an offset, e.g. 2027-03-08T07:00-06:00.",
+)
+@needs_schema
+def schedule(campaign_id: int, at: str) -> None:
+    """Start a draft campaign at a given time (the scheduler starts it when due)."""
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is not an ISO 8601 time", param_hint="--at") from None
+    if when.tzinfo is None:
+        raise click.BadParameter(
+            f"{at!r} has no UTC offset; add one such as -06:00 or Z", param_hint="--at"
+        )
+    with session_scope(session_factory()) as session:
+        c = session.get(Campaign, campaign_id, with_for_update=True)
+        if c is None:
+            raise click.ClickException(f"no campaign {campaign_id}")
+        try:
+            control.schedule(session, c, when, actor="cli")
+        except control.CampaignStateError as exc:
+            raise click.ClickException(str(exc)) from None
+    console.print(f"Campaign {campaign_id} scheduled for {when.isoformat()}.")
+
+
 @command.command("pause")
 @click.argument("campaign_id", type=int)
+@needs_schema
 @click.option("--reason", default="", help="Recorded with the pause.")
 def pause(campaign_id: int, reason: str) -> None:
     """Stop sending after the current batch; resume later where it stopped."""
@@ -106,6 +140,7 @@ def pause(campaign_id: int, reason: str) -> None:
 
 @command.command("resume")
 @click.argument("campaign_id", type=int)
+@needs_schema
 def resume(campaign_id: int) -> None:
     """Continue a paused campaign; run `mailer worker` if none is running."""
     _control(campaign_id, "resume")
@@ -113,6 +148,7 @@ def resume(campaign_id: int) -> None:
 
 @command.command("cancel")
 @click.argument("campaign_id", type=int)
+@needs_schema
 @click.option("--reason", default="")
 def cancel(campaign_id: int, reason: str) -> None:
     """Stop for good; recipients not yet sent to get nothing."""

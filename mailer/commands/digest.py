@@ -8,7 +8,7 @@ from mailer.cli_support import (
     console,
     get_list,
     needs_schema,
-    parse_date,
+    parse_day,
     session_factory,
     settings,
 )
@@ -35,7 +35,10 @@ def command() -> None:
     "--wait/--no-wait",
     default=True,
     show_default=True,
-    help="Deliver now in this process with a progress bar, or leave it to `mailer worker`.",
+    help=(
+        "Deliver now in this process with a progress bar (sent, failed, rate, time left) "
+        "until the campaign is done, paused or cancelled; or leave it to `mailer worker`."
+    ),
 )
 @needs_schema
 def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
@@ -49,7 +52,7 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
     factory = session_factory(s)
     with session_scope(factory) as session:
         mailing_list = get_list(session, slug)
-        on = parse_date(date_) or campaigns.list_today(mailing_list)
+        on = parse_day(date_) or campaigns.list_today(mailing_list)
         outcome = campaigns.create_digest(session, mailing_list, on, s, force=force)
         if outcome.campaign is None:
             console.print(f"[yellow]{outcome.reason}[/yellow]")
@@ -62,13 +65,17 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
         if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
             added = campaigns.start(session, campaign, actor="cli")
             console.print(f"Queued {added} recipients.")
-        campaign_id, status = campaign.id, campaign.status
+        campaign_id, status, why = campaign.id, campaign.status, campaign.status_reason
     if status != CampaignStatus.SENDING:
-        console.print(f"Campaign {campaign_id} is {status}; nothing to send.")
+        # A skipped week says why (e.g. the scheduler was down past the grace).
+        why = f": {why}" if why else ""
+        console.print(f"Campaign {campaign_id} is {status}{why}; nothing to send.", markup=False)
         return
     if wait:
         from mailer.commands.worker import deliver_with_progress
 
-        deliver_with_progress(factory, s, campaign_id)
+        final = deliver_with_progress(factory, s, campaign_id)
+        if final in (CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignStatus.FAILED):
+            raise SystemExit(1)
     else:
         console.print(f"Campaign {campaign_id} queued; run `mailer worker` to deliver it.")

@@ -3,85 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import getpass
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.orm import Session, sessionmaker
 
-from mailer.config import ConfigError, Settings, get_settings
-from mailer.db import make_engine, make_sessionmaker, session_scope
+from mailer.cli_support import console, default_actor, get_list, needs_schema, session_factory
+from mailer.db import session_scope
 from subscribers.addresses import InvalidAddress, normalise_email
-from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
-
-console = Console(highlight=False)
-_factories: dict[str, sessionmaker[Session]] = {}
-
-
-def cli_actor() -> str:
-    """Who did it, for the audit log: the operating-system user running the command."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def needs_schema(func: F) -> F:
-    """Turn "no such table" into advice to run `mailer init`, not a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (OperationalError, ProgrammingError) as exc:
-            text = str(exc.orig) if getattr(exc, "orig", None) else str(exc)
-            if "no such table" in text or "does not exist" in text:
-                raise click.ClickException(
-                    f"the database has no mailer tables yet ({text.splitlines()[0]}); "
-                    "run `mailer init` first"
-                ) from None
-            raise
-
-    return wrapper  # type: ignore[return-value]
-
-
-def current_settings() -> Settings:
-    try:
-        return get_settings()
-    except ConfigError as exc:
-        raise click.ClickException(f"configuration: {exc}") from None
-
-
-def factory() -> sessionmaker[Session]:
-    """One engine per database URL per process (shared by the audience commands)."""
-    url = current_settings().database_url
-    if url not in _factories:
-        _factories[url] = make_sessionmaker(make_engine(url))
-    return _factories[url]
-
-
-def find_list(session: Session, slug: str) -> MailingList:
-    mailing_list = session.scalar(select(MailingList).where(MailingList.slug == slug))
-    if mailing_list is None:
-        known = ", ".join(session.scalars(select(MailingList.slug).order_by(MailingList.slug)))
-        known = known or "none; create one with `mailer lists create`"
-        raise click.BadParameter(
-            f"no list with slug {slug!r} (known: {known})",
-            param_hint="--list",
-        )
-    return mailing_list
+from subscribers.models import Subscriber, Subscription, SubscriptionStatus
 
 
 def address_arg(value: str) -> str:
@@ -127,8 +62,8 @@ def add_command(
     from subscribers.service import ConsentRefused, add_subscriber
 
     address = address_arg(email)
-    with session_scope(factory()) as session:
-        mailing_list = find_list(session, slug)
+    with session_scope(session_factory()) as session:
+        mailing_list = get_list(session, slug)
         try:
             subscriber = add_subscriber(
                 session,
@@ -137,7 +72,7 @@ def add_command(
                 name=name,
                 confirmed=confirmed,
                 override_reason=override_reason,
-                actor=cli_actor(),
+                actor=default_actor(),
             )
         except ConsentRefused as exc:
             raise click.ClickException(str(exc)) from None
@@ -168,8 +103,8 @@ def list_command(slug: str, status: str, limit: int, after: str) -> None:
     Example:
       mailer subscribers list --list weekly --status confirmed --limit 50
     """
-    with session_scope(factory()) as session:
-        mailing_list = find_list(session, slug)
+    with session_scope(session_factory()) as session:
+        mailing_list = get_list(session, slug)
         query = (
             select(Subscriber.email, Subscriber.name, Subscription.status, Subscription.created_at)
             .join(Subscription, Subscription.subscriber_id == Subscriber.id)
@@ -200,7 +135,7 @@ def show_command(email: str) -> None:
     from subscribers.suppression import suppression_for
 
     address = address_arg(email)
-    with session_scope(factory()) as session:
+    with session_scope(session_factory()) as session:
         subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
         blocker = suppression_for(session, address)
         bounces = session.scalars(
@@ -249,8 +184,8 @@ def forget_command(email: str, yes: bool) -> None:
     address = address_arg(email)
     if not yes:
         click.confirm(f"Erase everything about {address}?", abort=True)
-    with session_scope(factory()) as session:
-        found = forget(session, address, actor=cli_actor())
+    with session_scope(session_factory()) as session:
+        found = forget(session, address, actor=default_actor())
     console.print(
         f"{'erased' if found else 'nothing held about'} {address}; its hash is suppressed"
     )
@@ -313,9 +248,9 @@ def import_command(
     from subscribers.imports import ImportFailed, import_csv
 
     rejects = rejects_path or f"{file}.rejects.csv"
-    sessions = factory()
+    sessions = session_factory()
     with sessions() as session:
-        mailing_list = find_list(session, slug)
+        mailing_list = get_list(session, slug)
     with _progress_bar() as bar:
         task = bar.add_task(f"importing {Path(file).name}", total=Path(file).stat().st_size)
 
@@ -329,7 +264,7 @@ def import_command(
                 mailing_list,
                 confirmed=confirmed,
                 override_reason=override_reason,
-                actor=cli_actor(),
+                actor=default_actor(),
                 progress=advance,
                 rejects_path=rejects,
                 check_deliverability=check_dns,
@@ -372,8 +307,8 @@ def export_command(slug: str, status: tuple[str, ...], output: str) -> None:
     """
     from subscribers.exports import export_csv
 
-    with session_scope(factory()) as session:
-        mailing_list = find_list(session, slug)
+    with session_scope(session_factory()) as session:
+        mailing_list = get_list(session, slug)
         if output == "-":
             stream: IO[str] = sys.stdout
             count = export_csv(session, mailing_list, stream, statuses=status or None)

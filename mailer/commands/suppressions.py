@@ -6,7 +6,8 @@ import click
 from rich.table import Table
 from sqlalchemy import func, select
 
-from mailer.commands.subscribers import address_arg, cli_actor, console, factory, needs_schema
+from mailer.cli_support import console, default_actor, needs_schema, session_factory
+from mailer.commands.subscribers import address_arg
 from mailer.db import session_scope
 from subscribers.models import Suppression, SuppressionReason
 
@@ -28,7 +29,7 @@ def list_command(reason: str | None, limit: int, after: str) -> None:
     Example:
       mailer suppressions list --reason hard_bounce
     """
-    with session_scope(factory()) as session:
+    with session_scope(session_factory()) as session:
         query = select(Suppression).where(Suppression.address > after)
         count = select(func.count()).select_from(Suppression)
         if reason:
@@ -62,8 +63,8 @@ def add_command(email: str, reason: str, note: str) -> None:
     from subscribers.service import suppress
 
     address = address_arg(email)
-    with session_scope(factory()) as session:
-        row = suppress(session, address, reason, note, actor=cli_actor())
+    with session_scope(session_factory()) as session:
+        row = suppress(session, address, reason, note, actor=default_actor())
         console.print(f"{address} is suppressed ({row.reason})")
 
 
@@ -81,8 +82,8 @@ def remove_command(email: str, note: str) -> None:
     from subscribers.service import unsuppress
 
     address = address_arg(email)
-    with session_scope(factory()) as session:
-        removed = unsuppress(session, address, actor=cli_actor(), note=note)
+    with session_scope(session_factory()) as session:
+        removed = unsuppress(session, address, actor=default_actor(), note=note)
     if not removed:
         raise click.ClickException(f"{address} is not suppressed")
     console.print(f"{address} is no longer suppressed")

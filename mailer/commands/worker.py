@@ -2,79 +2,189 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 import time
+from dataclasses import dataclass
 
 import click
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.cli_support import console, needs_schema, session_factory, settings
 from mailer.config import Settings
-from mailer.db import session_scope
+from mailer.db import session_scope, utcnow
+from mailer.delivery import lease
 from mailer.delivery.backends import BackendError
-from mailer.delivery.models import Campaign
-from mailer.delivery.worker import Worker
+from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailer.delivery.worker import LIGHT, Worker
 
 
-def _campaign_state(
-    factory: sessionmaker[Session], campaign_id: int
-) -> tuple[str, str, int, int, int]:
+@dataclass(frozen=True)
+class _State:
+    status: str
+    reason: str
+    total: int
+    sent: int
+    failed: int
+    skipped: int
+    in_flight: int
+    due: int
+
+
+def _campaign_state(factory: sessionmaker[Session], campaign_id: int) -> _State:
+    """The campaign's progress as every worker sees it (the counts live in the database)."""
+    now = utcnow()
     with session_scope(factory) as session:
-        c = session.get(Campaign, campaign_id)
+        c = session.get(Campaign, campaign_id, options=LIGHT)
         assert c is not None
-        return (
+        by_status = dict(
+            session.execute(
+                select(Delivery.status, func.count())
+                .where(
+                    Delivery.campaign_id == campaign_id,
+                    Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+                )
+                .group_by(Delivery.status)
+            ).all()
+        )
+        due = (
+            session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    Delivery.campaign_id == campaign_id,
+                    Delivery.status == DeliveryStatus.QUEUED,
+                    (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+                )
+            )
+            or 0
+        )
+        return _State(
             c.status,
             c.status_reason,
             c.total_count,
-            c.sent_count + c.skipped_count,
+            c.sent_count,
             c.failed_count,
+            c.skipped_count,
+            int(by_status.get(DeliveryStatus.SENDING, 0)),
+            int(due),
         )
 
 
-def deliver_with_progress(factory: sessionmaker[Session], s: Settings, campaign_id: int) -> None:
-    """Drain one campaign in this process, showing sent, failed, rate and time left."""
-    status, _, total, done, failed = _campaign_state(factory, campaign_id)
+def deliver_with_progress(
+    factory: sessionmaker[Session],
+    s: Settings,
+    campaign_id: int,
+    *,
+    poll: float = 0.5,
+    stop: threading.Event | None = None,
+) -> str:
+    """Send one campaign from this process and show its progress until it is done.
+
+    A worker drains the campaign in a background thread while the bar reads
+    the campaign's counts from the database, so it also counts what other
+    workers send. It stops when the campaign is sent, paused (the reason is
+    shown) or cancelled, or when all that is left waits for a retry later.
+    Returns the final status.
+    """
+    stop = stop or threading.Event()
+    try:
+        worker_ = Worker(factory, s, stop=stop)
+    except (BackendError, ValueError) as exc:
+        raise click.ClickException(f"backend {s.backend!r}: {exc}") from None
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            worker_.run(once=True, campaign_id=campaign_id)
+        except BaseException as exc:  # shown after the bar, not lost in a thread
+            errors.append(exc)
+
+    state = _campaign_state(factory, campaign_id)
+    start_done = state.sent + state.failed + state.skipped
     started = time.monotonic()
     columns = (
         TextColumn("[bold]campaign {task.fields[cid]}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("sent {task.fields[sent]}"),
         TextColumn("failed {task.fields[failed]}"),
         TextColumn("{task.fields[rate]:.0f} msg/s"),
-        TimeRemainingColumn(),
+        TextColumn("{task.fields[left]} left"),
     )
-    try:
-        worker_ = Worker(factory, s)
-    except (BackendError, ValueError) as exc:
-        raise click.ClickException(f"backend {s.backend!r}: {exc}") from None
+    thread = threading.Thread(target=work, name="send", daemon=True)
+    thread.start()
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task(
-            "send", total=total, completed=done + failed, cid=campaign_id, failed=failed, rate=0.0
+            "send",
+            total=state.total,
+            completed=start_done,
+            cid=campaign_id,
+            sent=state.sent,
+            failed=state.failed,
+            rate=0.0,
+            left="-",
         )
-
-        def on_batch(cid: int, sent: int, failed_now: int) -> None:
-            nonlocal done, failed
-            done += sent
-            failed += failed_now
+        while True:
+            try:
+                thread.join(timeout=poll)
+            except KeyboardInterrupt:
+                # Let the batch in flight finish and be recorded, then stop.
+                stop.set()
+                thread.join(timeout=60)
+                raise
+            state = _campaign_state(factory, campaign_id)
+            done = state.sent + state.failed + state.skipped
             elapsed = max(time.monotonic() - started, 1e-6)
-            progress.update(task, completed=done + failed, failed=failed, rate=done / elapsed)
-
-        worker_.progress = on_batch
-        worker_.run(once=True, campaign_id=campaign_id)
-    status, reason, total, done, failed = _campaign_state(factory, campaign_id)
-    colour = "green" if status == "sent" else "yellow"
-    console.print(
-        f"[{colour}]Campaign {campaign_id} {status}[/{colour}]: {done} delivered, "
-        f"{failed} failed of {total}." + (f" {reason}" if reason else "")
+            rate = (done - start_done) / elapsed
+            todo = max(state.total - done, 0)
+            left = _duration(todo / rate) if rate > 0 and todo else "-"
+            progress.update(
+                task,
+                completed=done,
+                sent=state.sent,
+                failed=state.failed,
+                rate=rate,
+                left=left,
+            )
+            if state.status != CampaignStatus.SENDING or stop.is_set():
+                break
+            if not thread.is_alive():
+                if errors or (state.in_flight == 0 and state.due == 0):
+                    break
+                if state.due and not state.in_flight:
+                    # Something became due after our worker finished (e.g. a retry): go again.
+                    thread = threading.Thread(target=work, name="send", daemon=True)
+                    thread.start()
+    stop.set()
+    thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    state = _campaign_state(factory, campaign_id)
+    waiting = state.total - state.sent - state.failed - state.skipped
+    colour = "green" if state.status == CampaignStatus.SENT else "yellow"
+    line = (
+        f"[{colour}]Campaign {campaign_id} {state.status}[/{colour}]: {state.sent} sent, "
+        f"{state.failed} failed, {state.skipped} skipped of {state.total}."
     )
+    if state.reason:
+        line += f" Reason: {state.reason}"
+    if state.status == CampaignStatus.SENDING and waiting:
+        line += f" {waiting} wait for a retry; a running `mailer worker` sends them."
+    console.print(line)
+    return state.status
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 @click.command("worker")
@@ -87,25 +197,51 @@ def deliver_with_progress(factory: sessionmaker[Session], s: Settings, campaign_
     show_default=True,
     help="Seconds to wait when nothing is due.",
 )
+@click.option(
+    "--lease",
+    "lease_seconds",
+    type=click.FloatRange(min=3),
+    default=lease.DEFAULT_TTL.total_seconds(),
+    show_default=True,
+    help="Seconds after which another machine may resend this worker's batch if it vanishes.",
+)
 @needs_schema
-def command(once: bool, campaign_id: int | None, idle: float) -> None:
+def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: float) -> None:
     """Deliver queued campaigns through the configured backend (MAILER_BACKEND).
 
-    Run as many workers as you like on PostgreSQL: they share campaigns
-    batch by batch. SIGTERM or Ctrl-C finishes the current batch and exits;
-    anything interrupted harder is resent by the next worker.
+    Run as many workers as you like, on one machine or many: on PostgreSQL
+    they share campaigns batch by batch (FOR UPDATE SKIP LOCKED), on SQLite
+    they take turns. The global rate limit (MAILER_RATE_PER_SECOND,
+    MAILER_RATE_PER_HOUR) holds across all of them.
+
+    SIGTERM or Ctrl-C finishes the current batch and exits. A worker killed
+    harder leaves its batch `sending`; the next worker resends it, at once
+    when the dead worker ran on the same machine, after --lease otherwise.
+
+    Example: mailer worker --once   (send what is due now, then exit)
     """
     s = settings()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        w = Worker(session_factory(s), s, stop=stop)
+        w = Worker(session_factory(s), s, stop=stop, lease_ttl=dt.timedelta(seconds=lease_seconds))
     except (BackendError, ValueError) as exc:
         raise click.ClickException(f"backend {s.backend!r}: {exc}") from None
-    w.progress = lambda cid, sent, failed: console.print(
-        f"campaign {cid}: +{sent} sent, +{failed} failed"
-    )
+    totals: dict[int, list[int]] = {}
+    last_report = [time.monotonic()]
+
+    def report(cid: int, sent: int, failed: int) -> None:
+        # One line per campaign every few seconds, not one per batch.
+        tally = totals.setdefault(cid, [0, 0])
+        tally[0] += sent
+        tally[1] += failed
+        if time.monotonic() - last_report[0] >= 5:
+            last_report[0] = time.monotonic()
+            for c, (s_, f_) in sorted(totals.items()):
+                console.print(f"campaign {c}: {s_} sent, {f_} failed so far")
+
+    w.progress = report
     stats = w.run(once=once, campaign_id=campaign_id, idle=idle)
     console.print(
         f"Worker done: {stats.sent} sent, {stats.failed} failed in {stats.batches} batches."

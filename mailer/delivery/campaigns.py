@@ -96,18 +96,79 @@ def create_digest(
     return EditionOutcome(campaign, True)
 
 
+def schedule(session: Session, campaign: Campaign, at: dt.datetime, actor: str = "system") -> None:
+    """Set a draft (or re-time a scheduled) campaign to start at ``at``.
+
+    ``start_due`` starts it once ``at`` has passed; until then it can be
+    re-timed or cancelled, and nobody is enqueued.
+    """
+    if at.tzinfo is None:
+        raise ValueError(f"scheduled time {at!r} has no time zone; give an aware datetime")
+    if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+        raise CampaignStateError(
+            f"campaign {campaign.id} is {campaign.status}; only a draft or scheduled one "
+            "can be scheduled"
+        )
+    campaign.status = CampaignStatus.SCHEDULED
+    campaign.scheduled_at = at.astimezone(dt.UTC)
+    audit(
+        session,
+        actor,
+        "campaign.schedule",
+        f"campaign:{campaign.id}",
+        at=campaign.scheduled_at.isoformat(),
+    )
+
+
+def start_due(
+    session: Session, now: dt.datetime | None = None, actor: str = "scheduler"
+) -> list[int]:
+    """Start every scheduled campaign whose time has come; returns their ids.
+
+    Safe to run from two schedulers at once: rows are locked (skipping ones
+    another process holds) and ``start`` checks the status again.
+    """
+    now = now or utcnow()
+    query = (
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.SCHEDULED, Campaign.scheduled_at <= now)
+        .order_by(Campaign.scheduled_at, Campaign.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    started = []
+    for campaign in session.scalars(query).all():
+        start(session, campaign, actor=actor)
+        started.append(campaign.id)
+    return started
+
+
 def start(session: Session, campaign: Campaign, actor: str = "system") -> int:
-    """Move a draft or scheduled campaign to sending and snapshot its audience."""
+    """Move a draft or scheduled campaign to sending and snapshot its audience.
+
+    The audience is enqueued here in one statement; anyone who subscribes
+    after this moment waits for the next campaign.
+    """
     if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
         raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}; cannot start it")
     added = outbox.enqueue(session, campaign)
+    previous = campaign.status
     campaign.status = CampaignStatus.SENDING
+    campaign.status_reason = ""
     campaign.started_at = utcnow()
-    audit(session, actor, "campaign.start", f"campaign:{campaign.id}", recipients=added)
+    audit(
+        session,
+        actor,
+        "campaign.start",
+        f"campaign:{campaign.id}",
+        recipients=added,
+        previous=str(previous),
+    )
     return added
 
 
 def pause(session: Session, campaign: Campaign, reason: str, actor: str = "system") -> None:
+    """Stop sending after the batches in flight; the queue stays as it is."""
     if campaign.status != CampaignStatus.SENDING:
         raise CampaignStateError(
             f"campaign {campaign.id} is {campaign.status}; only a sending one can be paused"
@@ -118,19 +179,34 @@ def pause(session: Session, campaign: Campaign, reason: str, actor: str = "syste
 
 
 def resume(session: Session, campaign: Campaign, actor: str = "system") -> None:
+    """Continue a paused campaign where it stopped (after fixing what paused it)."""
     if campaign.status != CampaignStatus.PAUSED:
         raise CampaignStateError(
             f"campaign {campaign.id} is {campaign.status}; only a paused one can be resumed"
         )
+    reason = campaign.status_reason
     campaign.status = CampaignStatus.SENDING
     campaign.status_reason = ""
-    audit(session, actor, "campaign.resume", f"campaign:{campaign.id}")
+    audit(session, actor, "campaign.resume", f"campaign:{campaign.id}", paused_for=reason)
 
 
-def cancel(session: Session, campaign: Campaign, actor: str = "system", reason: str = "") -> None:
+def cancel(session: Session, campaign: Campaign, actor: str = "system", reason: str = "") -> int:
+    """Stop for good: every delivery still queued becomes ``skipped``; returns how many.
+
+    Messages already handed to a worker's backend finish and are recorded.
+    """
     if campaign.status in (CampaignStatus.SENT, CampaignStatus.CANCELLED):
         raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}; nothing to cancel")
     campaign.status = CampaignStatus.CANCELLED
     campaign.status_reason = reason or f"cancelled by {actor}"
     campaign.finished_at = utcnow()
-    audit(session, actor, "campaign.cancel", f"campaign:{campaign.id}", note=reason)
+    skipped = outbox.skip_remaining(session, campaign.id, f"campaign cancelled: {reason}".strip())
+    audit(
+        session,
+        actor,
+        "campaign.cancel",
+        f"campaign:{campaign.id}",
+        note=reason,
+        skipped=skipped,
+    )
+    return skipped

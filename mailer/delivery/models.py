@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mailer.db import Base, utcnow
@@ -104,3 +104,18 @@ class Delivery(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     campaign: Mapped[Campaign] = relationship()
+
+
+class RateBucket(Base):
+    """A token bucket shared by every worker (the global send rate, see ratelimit.py).
+
+    One row per window (``second``, ``hour``); a worker takes tokens from
+    every row in one short transaction before it sends a batch, so the limit
+    holds across processes and machines that share the database.
+    """
+
+    __tablename__ = "rate_buckets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime] = mapped_column()

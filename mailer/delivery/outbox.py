@@ -1,35 +1,54 @@
 """The per-recipient outbox: enqueue a campaign, claim batches, record what happened.
 
 Every statement here is set-based (listmonk's lesson): one INSERT ... SELECT
-enqueues a whole campaign, one UPDATE ... RETURNING claims a batch. A row is
-``sending`` from its claim until its result is recorded, so after a crash the
-rows still ``sending`` are exactly those whose fate is unknown, and
-``recover_stale`` puts them back in the queue: nobody is skipped, and a
-duplicate is bounded by the batch that was in flight.
+enqueues a whole campaign, one UPDATE ... RETURNING claims a batch, one
+UPDATE ... FROM records it. A row is ``sending`` from its claim until its
+result is recorded, so after a crash the rows still ``sending`` are exactly
+those whose fate is unknown, and ``recover_orphans`` puts them back in the
+queue once their worker is known dead (``mailer.delivery.lease``): nobody is
+skipped, and a duplicate is bounded by the batch that was in flight.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, Select, and_, exists, func, literal, select, true, update
+from sqlalchemy import (
+    CursorResult,
+    and_,
+    any_,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from mailer.db import utcnow
-from mailer.delivery.backends.base import Outcome, SendResult
+from mailer.db import audit, utcnow
+from mailer.delivery import lease
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from subscribers.models import (
-    Subscriber,
-    SubscriberStatus,
-    Subscription,
-    SubscriptionStatus,
-    Suppression,
-    SuppressionReason,
-)
+from mailer.delivery.recording import backoff_seconds, record
+
+__all__ = [
+    "Claimed",
+    "backoff_seconds",
+    "claim",
+    "enqueue",
+    "finish_if_done",
+    "has_remaining",
+    "record",
+    "recover_orphans",
+    "release",
+    "remaining",
+    "skip_remaining",
+]
+from subscribers.eligibility import sendable_subscriptions
+from subscribers.models import Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +60,6 @@ class Claimed:
     attempts: int
 
 
-def sendable_subscribers(list_id: int) -> Select[int, str, str]:
-    """Confirmed, active, unsuppressed subscribers of a list: the one rule of who gets mail."""
-    return (
-        select(Subscriber.id, Subscriber.email, Subscriber.name)
-        .join(Subscription, Subscription.subscriber_id == Subscriber.id)
-        .where(
-            Subscription.list_id == list_id,
-            Subscription.status == SubscriptionStatus.CONFIRMED,
-            Subscriber.status == SubscriberStatus.ACTIVE,
-            ~exists().where(Suppression.address == Subscriber.email),
-        )
-    )
-
-
 def enqueue(session: Session, campaign: Campaign) -> int:
     """Snapshot the audience into the outbox in one statement; returns rows added.
 
@@ -62,7 +67,7 @@ def enqueue(session: Session, campaign: Campaign) -> int:
     adds nobody twice; subscribers who join later are not added.
     """
     now = utcnow()
-    audience = sendable_subscribers(campaign.list_id).subquery()
+    audience = sendable_subscriptions(campaign.list_id).subquery()
     source = select(
         literal(campaign.id),
         audience.c.id,
@@ -97,15 +102,43 @@ def enqueue(session: Session, campaign: Campaign) -> int:
     count = select(func.count()).select_from(Delivery).where(Delivery.campaign_id == campaign.id)
     before = session.scalar(count) or 0
     session.execute(stmt)
+    if dialect == "postgresql":
+        # A bulk load: give the planner the outbox's new size before the claims start
+        # (autovacuum would, but only later; the claims run now).
+        session.execute(text("ANALYZE deliveries"))
     # Counted rather than read from rowcount, which drivers report inconsistently here.
     campaign.total_count = session.scalar(count) or 0
     return campaign.total_count - before
 
 
 def claim(
-    session: Session, campaign_id: int, limit: int, worker: str, now: dt.datetime | None = None
+    session: Session,
+    campaign_id: int,
+    limit: int,
+    worker: str,
+    now: dt.datetime | None = None,
+    list_id: int | None = None,
 ) -> list[Claimed]:
-    """Mark up to ``limit`` due rows ``sending`` and return them.
+    """Mark up to ``limit`` due rows ``sending`` and return them; [] when none is due.
+
+    A batch whose people all left since the enqueue is skipped and the next
+    one claimed, so an empty answer always means "nothing due".
+    """
+    while True:
+        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id)
+        if kept or not took:
+            return kept
+
+
+def _claim_once(
+    session: Session,
+    campaign_id: int,
+    limit: int,
+    worker: str,
+    now: dt.datetime | None,
+    list_id: int | None,
+) -> tuple[int, list[Claimed]]:
+    """One claim: (rows taken, rows still to send).
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets any number of workers share a
     campaign without waiting on each other. SQLite: the transaction began
@@ -121,14 +154,21 @@ def claim(
             Delivery.status == DeliveryStatus.QUEUED,
             (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
         )
-        .order_by(Delivery.id)
+        # Ordered like ix_deliveries_claim, so the planner walks that index and stops
+        # at ``limit``: a claim costs O(batch) however far the send has got (sorting
+        # the queue, or a sequential scan past the rows already sent, made it O(n^2)).
+        .order_by(Delivery.campaign_id, Delivery.status, Delivery.next_attempt_at)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+        # ARRAY(...) makes PostgreSQL fetch the rows by primary key rather than join.
+        target = Delivery.id == any_(func.array(due.scalar_subquery()))
+    else:
+        target = Delivery.id.in_(due.scalar_subquery())
     rows = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()))
+        .where(target)
         .values(
             status=DeliveryStatus.SENDING,
             claimed_at=now,
@@ -141,21 +181,16 @@ def claim(
         .execution_options(synchronize_session=False)
     ).all()
     if not rows:
-        return []
+        return 0, []
     claimed = sorted((Claimed(*row) for row in rows), key=lambda c: c.delivery_id)
-    campaign_list = session.execute(
-        select(Campaign.list_id).where(Campaign.id == campaign_id)
-    ).scalar_one()
+    campaign_list = (
+        list_id
+        or session.execute(select(Campaign.list_id).where(Campaign.id == campaign_id)).scalar_one()
+    )
     ids = [c.subscriber_id for c in claimed]
+    # The audience rule again, narrowed to this batch's people by primary key.
     still = set(
-        session.scalars(
-            select(Subscriber.id).where(
-                Subscriber.id.in_(ids),
-                Subscriber.id.in_(
-                    sendable_subscribers(campaign_list).with_only_columns(Subscriber.id)
-                ),
-            )
-        )
+        session.scalars(sendable_subscriptions(campaign_list, ids).with_only_columns(Subscriber.id))
     )
     dropped = [c.delivery_id for c in claimed if c.subscriber_id not in still]
     if dropped:
@@ -170,91 +205,7 @@ def claim(
             .where(Campaign.id == campaign_id)
             .values(skipped_count=Campaign.skipped_count + len(dropped))
         )
-    return [c for c in claimed if c.subscriber_id in still]
-
-
-def backoff_seconds(attempts: int, retry_after: float | None, base: float = 30.0) -> float:
-    """Exponential backoff with full jitter, never sooner than the server asked."""
-    delay = random.uniform(base, base * 2 ** min(attempts, 10))
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, 6 * 3600)
-
-
-def record(
-    session: Session,
-    campaign_id: int,
-    results: Sequence[SendResult],
-    message_ids: dict[int, str],
-    attempts: dict[int, int],
-    max_attempts: int,
-    now: dt.datetime | None = None,
-) -> tuple[int, int]:
-    """Write each result on its delivery; returns (sent, failed) for this batch."""
-    now = now or utcnow()
-    sent_ids = [r.delivery_id for r in results if r.outcome is Outcome.SENT]
-    if sent_ids:
-        session.execute(
-            update(Delivery),
-            [
-                {
-                    "id": r.delivery_id,
-                    "status": DeliveryStatus.SENT,
-                    "sent_at": now,
-                    "message_id": message_ids.get(r.delivery_id, "") or r.provider_id,
-                    "last_error": "",
-                }
-                for r in results
-                if r.outcome is Outcome.SENT
-            ],
-        )
-    failed = 0
-    hard_ids: list[int] = []
-    rows = []
-    for r in results:
-        if r.outcome is Outcome.SENT:
-            continue
-        if r.outcome is Outcome.TRANSIENT and attempts.get(r.delivery_id, 1) < max_attempts:
-            delay = backoff_seconds(attempts.get(r.delivery_id, 1), r.retry_after)
-            rows.append(
-                {
-                    "id": r.delivery_id,
-                    "status": DeliveryStatus.QUEUED,
-                    "next_attempt_at": now + dt.timedelta(seconds=delay),
-                    "last_error": r.detail[:2000],
-                }
-            )
-            continue
-        failed += 1
-        status = (
-            DeliveryStatus.BOUNCED if r.outcome is Outcome.HARD_BOUNCE else (DeliveryStatus.FAILED)
-        )
-        rows.append({"id": r.delivery_id, "status": status, "last_error": r.detail[:2000]})
-        if r.outcome is Outcome.HARD_BOUNCE:
-            hard_ids.append(r.delivery_id)
-    if rows:
-        session.execute(update(Delivery), rows)
-    if hard_ids:
-        emails = session.scalars(select(Delivery.email).where(Delivery.id.in_(hard_ids)))
-        for email in set(emails):
-            if not session.scalar(select(Suppression.id).where(Suppression.address == email)):
-                session.add(
-                    Suppression(
-                        address=email,
-                        reason=SuppressionReason.HARD_BOUNCE,
-                        note=f"rejected while sending campaign {campaign_id}",
-                    )
-                )
-    if sent_ids or failed:
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(
-                sent_count=Campaign.sent_count + len(sent_ids),
-                failed_count=Campaign.failed_count + failed,
-            )
-        )
-    return len(sent_ids), failed
+    return len(claimed), [c for c in claimed if c.subscriber_id in still]
 
 
 def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
@@ -272,18 +223,54 @@ def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
         )
 
 
-def recover_stale(
-    session: Session, older_than: dt.timedelta, now: dt.datetime | None = None
-) -> int:
-    """Requeue rows left ``sending`` by a worker that died; returns how many."""
-    cutoff = (now or utcnow()) - older_than
+def recover_orphans(session: Session, now: dt.datetime | None = None) -> int:
+    """Requeue rows left ``sending`` by workers without a live lease; returns how many.
+
+    The rule is in ``mailer.delivery.lease``: a dead worker's rows come back
+    (promptly when it died on this host), a live, slow worker's rows stay.
+    Their fate is unknown, so they are sent again: nobody is skipped, and a
+    duplicate is bounded by the batch that was in flight.
+    """
+    now = now or utcnow()
+    lease.expire_dead_local(session, now)
     result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
         update(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at <= cutoff)
-        .values(status=DeliveryStatus.QUEUED, last_error="requeued after a worker stopped")
+        .where(
+            # Only campaigns that can still send: the claim index then finds the rows
+            # without scanning the send log of every past campaign.
+            Delivery.campaign_id.in_(
+                select(Campaign.id).where(
+                    Campaign.status.in_([CampaignStatus.SENDING, CampaignStatus.PAUSED])
+                )
+            ),
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.worker.not_in(lease.live_holders(now)),
+        )
+        .values(status=DeliveryStatus.QUEUED, last_error="requeued after its worker stopped")
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:
+    """Mark every still-queued delivery of a campaign ``skipped`` (a cancel); returns how many.
+
+    Rows ``sending`` right now are left to their worker, which records them.
+    """
+    result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
+        update(Delivery)
+        .where(Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.SKIPPED, last_error=reason[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    count = int(result.rowcount or 0)
+    if count:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(skipped_count=Campaign.skipped_count + count)
+        )
+    return count
 
 
 def remaining(session: Session, campaign_id: int) -> int:
@@ -302,9 +289,43 @@ def remaining(session: Session, campaign_id: int) -> int:
     )
 
 
-def finish_if_done(session: Session, campaign: Campaign) -> bool:
-    if campaign.status == CampaignStatus.SENDING and remaining(session, campaign.id) == 0:
+def has_remaining(session: Session, campaign_id: int) -> bool:
+    """Is any delivery still queued or in flight? (Stops at the first; runs every batch.)"""
+    open_rows = (
+        select(Delivery.id)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
+        )
+        .limit(1)
+    )
+    return session.scalar(open_rows) is not None
+
+
+def finish_if_done(session: Session, campaign: Campaign, actor: str = "worker") -> bool:
+    """Mark a sending campaign ``sent`` once no delivery is queued or in flight.
+
+    On PostgreSQL the campaign row is locked first, so two workers finishing
+    their last batches at the same moment cannot both count the other's rows
+    as still in flight: the second to take the lock sees the first's commit.
+    """
+    current = select(Campaign.status).where(Campaign.id == campaign.id)
+    if session.get_bind().dialect.name == "postgresql":
+        current = current.with_for_update()
+    # Read again under the lock: a pause or cancel may have landed since it was loaded.
+    if session.scalar(current) != CampaignStatus.SENDING:
+        return False
+    if not has_remaining(session, campaign.id):
         campaign.status = CampaignStatus.SENT
         campaign.finished_at = utcnow()
+        audit(
+            session,
+            actor,
+            "campaign.sent",
+            f"campaign:{campaign.id}",
+            sent=campaign.sent_count,
+            failed=campaign.failed_count,
+            skipped=campaign.skipped_count,
+        )
         return True
     return False

@@ -8,7 +8,6 @@ HMAC stops anyone from forging bounces that would suppress other people.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import re
@@ -16,9 +15,18 @@ import re
 _VERP_RE = re.compile(r"^bounces\+(?P<id>\d+)\.(?P<sig>[a-z2-7]{10})@", re.IGNORECASE)
 
 
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+
+
 def _signature(secret: str, delivery_id: int) -> str:
+    """The first 10 base32 characters (50 bits) of HMAC-SHA256, lower case.
+
+    Computed from the first 7 bytes directly: the same characters as
+    ``base64.b32encode(digest)[:10]``, without its pure-Python cost per message.
+    """
     digest = hmac.new(secret.encode(), f"verp:{delivery_id}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest)[:10].decode().lower()
+    bits = int.from_bytes(digest[:7], "big") >> 6
+    return "".join([_B32[(bits >> shift) & 31] for shift in range(45, -1, -5)])
 
 
 def verp_address(secret: str, delivery_id: int, bounce_domain: str) -> str:

@@ -171,7 +171,8 @@ def open_mailbox(location: str, *, archive: str = "bounce-archive") -> FeedbackM
     if scheme == "maildir":
         return MaildirBox(location.split(":", 1)[1])
     if scheme and len(scheme) > 1:
+        # Name the scheme only: the URL may carry a password, and this lands in logs.
         raise MailboxError(
-            f"unknown mailbox {location!r}: use a Maildir path or imap(s)://, pop3(s):// URL"
+            f"unknown mailbox scheme {scheme!r}: use a Maildir path or imap(s)://, pop3(s):// URL"
         )
     return MaildirBox(location)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import session_scope
 from mailer.feedback.apply import apply_feedback
-from mailer.feedback.mailboxes import FeedbackMailbox
+from mailer.feedback.mailboxes import FeedbackMailbox, open_mailbox
 from mailer.feedback.parse import load, parse_message
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,15 @@ class ProcessReport:
     ignored_messages: int = 0
     failed: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(self.by_kind.items())) or "none"
+        return (
+            f"{self.messages} messages: {self.events} events ({kinds}); "
+            f"suppressed {self.suppressed}, unsubscribed {self.unsubscribed}, "
+            f"ignored {self.ignored_messages} (autoreplies, nothing found), "
+            f"unreadable {self.failed}"
+        )
 
 
 def process_mailbox(
@@ -62,3 +71,32 @@ def process_mailbox(
         if progress is not None:
             progress(report.messages)
     return report
+
+
+def mailbox_source(location: str) -> str:
+    """What the records say the feedback came from: the URL scheme, or ``maildir``."""
+    return location.split(":", 1)[0] if "://" in location else "maildir"
+
+
+def process_location(
+    location: str,
+    factory: sessionmaker[Session],
+    settings: Any,
+    *,
+    archive: str = "bounce-archive",
+    progress: Callable[[int], None] | None = None,
+) -> ProcessReport:
+    """Open the mailbox at ``location``, process every message, and close it.
+
+    The one path shared by ``mailer bounces process`` and the scheduler's
+    ``bounces`` job, so both read a mailbox the same way. Raises
+    :class:`~mailer.feedback.mailboxes.MailboxError` when the mailbox cannot
+    be opened or read.
+    """
+    box = open_mailbox(location, archive=archive)
+    try:
+        return process_mailbox(
+            box, factory, settings, source=mailbox_source(location), progress=progress
+        )
+    finally:
+        box.close()

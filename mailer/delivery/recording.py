@@ -1,0 +1,178 @@
+"""Recording what a backend answered: one statement for the sent, backoff for the rest.
+
+Split from the outbox because it holds the engine's retry rules: a transient
+failure goes back to the queue with exponential backoff and jitter (never
+sooner than the server's Retry-After) until ``max_attempts``; a permanent
+one fails with the server's reply; a hard bounce also suppresses the
+address. Only rows still ``sending`` under the recording worker's name are
+written (see mailer.delivery.lease).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Sequence
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy.orm import Session
+
+from mailer.db import UTCDateTime, utcnow
+from mailer.delivery.backends.base import Outcome, SendResult
+from mailer.delivery.models import Campaign, Delivery, DeliveryStatus
+from subscribers.models import SuppressionReason
+from subscribers.suppression import suppress
+
+
+def backoff_seconds(attempts: int, retry_after: float | None, base: float = 30.0) -> float:
+    """Exponential backoff with full jitter, never sooner than the server asked."""
+    delay = random.uniform(base, base * 2 ** min(attempts, 10))
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, 6 * 3600)
+
+
+def _mark_sent(
+    session: Session,
+    pairs: list[tuple[int, str]],
+    worker: str | None,
+    now: dt.datetime,
+) -> list[int]:
+    """One statement marks a whole batch sent with each row's Message-ID; returns the ids.
+
+    Only rows still ``sending`` (under ``worker``'s name, when given) change: a
+    row that recovery handed to another worker is not this worker's to record.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        source = "unnest(CAST(:ids AS integer[]), CAST(:mids AS text[])) AS v(id, mid)"
+        params: dict[str, object] = {
+            "ids": [p[0] for p in pairs],
+            "mids": [p[1] for p in pairs],
+        }
+        target, t = "deliveries AS d", "d"
+    else:
+        source = (
+            "(SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS mid "
+            "FROM json_each(:data)) AS v"
+        )
+        params = {"data": json.dumps(pairs)}
+        # SQLite's RETURNING cannot see a table alias.
+        target = t = "deliveries"
+    guard = f"AND {t}.worker = :worker" if worker is not None else ""
+    stmt = text(
+        f"UPDATE {target} SET status = :sent, sent_at = :now, message_id = v.mid, "
+        f"last_error = '' FROM {source} "
+        f"WHERE {t}.id = v.id AND {t}.status = :sending {guard} RETURNING {t}.id"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
+    params.update(sent=DeliveryStatus.SENT.value, sending=DeliveryStatus.SENDING.value, now=now)
+    if worker is not None:
+        params["worker"] = worker
+    return list(session.scalars(stmt, params))
+
+
+def _suppress_hard_bounces(session: Session, campaign_id: int, delivery_ids: list[int]) -> None:
+    """A 5.1.x rejection means the address does not exist: never mail it again."""
+    emails = set(session.scalars(select(Delivery.email).where(Delivery.id.in_(delivery_ids))))
+    for email in sorted(emails):
+        suppress(
+            session,
+            email,
+            SuppressionReason.HARD_BOUNCE,
+            f"rejected while sending campaign {campaign_id}",
+            actor="worker",
+        )
+
+
+def record(
+    session: Session,
+    campaign_id: int,
+    results: Sequence[SendResult],
+    message_ids: dict[int, str],
+    attempts: dict[int, int],
+    max_attempts: int,
+    now: dt.datetime | None = None,
+    worker: str | None = None,
+) -> tuple[int, int]:
+    """Write each result on its delivery; returns (sent, failed) for this batch.
+
+    Sent rows take one statement. A transient failure goes back to the
+    queue with exponential backoff (never sooner than the server's
+    Retry-After) until ``max_attempts``; then, like a permanent one, it fails
+    with the server's reply recorded. A hard bounce also suppresses the address.
+    """
+    now = now or utcnow()
+    pairs = [
+        (r.delivery_id, message_ids.get(r.delivery_id, "") or r.provider_id)
+        for r in results
+        if r.outcome is Outcome.SENT
+    ]
+    sent_ids = _mark_sent(session, pairs, worker, now) if pairs else []
+    failed = 0
+    hard_ids: list[int] = []
+    rows = []
+    others = [r for r in results if r.outcome is not Outcome.SENT]
+    if others:
+        # Only rows still ours are written (see _mark_sent); locked so the count is exact.
+        mine = select(Delivery.id).where(
+            Delivery.id.in_([r.delivery_id for r in others]),
+            Delivery.status == DeliveryStatus.SENDING,
+        )
+        if worker is not None:
+            mine = mine.where(Delivery.worker == worker)
+        if session.get_bind().dialect.name == "postgresql":
+            mine = mine.with_for_update()
+        ours = set(session.scalars(mine))
+        others = [r for r in others if r.delivery_id in ours]
+    for r in others:
+        tries = attempts.get(r.delivery_id, 1)
+        if r.outcome is Outcome.TRANSIENT and tries < max_attempts:
+            delay = backoff_seconds(tries, r.retry_after)
+            status, retry_at = DeliveryStatus.QUEUED, now + dt.timedelta(seconds=delay)
+        else:
+            failed += 1
+            retry_at = None
+            if r.outcome is Outcome.HARD_BOUNCE:
+                status = DeliveryStatus.BOUNCED
+                hard_ids.append(r.delivery_id)
+            else:
+                status = DeliveryStatus.FAILED
+        detail = r.detail or r.outcome.value
+        if r.outcome is Outcome.TRANSIENT and status == DeliveryStatus.FAILED:
+            detail = f"gave up after {tries} attempts: {detail}"
+        rows.append(
+            {
+                "b_id": r.delivery_id,
+                "b_status": status,
+                "b_next": retry_at,
+                "b_error": detail[:2000],
+            }
+        )
+    if rows:
+        table = cast(Table, Delivery.__table__)
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.status == DeliveryStatus.SENDING)
+            .values(
+                status=bindparam("b_status"),
+                next_attempt_at=bindparam("b_next"),
+                last_error=bindparam("b_error"),
+            )
+        )
+        if worker is not None:
+            stmt = stmt.where(table.c.worker == worker)
+        # Core executemany: the driver runs one prepared statement for all rows.
+        session.connection().execute(stmt, rows)
+    if hard_ids:
+        _suppress_hard_bounces(session, campaign_id, hard_ids)
+    if sent_ids or failed:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(
+                sent_count=Campaign.sent_count + len(sent_ids),
+                failed_count=Campaign.failed_count + failed,
+            )
+        )
+    return len(sent_ids), failed

@@ -1,0 +1,59 @@
+"""Helpers for the send-engine tests: Maildir tallies and worker subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from mailer.delivery.models import Delivery
+
+_TO = re.compile(rb"^To: .*?<([^>]+)>", re.MULTILINE)
+
+
+def received(maildir: Path) -> Counter[str]:
+    """How many messages each address found in the Maildir (only complete, delivered files)."""
+    counts: Counter[str] = Counter()
+    new = maildir / "new"
+    if not new.exists():
+        return counts
+    for entry in os.scandir(new):
+        with open(entry.path, "rb") as fh:
+            head = fh.read(4096)
+        match = _TO.search(head)
+        assert match, f"{entry.path} has no To header"
+        counts[match.group(1).decode()] += 1
+    return counts
+
+
+def delivered_files(maildir: Path) -> int:
+    try:
+        return len(os.listdir(maildir / "new"))
+    except FileNotFoundError:
+        return 0
+
+
+def worker_process(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """`python -m mailer worker --once` in its own process, as an operator would run it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mailer", "worker", "--once", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def statuses(session: Session, campaign_id: int) -> dict[str, int]:
+    return dict(
+        session.execute(
+            select(Delivery.status, func.count())
+            .where(Delivery.campaign_id == campaign_id)
+            .group_by(Delivery.status)
+        ).all()
+    )

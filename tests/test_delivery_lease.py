@@ -1,0 +1,103 @@
+"""Worker liveness: a dead worker's rows come back, a live slow worker's rows stay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import subprocess
+import sys
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailer.db import Lock, utcnow
+from mailer.delivery import campaigns, lease, outbox
+from mailer.delivery.backends.base import Outcome, SendResult
+from mailer.delivery.models import Delivery
+from tests.delivery_fixtures import statuses
+from tests.helpers import make_campaign, make_list, make_subscribers
+
+HOUR = dt.timedelta(hours=1)
+
+
+def _started(session: Session, count: int = 4) -> int:
+    ml = make_list(session)
+    make_subscribers(session, ml, count)
+    c = make_campaign(session, ml)
+    campaigns.start(session, c)
+    session.commit()
+    return c.id
+
+
+def test_rows_of_a_live_worker_on_another_machine_stay_until_its_lease_expires(
+    session: Session,
+) -> None:
+    cid = _started(session)
+    other = "mail-2.example.org:4242:1"
+    lease.renew(session, other, HOUR)
+    outbox.claim(session, cid, 3, other)
+    session.commit()
+    assert outbox.recover_orphans(session) == 0
+    session.commit()
+    assert statuses(session, cid) == {"sending": 3, "queued": 1}
+    # Its lease lapses (the machine died or lost the database for longer than the lease).
+    lease.renew(session, other, dt.timedelta(seconds=30), now=utcnow() - HOUR)
+    session.commit()
+    assert outbox.recover_orphans(session) == 3
+    session.commit()
+    assert statuses(session, cid) == {"queued": 4}
+
+
+def test_rows_of_a_dead_process_on_this_host_come_back_at_once(session: Session) -> None:
+    cid = _started(session)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        holder = f"{socket.gethostname()}:{sleeper.pid}:1"
+        lease.renew(session, holder, HOUR)  # a long lease: liveness, not time, decides
+        outbox.claim(session, cid, 2, holder)
+        session.commit()
+        assert outbox.recover_orphans(session) == 0  # alive, however slow
+        session.commit()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert outbox.recover_orphans(session) == 2
+    session.commit()
+    assert statuses(session, cid) == {"queued": 4}
+    lock = session.scalar(select(Lock).where(Lock.holder == holder))
+    assert lock is not None and lock.expires_at <= utcnow()
+
+
+def test_a_worker_whose_rows_were_taken_over_cannot_overwrite_them(session: Session) -> None:
+    cid = _started(session, 2)
+    first = outbox.claim(session, cid, 2, "old-host:1:1")
+    session.commit()
+    assert outbox.recover_orphans(session) == 2  # no lease: presumed dead
+    second = outbox.claim(session, cid, 2, "new-host:2:1")
+    session.commit()
+    ids = [c.delivery_id for c in first]
+    assert ids == [c.delivery_id for c in second]
+    late = [SendResult(i, Outcome.PERMANENT, "550 late answer") for i in ids]
+    tries = {i: 1 for i in ids}
+    assert outbox.record(session, cid, late, {}, tries, 5, worker="old-host:1:1") == (0, 0)
+    session.commit()
+    assert statuses(session, cid) == {"sending": 2}  # the stale answer changed nothing
+    ok = [SendResult(i, Outcome.SENT) for i in ids]
+    assert outbox.record(session, cid, ok, {}, tries, 5, worker="new-host:2:1") == (2, 0)
+    session.commit()
+    assert statuses(session, cid) == {"sent": 2}
+    assert all(d.sent_at for d in session.scalars(select(Delivery)))
+
+
+def test_heartbeat_keeps_the_lease_alive_and_drops_it_on_exit(
+    session_factory: sessionmaker[Session],
+) -> None:
+    name = "mail-3.example.org:7:1"
+    with lease.Heartbeat(session_factory, name, dt.timedelta(seconds=0.6)):
+        time.sleep(1.0)  # longer than the lease: only renewals keep it alive
+        with session_factory() as session:
+            live = session.scalars(lease.live_holders(utcnow())).all()
+        assert name in live
+    with session_factory() as session:
+        assert session.scalar(select(Lock).where(Lock.holder == name)) is None
