@@ -45,7 +45,7 @@ def _all_lists() -> list[MailingList]:
 
 def _form(lists: list[MailingList], obj: Any = None) -> AnnouncementForm:
     form = AnnouncementForm(obj=obj)
-    form.lists.choices = choices([(m.id, m.name) for m in lists])  # type: ignore[list-item]
+    form.lists.choices = choices([(m.id, m.name) for m in lists])  # type: ignore[misc]
     return form
 
 

@@ -40,10 +40,6 @@ from subscribers.tokens import TokenSigner
 log = logging.getLogger(__name__)
 
 
-class IntegrationPending(RuntimeError):
-    """The function this page needs is not wired on this build (kept for callers)."""
-
-
 def signer(settings: Settings) -> TokenSigner:
     return TokenSigner(settings.signing_key)
 
@@ -218,7 +214,6 @@ def send_test(settings: Settings, campaign: Campaign, address: str) -> tuple[boo
 
 __all__ = [
     "SAMPLE_EMAIL",
-    "IntegrationPending",
     "SubscribeOutcome",
     "SubscribeRequest",
     "announcement_preview",
