@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from web_helpers import WebClient, add_list, mail_to
 
+from mailer.config import Settings
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, Delivery
 from mailer.feedback.events import Kind
+from mailer.web import create_app
 from subscribers.models import BounceRecord, Subscriber, Subscription, Suppression
 from tests.helpers import make_campaign, make_subscribers
 
@@ -187,11 +189,10 @@ def test_suppress_and_forget_a_person(
 def test_postmark_webhook_needs_its_credentials_and_applies_events(
     client: WebClient,
     session_factory: sessionmaker[Session],
-    monkeypatch: object,
 ) -> None:
     import pytest
 
-    mp = pytest.MonkeyPatch()
+    mp = pytest.MonkeyPatch()  # credentials from the environment, as documented
     mp.setenv("MAILER_POSTMARK_WEBHOOK_USER", "postmark")
     mp.setenv("MAILER_POSTMARK_WEBHOOK_PASSWORD", "s3cret-hook")
     try:
@@ -225,3 +226,45 @@ def test_postmark_webhook_needs_its_credentials_and_applies_events(
         assert client.post("/hooks/nosuch", data=body).status_code == 404
     finally:
         mp.undo()
+
+
+def test_sendgrid_and_mailgun_webhooks_check_signatures_from_settings(
+    web_settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    from tests.test_feedback_webhooks import (
+        MAILGUN_FAILED,
+        MAILGUN_KEY,
+        PUBLIC_B64,
+        SENDGRID_EVENTS,
+        _mailgun_body,
+        _sendgrid_headers,
+    )
+
+    app = create_app(
+        web_settings.replace(
+            sendgrid_webhook_public_key=PUBLIC_B64, mailgun_webhook_signing_key=MAILGUN_KEY
+        )
+    )
+    try:
+        client = app.test_client()
+        body = json.dumps(SENDGRID_EVENTS).encode()
+        headers = _sendgrid_headers(body)
+        tampered = body.replace(b"5.1.1", b"5.1.2")
+        assert client.post("/hooks/sendgrid", data=tampered, headers=headers).status_code == 403
+        r = client.post("/hooks/sendgrid", data=body, headers=headers)
+        assert r.status_code == 200 and r.get_json()["recorded"] == 5
+        forged = _mailgun_body(MAILGUN_FAILED, key="not-the-key")
+        r = client.post("/hooks/mailgun", data=forged, content_type="application/json")
+        assert r.status_code == 403
+        r = client.post(
+            "/hooks/mailgun", data=_mailgun_body(MAILGUN_FAILED), content_type="application/json"
+        )
+        assert r.status_code == 200 and r.get_json()["recorded"] == 1
+        with session_factory() as s:
+            assert s.scalar(select(func.count(BounceRecord.id))) == 6
+            hard = s.scalar(
+                select(Suppression.reason).where(Suppression.address == "priya.patel@wustl.example")
+            )
+            assert hard == "hard_bounce"
+    finally:
+        app.extensions["mailer.engine"].dispose()
