@@ -187,6 +187,7 @@ def test_api_subscribe_and_unsubscribe_follow_the_opt_in_rules(
     with session_factory() as s:
         person = s.scalar(select(Subscriber).where(Subscriber.email == "Ana.Ruiz@wustl.example"))
         assert person is not None and person.subscriptions[0].status == "pending"
+        assert person.subscriptions[0].source == "api"
     r = client.post("/api/v1/unsubscribe", json=body, headers=bearer["admin"])
     assert r.get_json() == {"result": "unsubscribed"}
     r = client.post("/api/v1/unsubscribe", json=body, headers=bearer["admin"])

@@ -68,6 +68,9 @@ def test_double_opt_in_from_form_to_confirmed_with_welcome(
     r = _subscribe(client)
     assert r.status_code == 200 and "Check your inbox" in r.get_data(as_text=True)
     assert _status(session_factory, lists["weekly"]) == "pending"
+    with session_factory() as s:
+        sub = s.scalar(select(Subscription))
+        assert sub is not None and sub.source == "form" and sub.consent_ip == "127.0.0.1"
     url = link_in(mail_to(outbox, ADDRESS), "/c/")
     # A GET (a mail scanner) changes nothing.
     page = client.get(_path(url))

@@ -106,7 +106,9 @@ def api_subscribe() -> Any:
         name = _text(data, "name", required=False, limit=200)
     except BadBody as exc:
         return _handle(exc)
-    req = integration.SubscribeRequest(mlist, email, name.strip(), request.remote_addr or "")
+    req = integration.SubscribeRequest(
+        mlist, email, name.strip(), request.remote_addr or "", source="api"
+    )
     outcome = integration.subscribe(db(), current_app.extensions["mailer.settings"], req)
     db().commit()
     return {"result": outcome.result}

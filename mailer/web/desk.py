@@ -222,16 +222,31 @@ def _list(slug: str) -> MailingList:
     return mlist
 
 
+def _template_failed(exc: TemplateProblem) -> tuple[str, int]:
+    return render_template(
+        "web/error.html",
+        code=500,
+        title="The digest template failed",
+        message=f"{exc} Fix the template (MAILER_TEMPLATES_DIR) and reload.",
+    ), 500
+
+
 @bp.route("/digest/<slug>")
-def digest_preview(slug: str) -> str:
+def digest_preview(slug: str) -> Any:
     mlist = _list(slug)
-    edition = integration.digest_preview(db(), _settings(), mlist)
+    try:
+        edition = integration.digest_preview(db(), _settings(), mlist)
+    except TemplateProblem as exc:
+        return _template_failed(exc)
     return render_template("web/staff/digest_preview.html", mailing_list=mlist, edition=edition)
 
 
 @bp.route("/digest/<slug>/content")
-def digest_preview_content(slug: str) -> Response:
+def digest_preview_content(slug: str) -> Any:
     """The coming edition as a sample reader gets it, for the preview page's frame."""
     settings = _settings()
-    edition = integration.digest_preview(db(), settings, _list(slug))
+    try:
+        edition = integration.digest_preview(db(), settings, _list(slug))
+    except TemplateProblem as exc:
+        return _template_failed(exc)
     return _framed(integration.sample_html(edition.snapshot, settings))

@@ -57,6 +57,7 @@ class SubscribeRequest:
     email: str  # already normalised by subscribers.addresses.normalise_email
     name: str
     ip: str
+    source: str = "form"  # subscribers.models.SubscriptionSource: "form" or "api"
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> Su
         req.mailing_list,
         req.email,
         name=req.name,
-        source="form",
+        source=req.source,
         consent_ip=req.ip,
     )
     person = result.subscriber
