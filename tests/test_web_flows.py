@@ -108,6 +108,11 @@ def test_reader_subscribes_confirms_changes_preferences_and_unsubscribes(
         assert s.scalar(select(Subscriber.name).where(Subscriber.email == READER)) == (
             "Jakayla F. Hines"
         )
+    # A link that is not ours (or was altered) gets a plain page, never a stack trace.
+    response = v.visit(_path(unsubscribe)[:-4] + "abcd", "1-bad-link")
+    assert response.status == 400
+    assert page.get_by_role("heading", name="This link does not work").is_visible()
+    assert _status(session_factory, rounds_id) == "confirmed"
 
 
 def test_staff_announcement_is_approved_and_appears_in_the_digest_preview(
@@ -150,7 +155,9 @@ def test_staff_announcement_is_approved_and_appears_in_the_digest_preview(
         item = s.scalar(select(Announcement))
         assert item is not None and item.status == "approved"
         assert item.review_note == "Approved: lovely, thank you."
-    v.visit("/staff/digest/odei-weekly", "2-digest-preview")
+    v.visit("/staff/digest/", "2-digest-lists")
+    page.get_by_role("link", name="ODEI Weekly").click()
+    v.check("2-digest-preview")
     digest = page.frame_locator("iframe.edition")
     digest.get_by_text("Black History & The Arts luncheon").first.wait_for()
     assert digest.locator("strong", has_text="Black History & The Arts").count() >= 1
