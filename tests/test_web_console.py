@@ -56,6 +56,8 @@ def test_pause_resume_cancel_follow_the_state_machine(
     assert _post(admin_client, f"{page}/resume", page).status_code == 302
     assert status() == "sending"
     assert _post(admin_client, f"{page}/cancel", page).status_code == 302
+    assert status() == "sending"  # not without ticking the confirmation
+    assert _post(admin_client, f"{page}/cancel", page, confirm="yes").status_code == 302
     assert status() == "cancelled"
 
 

@@ -131,6 +131,9 @@ def _control(campaign_id: int, action: str) -> Response:
     session = db()
     campaign = _campaign(campaign_id)
     reason = (request.form.get("reason", "") or "").strip()[:500]
+    if action == "cancel" and not request.form.get("confirm"):
+        flash("Tick “Yes, stop this send for good” to cancel the campaign.", "error")
+        return redirect(url_for("admin.campaign", campaign_id=campaign_id))
     try:
         if action == "pause":
             control.pause(session, campaign, reason or f"paused by {actor()}", actor=actor())
