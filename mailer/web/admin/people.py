@@ -10,10 +10,12 @@ download it, under a random name no other user can guess.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +36,25 @@ from subscribers.models import MailingList, Subscriber, SubscriptionStatus, Supp
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+KEEP_REJECTS = 24 * 3600  # seconds a rejects file stays downloadable
+
+
 def imports_dir() -> Path:
-    """Where uploads and their rejects live (mode 0700, under the system temp folder)."""
+    """Where uploads and their rejects live (mode 0700, under the system temp folder).
+
+    Files older than a day are removed whenever an import starts.
+    """
     path = Path(tempfile.gettempdir()) / "mailer-web-imports"
     path.mkdir(mode=0o700, exist_ok=True)
     return path
+
+
+def _sweep(folder: Path) -> None:
+    cutoff = time.time() - KEEP_REJECTS
+    for old in folder.glob("*.csv"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
 
 
 def _lists() -> list[MailingList]:
@@ -54,6 +70,7 @@ def subscribers_import() -> Any:
         status = 400 if request.method == "POST" else 200
         return render_template("web/admin/import.html", form=form, report=None), status
     mlist = next(m for m in lists if m.slug == form.mailing_list.data)
+    _sweep(imports_dir())
     key = secrets.token_urlsafe(18)
     upload = imports_dir() / f"{key}.csv"
     rejects = imports_dir() / f"{key}.rejects.csv"
