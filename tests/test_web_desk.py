@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web_helpers import WebClient, add_announcement, add_list
 
 from mailer.content.models import Announcement
+from mailer.delivery.models import Campaign
 from mailer.users import User
 
 pytest_plugins = ["web_fixtures"]
@@ -190,3 +191,35 @@ def test_admin_approves_with_a_note_and_the_digest_preview_carries_it(
     assert "Heritage month lunch" in html and "<strong>Diversity Grand Rounds</strong>" in html
     assert "Too vague" not in html
     assert "default-src 'none'" in content.headers["Content-Security-Policy"]
+
+
+def test_once_this_weeks_edition_exists_the_preview_is_its_stored_snapshot(
+    admin_client: WebClient,
+    staff: User,
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s:
+        weekly = add_list(s)
+        add_announcement(
+            s, staff.email, "Heritage month lunch", [weekly], body_md=BODY, status="approved"
+        )
+        s.commit()
+        list_id = weekly.id
+    before = admin_client.get("/staff/digest/odei-weekly/content").get_data(as_text=True)
+    assert "Heritage month lunch" in before
+    r = admin_client.post(
+        f"/admin/lists/{list_id}/digest", data={"csrf_token": admin_client.token("/admin/lists/")}
+    )
+    assert r.status_code == 302 and "/admin/campaigns/" in r.headers["Location"]
+    with session_factory() as s:
+        campaign = s.scalar(select(Campaign))
+        assert campaign is not None and campaign.status == "sending"
+        # The stored snapshot is what is sent: make it recognisable.
+        campaign.html = campaign.html.replace(
+            "Heritage month lunch", "Heritage month lunch (as sent)"
+        )
+        s.commit()
+    page = admin_client.get("/staff/digest/odei-weekly").get_data(as_text=True)
+    assert f"stored campaign {campaign.id} (sending)" in page
+    after = admin_client.get("/staff/digest/odei-weekly/content").get_data(as_text=True)
+    assert "Heritage month lunch (as sent)" in after
