@@ -148,3 +148,35 @@ def test_signed_message_survives_smtp_delivery() -> None:
         assert result.outcome is Outcome.SENT
         (received,) = server.received
     assert dkim.verify(received.data, dnsfunc=dns_for(record))
+
+
+def test_every_campaign_message_is_signed_when_configured(tmp_path: Path) -> None:
+    """The builder signs what it builds, List-Unsubscribe and Feedback-ID included (RFC 8058)."""
+    from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
+    from mailer.delivery.message import MessageBuilder, Recipient
+    from subscribers.models import MailingList
+
+    pem, record = keypair()
+    path = tmp_path / "dkim.pem"
+    path.write_bytes(pem)
+    settings = Settings(
+        secret_key="k",
+        dkim_domain="example.org",
+        dkim_selector="odei2026",
+        dkim_private_key_path=str(path),
+    )
+    snapshot = Snapshot(
+        "ODEI Weekly",
+        "",
+        f"<html><body><p>Hi {PLACEHOLDERS['name']}</p></body></html>",
+        f"Hi {PLACEHOLDERS['name']}\n{PLACEHOLDERS['unsubscribe_url']}\n",
+    )
+    ml = MailingList(
+        id=1, slug="odei-weekly", name="ODEI Weekly", from_name="", from_email="", reply_to=""
+    )
+    builder = MessageBuilder(snapshot, ml, settings, campaign_id=5)
+    raw = builder.build(Recipient(1, 2, "amara.okafor@example.org", "Amara Okafor")).raw
+    assert raw.startswith(b"DKIM-Signature:")
+    assert dkim.verify(raw, dnsfunc=dns_for(record))
+    names = {n.lower() for n in signed_headers(raw)}
+    assert {"list-unsubscribe", "list-unsubscribe-post", "feedback-id", "list-id"} <= names

@@ -26,6 +26,7 @@ from mailer.compose.personalise import fill, recipient_values
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 from mailer.config import Settings
 from mailer.delivery.backends.base import OutgoingMessage
+from mailer.delivery.dkim import DkimSigner
 from mailer.delivery.verp import verp_address
 from subscribers.addresses import ascii_email
 from subscribers.models import MailingList
@@ -211,7 +212,7 @@ class MessageBuilder:
         self._closing = f"\r\n--{self.boundary}--\r\n".encode("ascii")
         self._date_second = -1
         self._date_header = b""
-        self._dkim = self._make_dkim()
+        self._dkim = DkimSigner.from_settings(settings)
 
     def _build_static_headers(self, mailing_list: MailingList) -> bytes:
         host = self.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
@@ -236,18 +237,6 @@ class MessageBuilder:
         if self.reply_to:
             parts.append(_address_header("Reply-To", "", self.reply_to))
         return b"".join(parts)
-
-    def _make_dkim(self):
-        s = self.settings
-        if not (s.dkim_domain and s.dkim_selector and s.dkim_private_key_path):
-            return None
-        from pathlib import Path
-
-        from mailer.delivery.dkim import DkimSigner
-
-        return DkimSigner(
-            s.dkim_domain, s.dkim_selector, Path(s.dkim_private_key_path).read_bytes()
-        )
 
     def _date(self) -> bytes:
         now = time.time()
