@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
-SECRET_FIELDS = frozenset({"secret_key"})
+SECRET_FIELDS = frozenset(
+    {"secret_key", "mailgun_webhook_signing_key", "postmark_webhook_password"}
+)
 
 
 class ConfigError(ValueError):
@@ -70,6 +72,11 @@ class Settings:
     soft_bounce_limit: int = 3
     soft_bounce_days: int = 30
     bounce_mailbox: str = ""
+    # provider feedback webhooks (/hooks/<provider>); empty = that webhook refuses everything
+    sendgrid_webhook_public_key: str = ""
+    mailgun_webhook_signing_key: str = field(default="", repr=False)
+    postmark_webhook_user: str = ""
+    postmark_webhook_password: str = field(default="", repr=False)
     # scheduler (`mailer scheduler`)
     digest_grace_hours: int = 6
     run_workers_in_scheduler: bool = True

@@ -7,6 +7,7 @@ import re
 import pytest
 from flask import Flask
 from openapi_spec_validator import validate
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from web_helpers import WebClient, add_announcement, add_campaign, add_list
 
@@ -162,3 +163,75 @@ def test_announcements_staff_see_their_own(
     assert [a["title"] for a in admin_view["items"]] == ["Board retreat", "Heritage month lunch"]
     drafts = client.get("/api/v1/announcements?status=draft", headers=bearer["admin"]).get_json()
     assert [a["id"] for a in drafts["items"]] == [theirs_id]
+
+
+def test_api_subscribe_and_unsubscribe_follow_the_opt_in_rules(
+    client: WebClient,
+    bearer: dict[str, dict],
+    data: dict[str, int],
+    session_factory: sessionmaker[Session],
+    outbox,  # type: ignore[no-untyped-def]
+) -> None:
+    from web_helpers import mail_to
+
+    body = {"list": "odei-weekly", "email": "Ana.Ruiz@WUSTL.example", "name": "Ana Ruiz"}
+    r = client.post("/api/v1/subscribe", json=body, headers=bearer["staff"])
+    assert r.status_code == 403
+    r = client.post("/api/v1/subscribe", json={**body, "email": "nope"}, headers=bearer["admin"])
+    assert r.status_code == 400 and r.get_json()["detail"].startswith("email:")
+    r = client.post("/api/v1/subscribe", json={**body, "list": "x"}, headers=bearer["admin"])
+    assert r.status_code == 400 and "list" in r.get_json()["detail"]
+    r = client.post("/api/v1/subscribe", json=body, headers=bearer["admin"])
+    assert r.status_code == 200 and r.get_json() == {"result": "confirm_sent"}
+    assert "/c/" in mail_to(outbox, "Ana.Ruiz@wustl.example").get_body(("plain",)).get_content()
+    with session_factory() as s:
+        person = s.scalar(select(Subscriber).where(Subscriber.email == "Ana.Ruiz@wustl.example"))
+        assert person is not None and person.subscriptions[0].status == "pending"
+        assert person.subscriptions[0].source == "api"
+    r = client.post("/api/v1/unsubscribe", json=body, headers=bearer["admin"])
+    assert r.get_json() == {"result": "unsubscribed"}
+    r = client.post("/api/v1/unsubscribe", json=body, headers=bearer["admin"])
+    assert r.get_json() == {"result": "unchanged"}
+
+
+def test_api_announcements_queue_review_and_campaign_control(
+    client: WebClient,
+    bearer: dict[str, dict],
+    data: dict[str, int],
+    session_factory: sessionmaker[Session],
+) -> None:
+    new = {"title": "Heritage month lunch", "body_md": "Join us **Thursday**.", "lists": ["x"]}
+    r = client.post("/api/v1/announcements", json=new, headers=bearer["staff"])
+    assert r.status_code == 400 and "lists" in r.get_json()["detail"]
+    new["lists"] = ["odei-weekly"]
+    r = client.post("/api/v1/announcements", json=new, headers=bearer["staff"])
+    assert r.status_code == 201
+    item = r.get_json()
+    assert item["status"] == "draft" and item["author_email"] == "sam.staff@example.org"
+    aid = item["id"]
+    assert (
+        client.post(f"/api/v1/announcements/{aid}/approve", headers=bearer["staff"]).status_code
+        == 403
+    )
+    r = client.post(f"/api/v1/announcements/{aid}/approve", json={}, headers=bearer["admin"])
+    assert r.status_code == 409  # a draft is not reviewed
+    r = client.post(f"/api/v1/announcements/{aid}/submit", json={}, headers=bearer["staff"])
+    assert r.status_code == 200 and r.get_json()["status"] == "submitted"
+    r = client.post(f"/api/v1/announcements/{aid}/reject", json={}, headers=bearer["admin"])
+    assert r.status_code == 400 and r.get_json()["detail"].startswith("note:")
+    r = client.post(
+        f"/api/v1/announcements/{aid}/approve", json={"note": "Lovely."}, headers=bearer["admin"]
+    )
+    assert r.status_code == 200 and r.get_json()["review_note"] == "Lovely."
+
+    cid = data["campaign"]
+    r = client.post(
+        f"/api/v1/campaigns/{cid}/pause", json={"reason": "typo"}, headers=bearer["admin"]
+    )
+    assert r.status_code == 200 and r.get_json()["status"] == "paused"
+    assert client.post(f"/api/v1/campaigns/{cid}/pause", headers=bearer["admin"]).status_code == 409
+    r = client.post(f"/api/v1/campaigns/{cid}/resume", headers=bearer["admin"])
+    assert r.status_code == 200 and r.get_json()["status"] == "sending"
+    r = client.post(f"/api/v1/campaigns/{cid}/cancel", headers=bearer["admin"])
+    assert r.status_code == 200 and r.get_json()["status"] == "cancelled"
+    assert client.post(f"/api/v1/campaigns/{cid}/pause", headers=bearer["staff"]).status_code == 403

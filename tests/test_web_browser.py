@@ -151,9 +151,9 @@ def test_pages_in_chromium(
         page.get_by_role("button", name="Save list").click()
         page.wait_for_url("**/admin/lists/")
         v.check("lists")
-        assert page.get_by_role("link", name="Heritage Month Features").is_visible()
+        assert page.get_by_role("link", name="Heritage Month Features", exact=True).is_visible()
         assert page.get_by_text("Thursday 07:00 (America/New_York)").is_visible()
-        page.get_by_role("link", name="Heritage Month Features").click()
+        page.get_by_role("link", name="Heritage Month Features", exact=True).click()
         v.check("list-edit")
 
         v.visit("/admin/subscribers/", "subscribers")

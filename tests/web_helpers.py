@@ -134,3 +134,38 @@ class Visitor:
     def logout(self) -> None:
         self.page.get_by_role("button", name="Log out").click()
         self.page.wait_for_load_state("load")
+
+
+# --- mail in the Maildir outbox ----------------------------------------------------------
+
+
+def outbox_mails(outbox: Path) -> list[Any]:
+    """Every message in the test's Maildir outbox, oldest first, parsed."""
+    import email
+    import email.policy
+    import mailbox
+
+    if not outbox.exists():
+        return []
+    box = mailbox.Maildir(outbox, create=False)
+    msgs = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in box]
+    return sorted(msgs, key=lambda m: m.get("Date", ""))
+
+
+def mail_to(outbox: Path, address: str, subject_has: str = "") -> Any:
+    """The newest message to ``address`` (whose subject contains ``subject_has``)."""
+    found = [
+        m
+        for m in outbox_mails(outbox)
+        if address in str(m["To"]) and subject_has.lower() in str(m["Subject"]).lower()
+    ]
+    assert found, f"no mail to {address} ({subject_has!r}) in {outbox}"
+    return found[-1]
+
+
+def link_in(message: Any, path_prefix: str) -> str:
+    """The first URL in the message's text part whose path starts with ``path_prefix``."""
+    text = message.get_body(("plain",)).get_content()
+    match = re.search(r"https?://[^\s<>\"]+" + re.escape(path_prefix) + r"[^\s<>\")\]]+", text)
+    assert match, f"no {path_prefix} link in:\n{text}"
+    return match.group(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import webbrowser
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,20 +18,19 @@ import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from mailer.compose.checks import check_snapshot, has_errors
 from mailer.compose.render import TemplateProblem, render_digest
 from mailer.compose.samples import demo_edition, maximal_edition
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings, get_settings
-from mailer.content.edition import EditionContent
 from mailer.db import make_engine, make_sessionmaker
-from mailer.delivery.models import Campaign, CampaignKind
-from mailer.delivery.preview import write_preview
+from mailer.delivery.preview import Edition, current_edition, stored_snapshot, write_preview
 from subscribers.models import MailingList
 
 extends = "digest"
+
+__all__ = ["Edition", "build_edition", "check", "preview", "stored_snapshot"]
 
 console = Console(highlight=False)
 SAMPLES = {"demo": demo_edition, "maximal": maximal_edition}
@@ -48,63 +47,8 @@ def _parse_date(value: str | None, tz: str) -> dt.date:
         ) from None
 
 
-def _select(
-    session: Session, mailing_list: MailingList, on: dt.date, s: Settings
-) -> EditionContent:
-    try:
-        from mailer.content.selection import (  # type: ignore[import-not-found,unused-ignore]
-            select_edition_content,
-        )
-    except ImportError:
-        raise click.ClickException(
-            "this build has no content selection (mailer.content.selection); "
-            "use --sample demo to preview the templates with sample content"
-        ) from None
-    content: EditionContent = select_edition_content(session, mailing_list, on, s)
-    return content
-
-
-@dataclass(frozen=True)
-class Edition:
-    """What preview and check look at: the snapshot and where it came from."""
-
-    snapshot: Snapshot
-    mailing_list: MailingList
-    edition_date: dt.date
-    source: str  # "rendered", "stored campaign N (status)" or "sample"
-    notes: tuple[str, ...] = ()
-    empty: bool = False
-
-
-def stored_snapshot(session: Session, mailing_list: MailingList, on: dt.date) -> Edition | None:
-    """The digest already created for the week of ``on``, which is what a send would use.
-
-    A week's edition is created once (its key is the list and the ISO week)
-    and sent from its stored snapshot, so once it exists that, not a fresh
-    render, is what must be previewed and checked.
-    """
-    monday = on - dt.timedelta(days=on.weekday())
-    campaign = session.scalar(
-        select(Campaign)
-        .where(
-            Campaign.list_id == mailing_list.id,
-            Campaign.kind == CampaignKind.DIGEST,
-            Campaign.edition_date >= monday,
-            Campaign.edition_date < monday + dt.timedelta(days=7),
-        )
-        .order_by(Campaign.id.desc())
-        .limit(1)
-    )
-    if campaign is None:
-        return None
-    meta = {**(campaign.meta or {}), "kind": "digest", "campaign_id": campaign.id}
-    snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text, meta)
-    return Edition(
-        snapshot,
-        mailing_list,
-        campaign.edition_date or on,
-        f"stored campaign {campaign.id} ({campaign.status})",
-    )
+# The edition a send would use (stored campaign, else selected and rendered now) is
+# found by ``mailer.delivery.preview.current_edition``, shared with the web preview.
 
 
 def build_edition(
@@ -126,19 +70,21 @@ def build_edition(
                 )
             tz = mailing_list.timezone or settings.default_timezone
             on = _parse_date(date, tz)
-            stored = None if (sample or fresh) else stored_snapshot(session, mailing_list, on)
             if sample:
                 content = SAMPLES[sample](mailing_list.id or 0, mailing_list.slug)
                 if date:
                     content = replace(content, edition_date=on)
-            elif stored is None:
-                content = _select(session, mailing_list, on, settings)
+            else:
+                try:
+                    edition = current_edition(session, mailing_list, on, settings, fresh=fresh)
+                except TemplateProblem as exc:
+                    raise click.ClickException(str(exc)) from None
             if mailing_list in session:
                 session.expunge(mailing_list)
     finally:
         engine.dispose()
-    if stored is not None:
-        return stored
+    if not sample:
+        return edition
     try:
         snapshot = render_digest(content, mailing_list, settings)
     except TemplateProblem as exc:
@@ -147,7 +93,7 @@ def build_edition(
         snapshot,
         mailing_list,
         content.edition_date,
-        f"sample ({sample})" if sample else "rendered now",
+        f"sample ({sample})",
         content.notes,
         content.is_empty,
     )

@@ -7,13 +7,18 @@ message that will be sent, headers included.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailer.compose.personalise import SAMPLE_EMAIL, SAMPLE_NAME
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.delivery.message import MessageBuilder, Recipient
+from mailer.delivery.models import Campaign, CampaignKind
 from subscribers.models import MailingList
 
 
@@ -44,3 +49,80 @@ def write_preview(
     files.text.write_text(message.text, encoding="utf-8")
     files.eml.write_bytes(message.raw)
     return files
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What a preview or check looks at: the snapshot and where it came from."""
+
+    snapshot: Snapshot
+    mailing_list: MailingList
+    edition_date: dt.date
+    source: str  # "rendered now", "stored campaign N (status)" or "sample (...)"
+    notes: tuple[str, ...] = ()
+    empty: bool = False
+    campaign_id: int = 0
+
+
+def stored_snapshot(session: Session, mailing_list: MailingList, on: dt.date) -> Edition | None:
+    """The digest already created for the week of ``on``, which is what a send would use.
+
+    A week's edition is created once (its key is the list and the ISO week)
+    and sent from its stored snapshot, so once it exists that, not a fresh
+    render, is what must be previewed and checked.
+    """
+    monday = on - dt.timedelta(days=on.weekday())
+    campaign = session.scalar(
+        select(Campaign)
+        .where(
+            Campaign.list_id == mailing_list.id,
+            Campaign.kind == CampaignKind.DIGEST,
+            Campaign.edition_date >= monday,
+            Campaign.edition_date < monday + dt.timedelta(days=7),
+        )
+        .order_by(Campaign.id.desc())
+        .limit(1)
+    )
+    if campaign is None:
+        return None
+    meta = {**(campaign.meta or {}), "kind": "digest", "campaign_id": campaign.id}
+    snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text, meta)
+    return Edition(
+        snapshot,
+        mailing_list,
+        campaign.edition_date or on,
+        f"stored campaign {campaign.id} ({campaign.status})",
+        campaign_id=campaign.id,
+    )
+
+
+def current_edition(
+    session: Session,
+    mailing_list: MailingList,
+    on: dt.date,
+    settings: Settings,
+    *,
+    fresh: bool = False,
+) -> Edition:
+    """The digest of ``mailing_list`` for the week of ``on`` exactly as a send would make it.
+
+    The stored campaign once this week's edition exists (unless ``fresh``),
+    else the content selected and rendered now. Raises
+    ``mailer.compose.render.TemplateProblem`` for a broken template.
+    """
+    from mailer.compose.render import render_digest
+    from mailer.content.selection import select_edition_content
+
+    stored = None if fresh else stored_snapshot(session, mailing_list, on)
+    if stored is not None:
+        return stored
+    content = select_edition_content(session, mailing_list, on, settings)
+    snapshot = render_digest(content, mailing_list, settings)
+    return Edition(
+        snapshot,
+        mailing_list,
+        content.edition_date,
+        "rendered now",
+        content.notes,
+        content.is_empty,
+    )

@@ -4,9 +4,8 @@ A request names its user with ``Authorization: Bearer <token>``; the token's
 SHA-256 is looked up in ``users.api_token_hash``. No cookie is read, so CSRF
 does not apply (the blueprint is exempt). Roles are those of the web console:
 staff may read lists and their own announcements; subscribers, campaigns and
-everybody's announcements need an admin. This round is read-only; subscribe,
-unsubscribe and queueing announcements join once the audience and content
-functions exist (``mailer.web.integration``).
+everybody's announcements need an admin. The write endpoints (subscribe,
+unsubscribe, announcements, campaign control) are in ``mailer.web.api_actions``.
 """
 
 from __future__ import annotations
@@ -238,3 +237,9 @@ def get_announcement(announcement_id: int) -> Any:
     if item is None:
         abort(404)
     return announcement_json(item)
+
+
+# The write endpoints register on ``bp``.
+from mailer.web import api_actions  # noqa: E402
+
+__all__ = ["api_actions", "bp"]

@@ -33,6 +33,9 @@ STATIC_DIR = PACKAGE_DIR / "static"
 
 csrf = CSRFProtect()
 
+# Views that read the request body as bytes as well as the parsed form.
+RAW_BODY_ENDPOINTS = frozenset({"public.unsubscribe", "hooks.receive"})
+
 ERROR_TITLES = {
     400: "Bad request",
     401: "Please log in",
@@ -101,6 +104,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _refuse_nul_bytes() -> None:
     """No text field has a use for NUL, and PostgreSQL refuses it in strings: say so early."""
+    if request.endpoint in RAW_BODY_ENDPOINTS:
+        # Keep the raw body readable after form parsing (RFC 8058 checks the body itself).
+        request.get_data(cache=True)
     for values in (request.args, request.form):
         for value in values.values():
             if "\x00" in value:
@@ -110,6 +116,7 @@ def _refuse_nul_bytes() -> None:
 def _register_blueprints(app: Flask) -> None:
     from mailer.web.admin import bp as admin_bp
     from mailer.web.api import bp as api_bp
+    from mailer.web.hooks import bp as hooks_bp
     from mailer.web.public import bp as public_bp
     from mailer.web.staff import bp as staff_bp
 
@@ -120,10 +127,13 @@ def _register_blueprints(app: Flask) -> None:
     # Token auth, no cookies: CSRF cannot apply (a forged cross-site request carries no token).
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
+    # Signed by the provider (or basic auth), no cookie read: CSRF does not apply.
+    csrf.exempt(hooks_bp)
+    app.register_blueprint(hooks_bp, url_prefix="/hooks")
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/hooks/"))
 
 
 def _register_errors(app: Flask) -> None:

@@ -11,18 +11,22 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     EmailField,
     Field,
     PasswordField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from mailer.users import Role
 from subscribers.addresses import InvalidAddress, normalise_email
@@ -191,3 +195,89 @@ class PasswordChangeForm(FlaskForm):
     def validate_confirm(self, field: Field) -> None:
         if field.data != self.new.data:
             raise ValidationError("The two new passwords differ.")
+
+
+class PreferencesForm(FlaskForm):
+    """The preference page; the list boxes are plain inputs named ``lists`` (ids)."""
+
+    name = StringField("Your name", validators=[Optional(), Length(max=200), no_line_breaks])
+    unsubscribe_all = BooleanField("Unsubscribe from everything (no more mail from us)")
+
+
+class AnnouncementForm(FlaskForm):
+    """Staff queue an announcement; list choices are filled in per request."""
+
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired("Give the announcement a title."),
+            Length(max=300),
+            no_line_breaks,
+        ],
+    )
+    body_md = TextAreaField(
+        "Text (Markdown)",
+        validators=[DataRequired("Write the announcement."), Length(max=20000)],
+    )
+    lists = SelectMultipleField(
+        "Lists",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired("Choose at least one list.")],
+    )
+    mode = RadioField(
+        "When",
+        choices=choices([("digest", "In the next digest"), ("standalone", "On its own at")]),
+        default="digest",
+    )
+    send_on = DateField("Date", validators=[Optional()])
+    send_time = TimeField("Time", validators=[Optional()])
+    timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = bool(super().validate(extra_validators))
+        if self.mode.data == "standalone":
+            if self.send_on.data is None and not self.send_on.errors:
+                self.send_on.errors = [*self.send_on.errors, "Give the day to send it."]
+                ok = False
+            if self.send_time.data is None and not self.send_time.errors:
+                self.send_time.errors = [*self.send_time.errors, "Give the time to send it."]
+                ok = False
+        return ok
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(
+        "Note to the author",
+        validators=[Optional(), Length(max=2000)],
+        description="Required when rejecting: say what to change.",
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
+    mailing_list = SelectField("Into list", coerce=str)
+    confirmed = BooleanField("These people gave their consent: subscribe them as confirmed")
+    override_reason = StringField(
+        "Override reason (re-subscribes addresses that left or are suppressed; audited)",
+        validators=[Optional(), Length(max=500), no_line_breaks],
+    )
+
+
+class TestSendForm(FlaskForm):
+    address = EmailField(
+        "Send a test to",
+        validators=[DataRequired("Enter an address."), Length(max=320), valid_address],
+    )
+
+
+class ForgetForm(FlaskForm):
+    confirm_email = StringField(
+        "Type the address to confirm",
+        validators=[DataRequired("Type the address to confirm."), Length(max=320)],
+    )
+
+
+class SuppressForm(FlaskForm):
+    note = StringField("Why", validators=[Optional(), Length(max=500), no_line_breaks])

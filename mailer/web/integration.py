@@ -4,30 +4,51 @@ The web layer only validates input and renders pages; the rules live once,
 in their own packages (the audience in ``subscribers``, content in
 ``mailer.content``, composition in ``mailer.compose``, sending in
 ``mailer.delivery``). Each function below is the single place the web app
-reaches one of them. Those not yet written on this branch raise
-``IntegrationPending`` and the page says so plainly (503) instead of guessing
-at a rule that belongs elsewhere.
+reaches one of them, so a view never re-implements a rule.
 
-TO WIRE (next round):
-- ``subscribe``: ``subscribers.service.subscribe(...)`` (consent, double opt-in,
-  confirmation mail, suppression check).
-- confirmation landing, preference page, unsubscribe page and the RFC 8058
-  one-click POST (``/u/<token>``), CSV import/export, suppress, forget.
-- staff announcements (``mailer.content``), digest preview (``mailer.compose``),
-  pause/resume/cancel/test-send (``mailer.delivery``).
+Personal links (all signed with ``settings.signing_key``, see
+``subscribers.tokens``): ``/c/<token>`` confirms a double opt-in
+subscription, ``/u/<token>`` unsubscribes from one list (the URL the
+MessageBuilder puts in List-Unsubscribe), ``/p/<token>`` is the preference page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from subscribers.models import MailingList
+from mailer.compose.personalise import SAMPLE_EMAIL, SAMPLE_NAME, personalise, sample_values
+from mailer.compose.render import render_announcement
+from mailer.compose.snapshot import Snapshot
+from mailer.config import Settings
+from mailer.content.edition import AnnouncementEntry
+from mailer.content.markup import render_markdown
+from mailer.delivery import campaigns
+from mailer.delivery.backends import BackendError, backend_from_url
+from mailer.delivery.backends.base import Outcome
+from mailer.delivery.message import MessageBuilder, Recipient
+from mailer.delivery.models import Campaign
+from mailer.delivery.preview import Edition, current_edition
+from subscribers import service
+from subscribers.models import MailingList, Subscriber, Subscription
+from subscribers.tokens import TokenSigner
+
+log = logging.getLogger(__name__)
 
 
-class IntegrationPending(RuntimeError):
-    """The function this page needs is not wired on this build yet."""
+def signer(settings: Settings) -> TokenSigner:
+    return TokenSigner(settings.signing_key)
+
+
+def link(settings: Settings, prefix: str, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/{prefix}/{token}"
+
+
+# --- subscribing ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -36,21 +57,172 @@ class SubscribeRequest:
     email: str  # already normalised by subscribers.addresses.normalise_email
     name: str
     ip: str
+    source: str = "form"  # subscribers.models.SubscriptionSource: "form" or "api"
 
 
 @dataclass(frozen=True)
 class SubscribeOutcome:
-    # "confirm_sent" (double opt-in mail sent), "subscribed" (single opt-in),
-    # or "already" (nothing changed; the page says the same as for a new address
-    # so the form cannot be used to find out who is subscribed).
+    # "confirm_sent" (double opt-in: a confirmation may have been sent), "subscribed"
+    # (single opt-in). Whether the address was already there is never said, so the
+    # form cannot be used to find out who is subscribed.
     result: str
 
 
-def subscribe(session: Session, req: SubscribeRequest) -> SubscribeOutcome:
-    """Record a form subscription as the list's opt-in rule says.
+def _send(
+    session: Session,
+    settings: Settings,
+    kind: str,
+    subscriber: Subscriber,
+    mailing_list: MailingList,
+    **context: Any,
+) -> None:
+    """Send one transactional mail; a transport failure is logged, not shown to the visitor."""
+    from mailer.delivery.transactional import send_transactional
 
-    INTEGRATION POINT: call ``subscribers.service.subscribe`` here and map its
-    result to ``SubscribeOutcome``; the view has already validated the form,
-    checked the honeypot and the rate limit, and commits after this returns.
+    try:
+        result = send_transactional(session, settings, kind, subscriber, mailing_list, **context)
+    except (BackendError, OSError) as exc:
+        log.error("could not send the %s mail to subscriber %s: %s", kind, subscriber.id, exc)
+        return
+    if result.outcome != Outcome.SENT:
+        log.warning("%s mail to subscriber %s: %s", kind, subscriber.id, result.detail)
+
+
+def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> SubscribeOutcome:
+    """Record a form subscription as the list's opt-in rule says, and send its mail.
+
+    The view has validated the form, checked the honeypot and the rate limit,
+    and commits after this returns.
     """
-    raise IntegrationPending("subscriptions from the web form")
+    result = service.subscribe(
+        session,
+        req.mailing_list,
+        req.email,
+        name=req.name,
+        source=req.source,
+        consent_ip=req.ip,
+    )
+    person = result.subscriber
+    if result.send_confirmation and person is not None:
+        token = signer(settings).make("confirm", person.id, req.mailing_list.id)
+        _send(
+            session,
+            settings,
+            "confirm",
+            person,
+            req.mailing_list,
+            confirm_url=link(settings, "c", token),
+        )
+    elif result.send_welcome and person is not None:
+        _send(session, settings, "welcome", person, req.mailing_list)
+    # From the list's rule alone: the page must not tell who was already there.
+    return SubscribeOutcome("confirm_sent" if req.mailing_list.double_opt_in else "subscribed")
+
+
+def confirm(session: Session, settings: Settings, token: str) -> Subscription:
+    """Confirm from the mailed link; the welcome goes out once, on the first confirmation.
+
+    Raises ``subscribers.tokens.TokenError`` for a bad, foreign or expired link.
+    """
+
+    def welcome(sub: Subscription) -> None:
+        _send(session, settings, "welcome", sub.subscriber, sub.mailing_list)
+
+    return service.confirm(
+        session,
+        token,
+        signer(settings),
+        settings.confirm_token_max_age,
+        on_confirmed=welcome,
+    )
+
+
+def send_unsubscribed(
+    session: Session, settings: Settings, subscriber_id: int, list_id: int
+) -> None:
+    """The one goodbye message after leaving a list from the page (never after one-click)."""
+    person = session.get(Subscriber, subscriber_id)
+    mlist = session.get(MailingList, list_id)
+    if person is not None and mlist is not None:
+        _send(session, settings, "unsubscribed", person, mlist)
+
+
+# --- previews ---------------------------------------------------------------------------
+
+
+def sample_html(snapshot: Snapshot, settings: Settings) -> str:
+    """The HTML part as a sample reader gets it (links point at harmless sample tokens)."""
+    html, _ = personalise(snapshot, sample_values(settings.base_url), settings.greeting_fallback)
+    return html
+
+
+def announcement_preview(
+    settings: Settings, mailing_list: MailingList, title: str, body_md: str
+) -> str:
+    """The announcement as it will look in the mail: Markdown rendered and sanitised once."""
+    entry = AnnouncementEntry(0, title.strip() or "(no title yet)", render_markdown(body_md))
+    return sample_html(render_announcement(entry, mailing_list, settings), settings)
+
+
+def digest_preview(
+    session: Session, settings: Settings, mailing_list: MailingList, on: dt.date | None = None
+) -> Edition:
+    """The coming digest exactly as it will be sent (the stored campaign once it exists)."""
+    return current_edition(
+        session, mailing_list, on or campaigns.list_today(mailing_list), settings
+    )
+
+
+# --- campaigns --------------------------------------------------------------------------
+
+
+def create_and_start_digest(
+    session: Session, settings: Settings, mailing_list: MailingList, actor: str
+) -> tuple[Campaign | None, str]:
+    """This week's digest of the list, created once and started; (campaign, what happened)."""
+    outcome = campaigns.create_digest(
+        session, mailing_list, campaigns.list_today(mailing_list), settings
+    )
+    campaign = outcome.campaign
+    if campaign is None:
+        return None, outcome.reason
+    if campaign.status in ("draft", "scheduled"):
+        added = campaigns.start(session, campaign, actor=actor)
+        return campaign, f"started for {added} recipients"
+    return campaign, outcome.reason or f"it is already {campaign.status}"
+
+
+def send_test(settings: Settings, campaign: Campaign, address: str) -> tuple[bool, str]:
+    """One copy of the campaign to ``address``, personalised for a sample reader.
+
+    Built by the same MessageBuilder as the real send (headers, escaping,
+    DKIM); the links carry subscriber id 0, which no token lookup accepts.
+    """
+    snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
+    builder = MessageBuilder(snapshot, campaign.mailing_list, settings, campaign_id=campaign.id)
+    message = builder.build(Recipient(0, 0, address, SAMPLE_NAME))
+    try:
+        transport = backend_from_url(settings.backend, settings)
+        transport.open()
+        try:
+            (result,) = transport.send([message])
+        finally:
+            transport.close()
+    except (BackendError, OSError) as exc:
+        return False, str(exc)
+    return result.outcome == Outcome.SENT, result.detail or str(result.outcome)
+
+
+__all__ = [
+    "SAMPLE_EMAIL",
+    "SubscribeOutcome",
+    "SubscribeRequest",
+    "announcement_preview",
+    "confirm",
+    "create_and_start_digest",
+    "digest_preview",
+    "send_test",
+    "send_unsubscribed",
+    "signer",
+    "subscribe",
+]

@@ -37,6 +37,7 @@ class ApiRoute:
     response: dict[str, Any]
     params: tuple[Param, ...] = field(default=())
     tag: str = ""
+    body: dict[str, Any] | None = None  # JSON request body schema (POST)
 
 
 REGISTRY: dict[str, ApiRoute] = {}
@@ -52,11 +53,20 @@ def api_route(
     params: tuple[Param, ...] = (),
     method: str = "GET",
     tag: str = "",
+    body: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(view: Callable[..., Any]) -> Callable[..., Any]:
         endpoint = f"{bp.name}.{view.__name__}"
         REGISTRY[endpoint] = ApiRoute(
-            rule, method, endpoint, role, summary, response, params, tag or rule.split("/")[2]
+            rule,
+            method,
+            endpoint,
+            role,
+            summary,
+            response,
+            params,
+            tag or rule.split("/")[2],
+            body,
         )
         bp.add_url_rule(rule, view_func=view, methods=[method])
         return view
@@ -107,7 +117,7 @@ def document(schemas: dict[str, Any], base_url: str) -> dict[str, Any]:
         }
         if "{" in openapi_path(route.rule):
             responses["404"] = {"$ref": "#/components/responses/NotFound"}
-        paths.setdefault(openapi_path(route.rule), {})[route.method.lower()] = {
+        operation: dict[str, Any] = {
             "operationId": route.endpoint.split(".", 1)[1],
             "summary": route.summary,
             "description": f"Needs a token of a user with role {route.role} or higher.",
@@ -115,6 +125,14 @@ def document(schemas: dict[str, Any], base_url: str) -> dict[str, Any]:
             "parameters": parameters,
             "responses": responses,
         }
+        if route.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": route.body}},
+            }
+            responses["400"] = {"$ref": "#/components/responses/BadRequest"}
+            responses["409"] = {"$ref": "#/components/responses/Conflict"}
+        paths.setdefault(openapi_path(route.rule), {})[route.method.lower()] = operation
 
     def error_response(text: str) -> dict[str, Any]:
         return {
@@ -140,6 +158,8 @@ def document(schemas: dict[str, Any], base_url: str) -> dict[str, Any]:
                 "Unauthorized": error_response("Missing, unknown or revoked token."),
                 "Forbidden": error_response("The token's user lacks the role."),
                 "NotFound": error_response("No such object."),
+                "BadRequest": error_response("The JSON body is missing a field or has a bad one."),
+                "Conflict": error_response("The object's state does not allow this step."),
             },
         },
     }

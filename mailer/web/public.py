@@ -1,9 +1,9 @@
 """Pages for everybody: the list directory, the subscribe form and the archive.
 
 Personal pages (confirmation, preferences, unsubscribe with its RFC 8058
-one-click POST) are added here in the next round through
-``mailer.web.integration``; they authenticate by the signed token in the link,
-so they need no login and reach only the subscriber the token names.
+one-click POST) are in ``mailer.web.personal``; they authenticate by the
+signed token in the link, so they need no login and reach only the
+subscriber the token names.
 """
 
 from __future__ import annotations
@@ -97,17 +97,8 @@ def subscribe(slug: str | None = None) -> Any:
     req = integration.SubscribeRequest(
         mailing_list=mlist, email=email, name=(form.name.data or "").strip(), ip=ip
     )
-    try:
-        outcome = integration.subscribe(session, req)
-    except integration.IntegrationPending:
-        session.rollback()
-        return render_template(
-            "web/error.html",
-            code=503,
-            title="Sign-ups are not open yet",
-            message="Subscribing from this page is not available on this installation yet. "
-            "Please write to the office to be added.",
-        ), 503
+    settings = current_app.extensions["mailer.settings"]
+    outcome = integration.subscribe(session, settings, req)
     session.commit()
     return render_template(
         "web/public/subscribe_done.html", mailing_list=mlist, result=outcome.result
@@ -172,3 +163,9 @@ def archive_feed(slug: str) -> Response:
         updated=max((e.finished_at or e.created_at for e in editions), default=mlist.created_at),
     )
     return Response(body, mimetype="application/atom+xml")
+
+
+# The personal link pages add their routes to ``bp``.
+from mailer.web import personal  # noqa: E402
+
+__all__ = ["bp", "personal"]

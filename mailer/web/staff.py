@@ -1,10 +1,9 @@
 """The staff desk (login, staff or admin role).
 
-This round: the desk's home. The announcement pages (queue with live
-Markdown preview, state of one's announcements), news/event add and hide, and
-the digest preview join this blueprint once ``mailer.content`` and
-``mailer.compose`` provide their functions (see ``mailer.web.integration``).
-Every route here is guarded by the blueprint's ``before_request``.
+The desk's home here; announcements and the digest preview in
+``mailer.web.desk``, news and events in ``mailer.web.items``, the account
+page in ``mailer.web.account``. Every route here is guarded by the
+blueprint's ``before_request``.
 """
 
 from __future__ import annotations
@@ -40,6 +39,6 @@ def home() -> str:
 
 
 # The news and events pages and the account page add their routes to ``bp``.
-from mailer.web import account, items  # noqa: E402
+from mailer.web import account, desk, items  # noqa: E402
 
-__all__ = ["account", "bp", "items"]
+__all__ = ["account", "bp", "desk", "items"]

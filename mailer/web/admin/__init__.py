@@ -44,6 +44,13 @@ def home() -> str:
 
 
 # The area modules add their routes to ``bp``.
-from mailer.web.admin import announcements, campaigns, lists, subscribers, users  # noqa: E402
+from mailer.web.admin import (  # noqa: E402
+    announcements,
+    campaigns,
+    lists,
+    people,
+    subscribers,
+    users,
+)
 
-__all__ = ["announcements", "bp", "campaigns", "lists", "subscribers", "users"]
+__all__ = ["announcements", "bp", "campaigns", "lists", "people", "subscribers", "users"]

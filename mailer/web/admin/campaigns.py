@@ -3,8 +3,9 @@
 Counts come from the ``deliveries`` table (one GROUP BY on the claim index),
 not from the campaign's cached counters, so the view is right even while
 workers are mid-batch. The page polls ``progress.json`` with a few lines of
-script (``static/progress.js``). Pause, resume, cancel and test-send buttons
-call ``mailer.delivery`` once it offers them (``mailer.web.integration``).
+script (``static/progress.js``). Pause, resume and cancel call
+``mailer.delivery.campaigns`` (which checks the state); a test copy is built
+by the real MessageBuilder (``mailer.web.integration.send_test``).
 """
 
 from __future__ import annotations
@@ -12,15 +13,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
-from mailer.db import utcnow
+from mailer.db import audit, utcnow
+from mailer.delivery import campaigns as control
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailer.web import integration
 from mailer.web.admin import bp
+from mailer.web.auth import actor
 from mailer.web.db import db
+from mailer.web.forms import EmptyForm, TestSendForm
 from mailer.web.pagination import keyset_page
+from subscribers.models import MailingList
 
 RATE_WINDOW = dt.timedelta(minutes=1)
 LIVE_STATUSES = {CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED}
@@ -87,8 +94,11 @@ def campaigns() -> str:
 
 @bp.route("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int) -> str:
+    return _campaign_page(_campaign(campaign_id), TestSendForm(formdata=None))
+
+
+def _campaign_page(item: Campaign, test_form: TestSendForm) -> str:
     session = db()
-    item = _campaign(campaign_id)
     failures = keyset_page(
         session,
         select(Delivery).where(
@@ -103,9 +113,91 @@ def campaign(campaign_id: int) -> str:
         campaign=item,
         progress=campaign_progress(session, item),
         failures=failures.rows,
+        test_form=test_form,
+        control=EmptyForm(),
     )
 
 
 @bp.route("/campaigns/<int:campaign_id>/progress.json")
 def campaign_progress_json(campaign_id: int) -> dict[str, Any]:
     return campaign_progress(db(), _campaign(campaign_id))
+
+
+def _control(campaign_id: int, action: str) -> Response:
+    """Pause, resume or cancel through ``mailer.delivery.campaigns`` (it checks the state)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = db()
+    campaign = _campaign(campaign_id)
+    reason = (request.form.get("reason", "") or "").strip()[:500]
+    if action == "cancel" and not request.form.get("confirm"):
+        flash("Tick “Yes, stop this send for good” to cancel the campaign.", "error")
+        return redirect(url_for("admin.campaign", campaign_id=campaign_id))
+    try:
+        if action == "pause":
+            control.pause(session, campaign, reason or f"paused by {actor()}", actor=actor())
+        elif action == "resume":
+            control.resume(session, campaign, actor=actor())
+        else:
+            control.cancel(session, campaign, actor=actor(), reason=reason)
+    except control.CampaignStateError as exc:
+        session.rollback()
+        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+    else:
+        session.commit()
+        flash(f"Campaign {campaign.id} is {campaign.status}.", "success")
+    return redirect(url_for("admin.campaign", campaign_id=campaign_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/pause", methods=["POST"])
+def campaign_pause(campaign_id: int) -> Response:
+    return _control(campaign_id, "pause")
+
+
+@bp.route("/campaigns/<int:campaign_id>/resume", methods=["POST"])
+def campaign_resume(campaign_id: int) -> Response:
+    return _control(campaign_id, "resume")
+
+
+@bp.route("/campaigns/<int:campaign_id>/cancel", methods=["POST"])
+def campaign_cancel(campaign_id: int) -> Response:
+    return _control(campaign_id, "cancel")
+
+
+@bp.route("/campaigns/<int:campaign_id>/test", methods=["POST"])
+def campaign_test(campaign_id: int) -> Any:
+    form = TestSendForm()
+    campaign = _campaign(campaign_id)
+    if form.validate_on_submit():
+        address = form.address.data or ""
+        settings = current_app.extensions["mailer.settings"]
+        ok, detail = integration.send_test(settings, campaign, address)
+        session = db()
+        audit(session, actor(), "campaign.test", f"campaign:{campaign.id}", to=address, ok=ok)
+        session.commit()
+        if ok:
+            flash(f"A test copy went to {address}.", "success")
+            return redirect(url_for("admin.campaign", campaign_id=campaign_id))
+        form.address.errors = [f"The test could not be sent: {detail}"]
+    return _campaign_page(campaign, form), 400
+
+
+@bp.route("/lists/<int:list_id>/digest", methods=["POST"])
+def list_digest_start(list_id: int) -> Response:
+    """Create this week's digest of the list (once) and start sending it."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = db()
+    mlist = session.get(MailingList, list_id)
+    if mlist is None:
+        abort(404)
+    settings = current_app.extensions["mailer.settings"]
+    campaign, what = integration.create_and_start_digest(session, settings, mlist, actor())
+    session.commit()
+    if campaign is None:
+        flash(f"No digest for {mlist.name}: {what}.", "info")
+        return redirect(url_for("admin.lists"))
+    flash(f"Digest {campaign.edition_key}: {what}.", "success")
+    return redirect(url_for("admin.campaign", campaign_id=campaign.id))

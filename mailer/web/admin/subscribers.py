@@ -1,7 +1,6 @@
 """Admin: find subscribers, page through them, and see one person's record.
 
-Import, export, suppress and forget come with the audience package's
-functions (``mailer.web.integration``), so the rules stay in one place.
+Import, export, suppress and forget are in ``mailer.web.admin.people``.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from mailer.delivery.models import Campaign, Delivery
 from mailer.web.admin import bp
 from mailer.web.db import db
+from mailer.web.forms import ForgetForm, SuppressForm
 from mailer.web.pagination import keyset_page, subscriber_search
 from subscribers.models import (
     MailingList,
@@ -73,6 +73,11 @@ def subscriber(subscriber_id: int) -> str:
     )
     if person is None:
         abort(404)
+    return subscriber_page(person)
+
+
+def subscriber_page(person: Subscriber, forget_form: ForgetForm | None = None) -> str:
+    session = db()
     history = session.execute(
         select(Delivery, Campaign)
         .join(Campaign, Campaign.id == Delivery.campaign_id)
@@ -87,4 +92,6 @@ def subscriber(subscriber_id: int) -> str:
         history=history,
         suppression=suppression,
         history_limit=HISTORY_LIMIT,
+        suppress_form=SuppressForm(formdata=None),
+        forget_form=forget_form or ForgetForm(formdata=None),
     )
