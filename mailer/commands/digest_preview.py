@@ -15,16 +15,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from mailer.cli_support import console, parse_day, session_factory
 from mailer.compose.checks import check_snapshot, has_errors
 from mailer.compose.render import TemplateProblem, render_digest
 from mailer.compose.samples import demo_edition, maximal_edition
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings, get_settings
-from mailer.db import make_engine, make_sessionmaker
 from mailer.delivery.preview import Edition, current_edition, stored_snapshot, write_preview
 from subscribers.models import MailingList
 
@@ -32,19 +31,7 @@ extends = "digest"
 
 __all__ = ["Edition", "build_edition", "check", "preview", "stored_snapshot"]
 
-console = Console(highlight=False)
 SAMPLES = {"demo": demo_edition, "maximal": maximal_edition}
-
-
-def _parse_date(value: str | None, tz: str) -> dt.date:
-    if not value:
-        return dt.datetime.now(ZoneInfo(tz)).date()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--date"
-        ) from None
 
 
 # The edition a send would use (stored campaign, else selected and rendered now) is
@@ -55,34 +42,30 @@ def build_edition(
     slug: str, date: str | None, sample: str | None, settings: Settings, fresh: bool = False
 ) -> Edition:
     """Find the list and its edition: the stored one, else selected content (or a sample)."""
-    engine = make_engine(settings.database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            mailing_list = session.scalar(select(MailingList).where(MailingList.slug == slug))
-            if mailing_list is None and not sample:
-                known = session.scalars(select(MailingList.slug).order_by(MailingList.slug)).all()
-                raise click.ClickException(
-                    f"no list with slug {slug!r}; known lists: {', '.join(known) or 'none'}"
-                )
-            if mailing_list is None:
-                mailing_list = MailingList(
-                    id=0, slug=slug, name=slug, description="", timezone=settings.default_timezone
-                )
-            tz = mailing_list.timezone or settings.default_timezone
-            on = _parse_date(date, tz)
-            if sample:
-                content = SAMPLES[sample](mailing_list.id or 0, mailing_list.slug)
-                if date:
-                    content = replace(content, edition_date=on)
-            else:
-                try:
-                    edition = current_edition(session, mailing_list, on, settings, fresh=fresh)
-                except TemplateProblem as exc:
-                    raise click.ClickException(str(exc)) from None
-            if mailing_list in session:
-                session.expunge(mailing_list)
-    finally:
-        engine.dispose()
+    with session_factory(settings)() as session:
+        mailing_list = session.scalar(select(MailingList).where(MailingList.slug == slug))
+        if mailing_list is None and not sample:
+            known = session.scalars(select(MailingList.slug).order_by(MailingList.slug)).all()
+            raise click.ClickException(
+                f"no list with slug {slug!r}; known lists: {', '.join(known) or 'none'}"
+            )
+        if mailing_list is None:
+            mailing_list = MailingList(
+                id=0, slug=slug, name=slug, description="", timezone=settings.default_timezone
+            )
+        tz = mailing_list.timezone or settings.default_timezone
+        on = parse_day(date) or dt.datetime.now(ZoneInfo(tz)).date()
+        if sample:
+            content = SAMPLES[sample](mailing_list.id or 0, mailing_list.slug)
+            if date:
+                content = replace(content, edition_date=on)
+        else:
+            try:
+                edition = current_edition(session, mailing_list, on, settings, fresh=fresh)
+            except TemplateProblem as exc:
+                raise click.ClickException(str(exc)) from None
+        if mailing_list in session:
+            session.expunge(mailing_list)
     if not sample:
         return edition
     try:

@@ -8,18 +8,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from mailer import auth
-from mailer.config import get_settings
-from mailer.db import audit, make_engine, make_sessionmaker, session_scope
+from mailer.cli_support import session_factory
+from mailer.db import audit, session_scope
 from mailer.users import Role, User
 
 ROLES = [r.value for r in Role]
-
-
-def _factory() -> sessionmaker[Session]:
-    return make_sessionmaker(make_engine(get_settings().database_url))
 
 
 @click.group("users", help="Manage staff and admin accounts of the web console and API.")
@@ -50,7 +45,7 @@ def create(email: str, role: str, name: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with session_scope(_factory()) as session:
+    with session_scope(session_factory()) as session:
         try:
             user = auth.create_user(session, email, password, role, name)
         except ValueError as exc:
@@ -62,7 +57,7 @@ def create(email: str, role: str, name: str, password_stdin: bool) -> None:
 @command.command("list")
 def list_users() -> None:
     """Show every account, its role and whether it has an API token."""
-    with session_scope(_factory()) as session:
+    with session_scope(session_factory()) as session:
         users = list(session.scalars(select(User).order_by(User.email)))
         table = Table("email", "name", "role", "active", "API token", "last login")
         for u in users:
@@ -84,7 +79,7 @@ def token(email: str) -> None:
 
     Use it as `Authorization: Bearer <token>`. Only its SHA-256 is stored.
     """
-    with session_scope(_factory()) as session:
+    with session_scope(session_factory()) as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise click.ClickException(f"no user {email}; create one with `mailer users create`")
@@ -104,7 +99,7 @@ def password(email: str, password_stdin: bool) -> None:
         new = sys.stdin.readline().rstrip("\r\n")
     else:
         new = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with session_scope(_factory()) as session:
+    with session_scope(session_factory()) as session:
         user = session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
             raise click.ClickException(f"no user {email}; see `mailer users list`")
