@@ -77,7 +77,7 @@ def parse_day(value: str | None, param: str = "--date") -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a date like 2027-03-01", param_hint=param
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2027-03-01", param_hint=param
         ) from None
 
 
