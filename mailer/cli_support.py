@@ -81,8 +81,6 @@ def parse_day(value: str | None, param: str = "--date") -> dt.date | None:
         ) from None
 
 
-
-
 def zone(name: str | None) -> ZoneInfo:
     name = name or settings().default_timezone
     try:
