@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from mailer.db import audit, utcnow
 from mailer.delivery import lease
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from mailer.delivery.recording import backoff_seconds, record
+from mailer.delivery.recording import backoff_seconds, record, record_batch
 
 __all__ = [
     "Claimed",
@@ -44,8 +44,10 @@ __all__ = [
     "claim",
     "enqueue",
     "finish_if_done",
+    "finish_locked",
     "has_remaining",
     "record",
+    "record_batch",
     "recover_orphans",
     "release",
     "remaining",
@@ -325,19 +327,34 @@ def finish_if_done(session: Session, campaign: Campaign, actor: str = "worker") 
     if session.get_bind().dialect.name == "postgresql":
         current = current.with_for_update()
     # Read again under the lock: a pause or cancel may have landed since it was loaded.
-    if session.scalar(current) != CampaignStatus.SENDING:
+    return finish_locked(session, campaign, session.scalar(current), actor)
+
+
+def finish_locked(
+    session: Session, campaign: Campaign | int, status: str | None, actor: str = "worker"
+) -> bool:
+    """``finish_if_done`` for a caller that already holds the campaign row's lock in
+    this transaction and read ``status`` under it (the recording's counter UPDATE
+    does both); the campaign is loaded only when it is in fact finished.
+    """
+    if status != CampaignStatus.SENDING:
         return False
-    if not has_remaining(session, campaign.id):
-        campaign.status = CampaignStatus.SENT
-        campaign.finished_at = utcnow()
-        audit(
-            session,
-            actor,
-            "campaign.sent",
-            f"campaign:{campaign.id}",
-            sent=campaign.sent_count,
-            failed=campaign.failed_count,
-            skipped=campaign.skipped_count,
-        )
-        return True
-    return False
+    campaign_id = campaign if isinstance(campaign, int) else campaign.id
+    if has_remaining(session, campaign_id):
+        return False
+    if isinstance(campaign, int):
+        loaded = session.get(Campaign, campaign)
+        assert loaded is not None
+        campaign = loaded
+    campaign.status = CampaignStatus.SENT
+    campaign.finished_at = utcnow()
+    audit(
+        session,
+        actor,
+        "campaign.sent",
+        f"campaign:{campaign.id}",
+        sent=campaign.sent_count,
+        failed=campaign.failed_count,
+        skipped=campaign.skipped_count,
+    )
+    return True

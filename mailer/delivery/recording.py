@@ -102,6 +102,30 @@ def record(
     Retry-After) until ``max_attempts``; then, like a permanent one, it fails
     with the server's reply recorded. A hard bounce also suppresses the address.
     """
+    sent, failed, _ = record_batch(
+        session, campaign_id, results, message_ids, attempts, max_attempts, now, worker
+    )
+    return sent, failed
+
+
+def record_batch(
+    session: Session,
+    campaign_id: int,
+    results: Sequence[SendResult],
+    message_ids: dict[int, str],
+    attempts: dict[int, int],
+    max_attempts: int,
+    now: dt.datetime | None = None,
+    worker: str | None = None,
+) -> tuple[int, int, str]:
+    """``record``, plus the campaign's status read under its row lock: (sent, failed, status).
+
+    The counters are added by an ``UPDATE ... RETURNING status`` that runs
+    even for an empty batch, so the campaign row is locked for the rest of
+    the transaction (``finish_if_done`` relies on that) and its current
+    status (a pause or cancel since the claim) comes back in the same round
+    trip, without loading the campaign.
+    """
     now = now or utcnow()
     pairs = [
         (r.delivery_id, message_ids.get(r.delivery_id, "") or r.provider_id)
@@ -166,13 +190,14 @@ def record(
         session.connection().execute(stmt, rows)
     if hard_ids:
         _suppress_hard_bounces(session, campaign_id, hard_ids)
-    if sent_ids or failed:
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(
-                sent_count=Campaign.sent_count + len(sent_ids),
-                failed_count=Campaign.failed_count + failed,
-            )
+    campaign_status = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(
+            sent_count=Campaign.sent_count + len(sent_ids),
+            failed_count=Campaign.failed_count + failed,
         )
-    return len(sent_ids), failed
+        .returning(Campaign.status)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return len(sent_ids), failed, str(campaign_status)

@@ -276,7 +276,9 @@ class Worker:
                 last_error = r.detail
         self._consecutive_failures[campaign_id] = streak
         with session_scope(self.session_factory) as session:
-            sent, failed = outbox.record(
+            # The counters' UPDATE returns the campaign's status and holds its row lock,
+            # so the pause and finish checks below need no campaign load of their own.
+            sent, failed, status = outbox.record_batch(
                 session,
                 campaign_id,
                 results,
@@ -285,13 +287,13 @@ class Worker:
                 self.settings.max_attempts,
                 worker=self.name,
             )
-            campaign = session.get(Campaign, campaign_id, options=LIGHT)
-            assert campaign is not None
             if (
                 streak >= self.settings.max_consecutive_failures
-                and campaign.status == CampaignStatus.SENDING
+                and status == CampaignStatus.SENDING
             ):
-                campaign.status = CampaignStatus.PAUSED
+                campaign = session.get(Campaign, campaign_id, options=LIGHT)
+                assert campaign is not None
+                campaign.status = status = CampaignStatus.PAUSED
                 campaign.status_reason = f"{streak} failures in a row; last: {last_error}"
                 audit(
                     session,
@@ -302,7 +304,7 @@ class Worker:
                 )
                 log.error("campaign %s paused: %s", campaign_id, campaign.status_reason)
                 self._consecutive_failures[campaign_id] = 0
-            outbox.finish_if_done(session, campaign)
+            outbox.finish_locked(session, campaign_id, status)
         self.stats.sent += sent
         self.stats.failed += failed
         self.stats.batches += 1
