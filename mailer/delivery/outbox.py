@@ -124,14 +124,17 @@ def claim(
     worker: str,
     now: dt.datetime | None = None,
     list_id: int | None = None,
+    while_sending: bool = False,
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows ``sending`` and return them; [] when none is due.
 
     A batch whose people all left since the enqueue is skipped and the next
-    one claimed, so an empty answer always means "nothing due".
+    one claimed, so an empty answer always means "nothing due". With
+    ``while_sending`` nothing is claimed unless the campaign is ``sending``:
+    the pause/cancel check and the claim are then one statement.
     """
     while True:
-        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id)
+        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id, while_sending)
         if kept or not took:
             return kept
 
@@ -143,6 +146,7 @@ def _claim_once(
     worker: str,
     now: dt.datetime | None,
     list_id: int | None,
+    while_sending: bool = False,
 ) -> tuple[int, list[Claimed]]:
     """One claim: (rows taken, rows still to send).
 
@@ -166,6 +170,12 @@ def _claim_once(
         .order_by(Delivery.campaign_id, Delivery.status, Delivery.next_attempt_at)
         .limit(limit)
     )
+    if while_sending:
+        due = due.where(
+            select(Campaign.id)
+            .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SENDING)
+            .exists()
+        )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
         # ARRAY(...) makes PostgreSQL fetch the rows by primary key rather than join.

@@ -132,8 +132,8 @@ class Worker:
         # PostgreSQL: a batch's results are written by a second thread (its own
         # connection) while this one claims and builds the next batch; SQLite has one
         # writer at a time, so it records in line.
-        bind = session_factory.kw.get("bind")
-        self._overlap = getattr(getattr(bind, "dialect", None), "name", "") == "postgresql"
+        self._bind = session_factory.kw.get("bind")
+        self._overlap = getattr(getattr(self._bind, "dialect", None), "name", "") == "postgresql"
         self._recorder: ThreadPoolExecutor | None = None
         self._pending: Future[Recorded] | None = None
 
@@ -208,25 +208,25 @@ class Worker:
             if limit == 0:
                 return not self.stop.is_set()  # throttled: still work to do, come back
         with session_scope(self.session_factory) as session:
-            status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-            claimed = []
-            if status == CampaignStatus.SENDING:
-                builder = self._builders.get(campaign_id)
-                claimed = outbox.claim(
-                    session,
-                    campaign_id,
-                    limit,
-                    self.name,
-                    list_id=builder.list_id if builder else None,
-                )
-                if not claimed:
-                    campaign = session.get(Campaign, campaign_id, options=LIGHT)
-                    assert campaign is not None
-                    outbox.finish_if_done(session, campaign)
-                elif campaign_id not in self._builders:
-                    campaign = session.get(Campaign, campaign_id)
-                    assert campaign is not None
-                    self._builder(session, campaign)
+            # The campaign's state is checked by the claim itself: nothing is claimed
+            # unless it is sending (so a pause or cancel takes effect before this batch).
+            builder = self._builders.get(campaign_id)
+            claimed = outbox.claim(
+                session,
+                campaign_id,
+                limit,
+                self.name,
+                list_id=builder.list_id if builder else None,
+                while_sending=True,
+            )
+            if not claimed:
+                campaign = session.get(Campaign, campaign_id, options=LIGHT)
+                if campaign is not None:
+                    outbox.finish_if_done(session, campaign)  # re-reads the state, locked
+            elif campaign_id not in self._builders:
+                campaign = session.get(Campaign, campaign_id)
+                assert campaign is not None
+                self._builder(session, campaign)
         if len(claimed) < limit and self.limiter.enabled:
             self.limiter.release(limit - len(claimed))
         if not claimed:
@@ -352,10 +352,14 @@ class Worker:
         goes back to the queue untouched (or is skipped, if cancelled), as if the
         pause had come before its claim.
         """
+        current = select(Campaign.status).where(Campaign.id == campaign_id)
+        # One read, no transaction around it: a round trip rather than three.
+        assert self._bind is not None  # only called when overlapping (PostgreSQL)
+        with self._bind.connect() as conn:
+            status = conn.execution_options(isolation_level="AUTOCOMMIT").scalar(current)
+        if status == CampaignStatus.SENDING:
+            return True
         with session_scope(self.session_factory) as session:
-            status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-            if status == CampaignStatus.SENDING:
-                return True
             outbox.release(session, [c.delivery_id for c in claimed], f"campaign {status}")
             if status == CampaignStatus.CANCELLED:
                 outbox.skip_remaining(session, campaign_id, "campaign cancelled")
