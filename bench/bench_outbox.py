@@ -9,6 +9,7 @@ postgresql://postgres@127.0.0.1/mailer_bench, created if missing).
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -61,14 +62,15 @@ def main(quick: bool) -> None:
         except Exception as exc:  # PostgreSQL not running: say so, keep the other figures
             print(f"{label}: not measured ({type(exc).__name__}: {str(exc).splitlines()[0]})")
             continue
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         rate = statistics.median(r[0] for r in runs)
         enqueue = statistics.median(r[1] for r in runs)
         drain = statistics.median(r[2] for r in runs)
         verdict = "met" if rate >= TARGET else "NOT met"
         print(
-            f"{label}: {count:,} recipients, {rate:,.0f} messages/s "
-            f"(enqueue {enqueue * 1000:.0f} ms, drain {drain:.2f} s; "
-            f"target >= {TARGET:,}/s {verdict})"
+            f"{label}: {count:,} recipients, {rate:,.0f} messages/s, median of {len(runs)} "
+            f"({', '.join(f'{r[0]:,.0f}' for r in runs)}; enqueue {enqueue * 1000:.0f} ms, "
+            f"drain {drain:.2f} s; target >= {TARGET:,}/s {verdict}; load average {load})"
         )
 
 

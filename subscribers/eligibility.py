@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, any_, exists, select
 
 from subscribers.models import (
     Subscriber,
@@ -34,13 +34,15 @@ def not_suppressed(email_column: Any = Subscriber.email) -> Any:
 
 
 def sendable_subscriptions(
-    list_id: int, among: Sequence[int] | None = None
+    list_id: int, among: Sequence[int] | ColumnElement[Any] | None = None
 ) -> Select[int, str, str]:
     """Subscribers (id, email, name) of ``list_id`` who may receive its mail now.
 
     ``among`` narrows it to these subscribers (the claimed batch of a send),
-    found by their ids. The list is then matched without its index
-    (``list_id + 0``): SQLite, which keeps no statistics unless told to, would
+    found by their ids: a list, or on PostgreSQL one array parameter (matched
+    with ``= ANY``: one placeholder instead of one per id, so the statement is
+    the same text every batch and is prepared once). The list is then matched
+    without its index (``list_id + 0``): SQLite, which keeps no statistics unless told to, would
     otherwise walk every subscription of the list for each batch, making a
     send O(n^2).
     """
@@ -60,6 +62,11 @@ def sendable_subscriptions(
         )
     )
     if among is not None:
-        ids = list(among)
-        query = query.where(Subscriber.id.in_(ids), Subscription.subscriber_id.in_(ids))
+        if isinstance(among, ColumnElement):
+            query = query.where(
+                Subscriber.id == any_(among), Subscription.subscriber_id == any_(among)
+            )
+        else:
+            ids = list(among)
+            query = query.where(Subscriber.id.in_(ids), Subscription.subscriber_id.in_(ids))
     return query

@@ -14,11 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     CursorResult,
+    Integer,
     and_,
     any_,
+    bindparam,
     func,
     literal,
     select,
@@ -32,7 +36,7 @@ from sqlalchemy.orm import Session
 from mailer.db import audit, utcnow
 from mailer.delivery import lease
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from mailer.delivery.recording import backoff_seconds, record
+from mailer.delivery.recording import backoff_seconds, record, record_batch
 
 __all__ = [
     "Claimed",
@@ -40,8 +44,10 @@ __all__ = [
     "claim",
     "enqueue",
     "finish_if_done",
+    "finish_locked",
     "has_remaining",
     "record",
+    "record_batch",
     "recover_orphans",
     "release",
     "remaining",
@@ -118,14 +124,17 @@ def claim(
     worker: str,
     now: dt.datetime | None = None,
     list_id: int | None = None,
+    while_sending: bool = False,
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows ``sending`` and return them; [] when none is due.
 
     A batch whose people all left since the enqueue is skipped and the next
-    one claimed, so an empty answer always means "nothing due".
+    one claimed, so an empty answer always means "nothing due". With
+    ``while_sending`` nothing is claimed unless the campaign is ``sending``:
+    the pause/cancel check and the claim are then one statement.
     """
     while True:
-        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id)
+        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id, while_sending)
         if kept or not took:
             return kept
 
@@ -137,6 +146,7 @@ def _claim_once(
     worker: str,
     now: dt.datetime | None,
     list_id: int | None,
+    while_sending: bool = False,
 ) -> tuple[int, list[Claimed]]:
     """One claim: (rows taken, rows still to send).
 
@@ -160,6 +170,12 @@ def _claim_once(
         .order_by(Delivery.campaign_id, Delivery.status, Delivery.next_attempt_at)
         .limit(limit)
     )
+    if while_sending:
+        due = due.where(
+            select(Campaign.id)
+            .where(Campaign.id == campaign_id, Campaign.status == CampaignStatus.SENDING)
+            .exists()
+        )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
         # ARRAY(...) makes PostgreSQL fetch the rows by primary key rather than join.
@@ -188,9 +204,17 @@ def _claim_once(
         or session.execute(select(Campaign.list_id).where(Campaign.id == campaign_id)).scalar_one()
     )
     ids = [c.subscriber_id for c in claimed]
+    among: list[int] | BindParameter[Any] = ids
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter rather than a placeholder per id: the statement text is
+        # the same every batch, so neither SQLAlchemy nor psycopg re-parses ~1,000
+        # placeholders, and the server runs one prepared plan.
+        among = bindparam("among", ids, type_=postgresql.ARRAY(Integer()))
     # The audience rule again, narrowed to this batch's people by primary key.
     still = set(
-        session.scalars(sendable_subscriptions(campaign_list, ids).with_only_columns(Subscriber.id))
+        session.scalars(
+            sendable_subscriptions(campaign_list, among).with_only_columns(Subscriber.id)
+        )
     )
     dropped = [c.delivery_id for c in claimed if c.subscriber_id not in still]
     if dropped:
@@ -313,19 +337,34 @@ def finish_if_done(session: Session, campaign: Campaign, actor: str = "worker") 
     if session.get_bind().dialect.name == "postgresql":
         current = current.with_for_update()
     # Read again under the lock: a pause or cancel may have landed since it was loaded.
-    if session.scalar(current) != CampaignStatus.SENDING:
+    return finish_locked(session, campaign, session.scalar(current), actor)
+
+
+def finish_locked(
+    session: Session, campaign: Campaign | int, status: str | None, actor: str = "worker"
+) -> bool:
+    """``finish_if_done`` for a caller that already holds the campaign row's lock in
+    this transaction and read ``status`` under it (the recording's counter UPDATE
+    does both); the campaign is loaded only when it is in fact finished.
+    """
+    if status != CampaignStatus.SENDING:
         return False
-    if not has_remaining(session, campaign.id):
-        campaign.status = CampaignStatus.SENT
-        campaign.finished_at = utcnow()
-        audit(
-            session,
-            actor,
-            "campaign.sent",
-            f"campaign:{campaign.id}",
-            sent=campaign.sent_count,
-            failed=campaign.failed_count,
-            skipped=campaign.skipped_count,
-        )
-        return True
-    return False
+    campaign_id = campaign if isinstance(campaign, int) else campaign.id
+    if has_remaining(session, campaign_id):
+        return False
+    if isinstance(campaign, int):
+        loaded = session.get(Campaign, campaign)
+        assert loaded is not None
+        campaign = loaded
+    campaign.status = CampaignStatus.SENT
+    campaign.finished_at = utcnow()
+    audit(
+        session,
+        actor,
+        "campaign.sent",
+        f"campaign:{campaign.id}",
+        sent=campaign.sent_count,
+        failed=campaign.failed_count,
+        skipped=campaign.skipped_count,
+    )
+    return True

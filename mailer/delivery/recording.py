@@ -34,13 +34,13 @@ def backoff_seconds(attempts: int, retry_after: float | None, base: float = 30.0
     return min(delay, 6 * 3600)
 
 
-def _mark_sent(
+def _mark_sent_sql(
     session: Session,
     pairs: list[tuple[int, str]],
     worker: str | None,
     now: dt.datetime,
-) -> list[int]:
-    """One statement marks a whole batch sent with each row's Message-ID; returns the ids.
+) -> tuple[str, dict[str, object]]:
+    """The UPDATE that marks a whole batch sent with each row's Message-ID, and its params.
 
     Only rows still ``sending`` (under ``worker``'s name, when given) change: a
     row that recovery handed to another worker is not this worker's to record.
@@ -61,15 +61,50 @@ def _mark_sent(
         # SQLite's RETURNING cannot see a table alias.
         target = t = "deliveries"
     guard = f"AND {t}.worker = :worker" if worker is not None else ""
-    stmt = text(
+    sql = (
         f"UPDATE {target} SET status = :sent, sent_at = :now, message_id = v.mid, "
         f"last_error = '' FROM {source} "
         f"WHERE {t}.id = v.id AND {t}.status = :sending {guard} RETURNING {t}.id"
-    ).bindparams(bindparam("now", type_=UTCDateTime()))
+    )
     params.update(sent=DeliveryStatus.SENT.value, sending=DeliveryStatus.SENDING.value, now=now)
     if worker is not None:
         params["worker"] = worker
+    return sql, params
+
+
+def _mark_sent(
+    session: Session,
+    pairs: list[tuple[int, str]],
+    worker: str | None,
+    now: dt.datetime,
+) -> list[int]:
+    """One statement marks a whole batch sent; returns the ids it changed."""
+    sql, params = _mark_sent_sql(session, pairs, worker, now)
+    stmt = text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
     return list(session.scalars(stmt, params))
+
+
+def _mark_sent_and_count(
+    session: Session,
+    campaign_id: int,
+    pairs: list[tuple[int, str]],
+    worker: str | None,
+    now: dt.datetime,
+) -> tuple[int, str]:
+    """PostgreSQL, a batch all sent: mark it and add it to the campaign's count in one
+    statement (a data-modifying CTE), in the same order, rows then campaign, as
+    the two statements it replaces; returns (rows marked, campaign status).
+    """
+    sql, params = _mark_sent_sql(session, pairs, worker, now)
+    stmt = text(
+        f"WITH marked AS ({sql}) "
+        "UPDATE campaigns SET sent_count = sent_count + (SELECT count(*) FROM marked) "
+        "WHERE id = :campaign_id "
+        "RETURNING (SELECT count(*) FROM marked) AS sent, status"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
+    params["campaign_id"] = campaign_id
+    sent, status = session.execute(stmt, params).one()
+    return int(sent), str(status)
 
 
 def _suppress_hard_bounces(session: Session, campaign_id: int, delivery_ids: list[int]) -> None:
@@ -102,12 +137,40 @@ def record(
     Retry-After) until ``max_attempts``; then, like a permanent one, it fails
     with the server's reply recorded. A hard bounce also suppresses the address.
     """
+    sent, failed, _ = record_batch(
+        session, campaign_id, results, message_ids, attempts, max_attempts, now, worker
+    )
+    return sent, failed
+
+
+def record_batch(
+    session: Session,
+    campaign_id: int,
+    results: Sequence[SendResult],
+    message_ids: dict[int, str],
+    attempts: dict[int, int],
+    max_attempts: int,
+    now: dt.datetime | None = None,
+    worker: str | None = None,
+) -> tuple[int, int, str]:
+    """``record``, plus the campaign's status read under its row lock: (sent, failed, status).
+
+    The counters are added by an ``UPDATE ... RETURNING status`` that runs
+    even for an empty batch, so the campaign row is locked for the rest of
+    the transaction (``finish_if_done`` relies on that) and its current
+    status (a pause or cancel since the claim) comes back in the same round
+    trip, without loading the campaign.
+    """
     now = now or utcnow()
     pairs = [
         (r.delivery_id, message_ids.get(r.delivery_id, "") or r.provider_id)
         for r in results
         if r.outcome is Outcome.SENT
     ]
+    if pairs and len(pairs) == len(results) and session.get_bind().dialect.name == "postgresql":
+        # The usual batch, every message accepted: one round trip for rows and counts.
+        sent, status = _mark_sent_and_count(session, campaign_id, pairs, worker, now)
+        return sent, 0, status
     sent_ids = _mark_sent(session, pairs, worker, now) if pairs else []
     failed = 0
     hard_ids: list[int] = []
@@ -166,13 +229,14 @@ def record(
         session.connection().execute(stmt, rows)
     if hard_ids:
         _suppress_hard_bounces(session, campaign_id, hard_ids)
-    if sent_ids or failed:
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(
-                sent_count=Campaign.sent_count + len(sent_ids),
-                failed_count=Campaign.failed_count + failed,
-            )
+    campaign_status = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id)
+        .values(
+            sent_count=Campaign.sent_count + len(sent_ids),
+            failed_count=Campaign.failed_count + failed,
         )
-    return len(sent_ids), failed
+        .returning(Campaign.status)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return len(sent_ids), failed, str(campaign_status)

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -48,6 +49,17 @@ class WorkerStats:
 
 
 ProgressFn = Callable[[int, int, int], None]  # campaign id, sent in batch, failed in batch
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What recording a batch found: its counts and the campaign's status after it."""
+
+    campaign_id: int
+    sent: int
+    failed: int
+    status: str
+    paused: bool = False
 
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD = -1, -2
@@ -117,6 +129,13 @@ class Worker:
         self._consecutive_failures: dict[int, int] = {}
         self._backend_errors = 0
         self._opened = False
+        # PostgreSQL: a batch's results are written by a second thread (its own
+        # connection) while this one claims and builds the next batch; SQLite has one
+        # writer at a time, so it records in line.
+        self._bind = session_factory.kw.get("bind")
+        self._overlap = getattr(getattr(self._bind, "dialect", None), "name", "") == "postgresql"
+        self._recorder: ThreadPoolExecutor | None = None
+        self._pending: Future[Recorded] | None = None
 
     # -- the loop -----------------------------------------------------------------
 
@@ -129,7 +148,11 @@ class Worker:
         requeues the rows of dead workers when it starts and once per lease
         time after that.
         """
-        with lease.Heartbeat(self.session_factory, self.name, self.lease_ttl):
+        with (
+            lease.Heartbeat(self.session_factory, self.name, self.lease_ttl),
+            ThreadPoolExecutor(1, thread_name_prefix="mailer-record") as recorder,
+        ):
+            self._recorder = recorder if self._overlap else None
             next_recovery = 0.0
             campaigns_checked = -CAMPAIGNS_EVERY
             sending: list[int] = []
@@ -154,9 +177,13 @@ class Worker:
                         if not once:
                             self.stop.wait(idle)
             finally:
-                if self._opened:
-                    self.backend.close()
-                    self._opened = False
+                try:
+                    self._settle()  # the last batch's results are written before we return
+                finally:
+                    self._recorder = None
+                    if self._opened:
+                        self.backend.close()
+                        self._opened = False
         return self.stats
 
     def recover(self) -> int:
@@ -181,25 +208,25 @@ class Worker:
             if limit == 0:
                 return not self.stop.is_set()  # throttled: still work to do, come back
         with session_scope(self.session_factory) as session:
-            status = session.scalar(select(Campaign.status).where(Campaign.id == campaign_id))
-            claimed = []
-            if status == CampaignStatus.SENDING:
-                builder = self._builders.get(campaign_id)
-                claimed = outbox.claim(
-                    session,
-                    campaign_id,
-                    limit,
-                    self.name,
-                    list_id=builder.list_id if builder else None,
-                )
-                if not claimed:
-                    campaign = session.get(Campaign, campaign_id, options=LIGHT)
-                    assert campaign is not None
-                    outbox.finish_if_done(session, campaign)
-                elif campaign_id not in self._builders:
-                    campaign = session.get(Campaign, campaign_id)
-                    assert campaign is not None
-                    self._builder(session, campaign)
+            # The campaign's state is checked by the claim itself: nothing is claimed
+            # unless it is sending (so a pause or cancel takes effect before this batch).
+            builder = self._builders.get(campaign_id)
+            claimed = outbox.claim(
+                session,
+                campaign_id,
+                limit,
+                self.name,
+                list_id=builder.list_id if builder else None,
+                while_sending=True,
+            )
+            if not claimed:
+                campaign = session.get(Campaign, campaign_id, options=LIGHT)
+                if campaign is not None:
+                    outbox.finish_if_done(session, campaign)  # re-reads the state, locked
+            elif campaign_id not in self._builders:
+                campaign = session.get(Campaign, campaign_id)
+                assert campaign is not None
+                self._builder(session, campaign)
         if len(claimed) < limit and self.limiter.enabled:
             self.limiter.release(limit - len(claimed))
         if not claimed:
@@ -216,6 +243,10 @@ class Worker:
                 unbuildable.append(
                     SendResult(c.delivery_id, Outcome.PERMANENT, f"not built: {exc}")
                 )
+        # The previous batch's results are committed before this one is handed over, so
+        # after a crash at most one sent batch is of unknown fate (and sent again).
+        if self._settle() is not None and not self._still_sending(campaign_id, claimed):
+            return True
         try:
             if not self._opened:
                 self.backend.open()
@@ -275,40 +306,82 @@ class Worker:
                 streak += 1
                 last_error = r.detail
         self._consecutive_failures[campaign_id] = streak
-        with session_scope(self.session_factory) as session:
-            sent, failed = outbox.record(
-                session,
-                campaign_id,
-                results,
-                message_ids,
-                attempts,
-                self.settings.max_attempts,
-                worker=self.name,
-            )
-            campaign = session.get(Campaign, campaign_id, options=LIGHT)
-            assert campaign is not None
-            if (
-                streak >= self.settings.max_consecutive_failures
-                and campaign.status == CampaignStatus.SENDING
-            ):
-                campaign.status = CampaignStatus.PAUSED
-                campaign.status_reason = f"{streak} failures in a row; last: {last_error}"
-                audit(
+        max_failures = self.settings.max_consecutive_failures
+
+        def write() -> Recorded:
+            with session_scope(self.session_factory) as session:
+                # The counters' UPDATE returns the campaign's status and holds its row
+                # lock, so the pause and finish checks need no campaign load of their own.
+                sent, failed, status = outbox.record_batch(
                     session,
-                    self.name,
-                    "campaign.pause",
-                    f"campaign:{campaign_id}",
-                    note=campaign.status_reason,
+                    campaign_id,
+                    results,
+                    message_ids,
+                    attempts,
+                    self.settings.max_attempts,
+                    worker=self.name,
                 )
-                log.error("campaign %s paused: %s", campaign_id, campaign.status_reason)
-                self._consecutive_failures[campaign_id] = 0
-            outbox.finish_if_done(session, campaign)
-        self.stats.sent += sent
-        self.stats.failed += failed
+                paused = streak >= max_failures and status == CampaignStatus.SENDING
+                if paused:
+                    campaign = session.get(Campaign, campaign_id, options=LIGHT)
+                    assert campaign is not None
+                    campaign.status = status = CampaignStatus.PAUSED
+                    campaign.status_reason = f"{streak} failures in a row; last: {last_error}"
+                    audit(
+                        session,
+                        self.name,
+                        "campaign.pause",
+                        f"campaign:{campaign_id}",
+                        note=campaign.status_reason,
+                    )
+                    log.error("campaign %s paused: %s", campaign_id, campaign.status_reason)
+                outbox.finish_locked(session, campaign_id, status)
+            return Recorded(campaign_id, sent, failed, status, paused)
+
+        self._settle()  # one batch in flight at a time, recorded in order
+        if self._recorder is not None:
+            self._pending = self._recorder.submit(write)
+        else:
+            self._recorded(write())
+
+    def _still_sending(self, campaign_id: int, claimed: list[outbox.Claimed]) -> bool:
+        """The campaign's state read again once the previous batch is recorded.
+
+        That batch's recording ran while this one was claimed, and may have paused
+        the campaign (its failures), as may an operator meanwhile: then this batch
+        goes back to the queue untouched (or is skipped, if cancelled), as if the
+        pause had come before its claim.
+        """
+        current = select(Campaign.status).where(Campaign.id == campaign_id)
+        # One read, no transaction around it: a round trip rather than three.
+        assert self._bind is not None  # only called when overlapping (PostgreSQL)
+        with self._bind.connect() as conn:
+            status = conn.execution_options(isolation_level="AUTOCOMMIT").scalar(current)
+        if status == CampaignStatus.SENDING:
+            return True
+        with session_scope(self.session_factory) as session:
+            outbox.release(session, [c.delivery_id for c in claimed], f"campaign {status}")
+            if status == CampaignStatus.CANCELLED:
+                outbox.skip_remaining(session, campaign_id, "campaign cancelled")
+        return False
+
+    def _settle(self) -> Recorded | None:
+        """Wait for the batch being recorded, if any; its errors are raised here."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return None
+        return self._recorded(pending.result())
+
+    def _recorded(self, done: Recorded) -> Recorded:
+        if done.paused:
+            self._consecutive_failures[done.campaign_id] = 0
+        self.stats.sent += done.sent
+        self.stats.failed += done.failed
         self.stats.batches += 1
-        self.stats.campaigns.add(campaign_id)
+        self.stats.campaigns.add(done.campaign_id)
         if self.progress:
-            self.progress(campaign_id, sent, failed)
+            self.progress(done.campaign_id, done.sent, done.failed)
+        return done
 
     def _backend_failed(
         self, campaign_id: int, delivery_ids: list[int], reason: str, transient: bool = False
@@ -320,6 +393,7 @@ class Worker:
         up to ``BACKEND_RETRIES`` times in a row; anything else, or one time
         too many, pauses the campaign with the reason.
         """
+        self._settle()
         self._backend_errors += 1
         retry = transient and self._backend_errors <= BACKEND_RETRIES
         with session_scope(self.session_factory) as session:
