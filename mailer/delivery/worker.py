@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.db import audit, session_scope
-from mailer.delivery import lease, outbox
+from mailer.delivery import lease, memory, outbox
 from mailer.delivery.backends import Backend, BackendError, backend_from_url
 from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
 from mailer.delivery.message import MessageBuilder, Recipient
@@ -62,33 +62,6 @@ class Recorded:
     paused: bool = False
 
 
-_M_TRIM_THRESHOLD, _M_TOP_PAD = -1, -2
-_malloc_tuned = False
-
-
-def keep_freed_memory(batch_bytes: int = 64 << 20) -> None:
-    """Ask glibc to keep freed memory for the next batch instead of returning it.
-
-    A batch is ~500 messages of ~70 KB, built, sent and freed, then the next
-    one: by default glibc trims the freed heap back to the kernel each time
-    and the next batch faults every page in again, which costs more than the
-    building itself. Keeping up to ``batch_bytes`` caps nothing else. Other
-    C libraries: no-op.
-    """
-    global _malloc_tuned
-    if _malloc_tuned:
-        return
-    _malloc_tuned = True
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(_M_TRIM_THRESHOLD, batch_bytes)
-        libc.mallopt(_M_TOP_PAD, batch_bytes // 4)
-    except (OSError, AttributeError):
-        pass
-
-
 #: Load a campaign without its snapshot (tens of KB, compressed in PostgreSQL) when
 #: only its state and counts are needed, as on every batch.
 LIGHT = (defer(Campaign.html), defer(Campaign.text), defer(Campaign.meta))
@@ -123,7 +96,7 @@ class Worker:
         self.stop = stop or threading.Event()
         self.lease_ttl = lease_ttl
         self.limiter = RateLimiter(session_factory, settings)
-        keep_freed_memory()
+        memory.keep_freed_memory()
         self.stats = WorkerStats()
         self._builders: dict[int, MessageBuilder] = {}
         self._consecutive_failures: dict[int, int] = {}
