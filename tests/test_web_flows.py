@@ -84,7 +84,7 @@ def test_reader_subscribes_confirms_changes_preferences_and_unsubscribes(
     v.check("1-confirmed")
     assert page.get_by_role("heading", name="You are subscribed").is_visible()
     assert _status(session_factory, weekly_id) == "confirmed"
-    welcome = outbox_mails(outbox)[-1]
+    welcome = mail_to(outbox, READER, "Welcome")
     assert len(outbox_mails(outbox)) == 2 and READER in str(welcome["To"])
 
     v.visit(_path(link_in(welcome, "/p/")), "1-preferences")

@@ -147,9 +147,20 @@ def outbox_mails(outbox: Path) -> list[Any]:
 
     if not outbox.exists():
         return []
+    import re
+
     box = mailbox.Maildir(outbox, create=False)
-    msgs = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in box]
-    return sorted(msgs, key=lambda m: m.get("Date", ""))
+
+    def delivered(key: str) -> tuple[int, int, str]:
+        # Python's Maildir names files "<seconds>.M<microseconds>P<pid>Q<n>.<host>":
+        # the arrival order, finer than the Date header's whole seconds.
+        match = re.match(r"(\d+)\.M(\d+)P", key)
+        return (int(match[1]), int(match[2]), key) if match else (0, 0, key)
+
+    return [
+        email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+        for key in sorted(box.keys(), key=delivered)
+    ]
 
 
 def mail_to(outbox: Path, address: str, subject_has: str = "") -> Any:
