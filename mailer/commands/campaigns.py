@@ -84,12 +84,8 @@ def _control(campaign_id: int, action: str, reason: str = "") -> None:
         if c is None:
             raise click.ClickException(f"no campaign {campaign_id}")
         try:
-            if action == "pause":
-                control.pause(session, c, reason or "paused from the command line", actor="cli")
-            elif action == "resume":
-                control.resume(session, c, actor="cli")
-            else:
-                skipped = control.cancel(session, c, actor="cli", reason=reason)
+            skipped = control.apply_action(session, c, action, actor="cli", reason=reason)
+            if action == "cancel":
                 console.print(f"{skipped} queued deliveries skipped.")
         except control.CampaignStateError as exc:
             raise click.ClickException(str(exc)) from None

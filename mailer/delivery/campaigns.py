@@ -210,3 +210,21 @@ def cancel(session: Session, campaign: Campaign, actor: str = "system", reason: 
         skipped=skipped,
     )
     return skipped
+
+
+def apply_action(
+    session: Session, campaign: Campaign, action: str, *, actor: str, reason: str = ""
+) -> int:
+    """Pause, resume or cancel: the one entry the CLI, the web console and the API share.
+
+    Returns how many queued deliveries a cancel skipped (0 for the others).
+    """
+    if action == "pause":
+        pause(session, campaign, reason or f"paused by {actor}", actor=actor)
+        return 0
+    if action == "resume":
+        resume(session, campaign, actor=actor)
+        return 0
+    if action == "cancel":
+        return cancel(session, campaign, actor=actor, reason=reason)
+    raise CampaignStateError(f"unknown action {action!r} (known: pause, resume, cancel)")

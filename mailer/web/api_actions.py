@@ -277,12 +277,7 @@ def _campaign_step(campaign_id: int, action: str) -> Any:
     data = request.get_json(silent=True)
     reason = str(data.get("reason", ""))[:500] if isinstance(data, dict) else ""
     try:
-        if action == "pause":
-            control.pause(session, campaign, reason or f"paused by {who}", actor=who)
-        elif action == "resume":
-            control.resume(session, campaign, actor=who)
-        else:
-            control.cancel(session, campaign, actor=who, reason=reason)
+        control.apply_action(session, campaign, action, actor=who, reason=reason)
     except control.CampaignStateError as exc:
         return _handle(exc)
     session.commit()

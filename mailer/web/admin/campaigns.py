@@ -135,12 +135,7 @@ def _control(campaign_id: int, action: str) -> Response:
         flash("Tick “Yes, stop this send for good” to cancel the campaign.", "error")
         return redirect(url_for("admin.campaign", campaign_id=campaign_id))
     try:
-        if action == "pause":
-            control.pause(session, campaign, reason or f"paused by {actor()}", actor=actor())
-        elif action == "resume":
-            control.resume(session, campaign, actor=actor())
-        else:
-            control.cancel(session, campaign, actor=actor(), reason=reason)
+        control.apply_action(session, campaign, action, actor=actor(), reason=reason)
     except control.CampaignStateError as exc:
         session.rollback()
         flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
