@@ -80,11 +80,14 @@ def test_a_worker_whose_rows_were_taken_over_cannot_overwrite_them(session: Sess
     assert ids == [c.delivery_id for c in second]
     late = [SendResult(i, Outcome.PERMANENT, "550 late answer") for i in ids]
     tries = {i: 1 for i in ids}
-    assert outbox.record(session, cid, late, {}, tries, 5, worker="old-host:1:1") == (0, 0)
+    assert outbox.record_batch(session, cid, late, {}, tries, 5, worker="old-host:1:1")[:2] == (
+        0,
+        0,
+    )
     session.commit()
     assert statuses(session, cid) == {"sending": 2}  # the stale answer changed nothing
     ok = [SendResult(i, Outcome.SENT) for i in ids]
-    assert outbox.record(session, cid, ok, {}, tries, 5, worker="new-host:2:1") == (2, 0)
+    assert outbox.record_batch(session, cid, ok, {}, tries, 5, worker="new-host:2:1")[:2] == (2, 0)
     session.commit()
     assert statuses(session, cid) == {"sent": 2}
     assert all(d.sent_at for d in session.scalars(select(Delivery)))

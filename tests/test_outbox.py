@@ -77,7 +77,7 @@ def test_record_retries_transient_and_fails_permanent(session: Session) -> None:
         SendResult(ids[3], Outcome.HARD_BOUNCE, "550 5.1.1 no such user"),
     ]
     now = utcnow()
-    sent, failed = outbox.record(
+    sent, failed, _ = outbox.record_batch(
         session, c.id, results, {ids[0]: "<m@x>"}, {i: 1 for i in ids}, 5, now=now
     )
     session.commit()

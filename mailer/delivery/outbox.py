@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from mailer.db import audit, utcnow
 from mailer.delivery import lease
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from mailer.delivery.recording import backoff_seconds, record, record_batch
+from mailer.delivery.recording import backoff_seconds, record_batch
 
 __all__ = [
     "Claimed",
@@ -46,7 +46,6 @@ __all__ = [
     "finish_if_done",
     "finish_locked",
     "has_remaining",
-    "record",
     "record_batch",
     "recover_orphans",
     "release",

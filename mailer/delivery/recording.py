@@ -120,29 +120,6 @@ def _suppress_hard_bounces(session: Session, campaign_id: int, delivery_ids: lis
         )
 
 
-def record(
-    session: Session,
-    campaign_id: int,
-    results: Sequence[SendResult],
-    message_ids: dict[int, str],
-    attempts: dict[int, int],
-    max_attempts: int,
-    now: dt.datetime | None = None,
-    worker: str | None = None,
-) -> tuple[int, int]:
-    """Write each result on its delivery; returns (sent, failed) for this batch.
-
-    Sent rows take one statement. A transient failure goes back to the
-    queue with exponential backoff (never sooner than the server's
-    Retry-After) until ``max_attempts``; then, like a permanent one, it fails
-    with the server's reply recorded. A hard bounce also suppresses the address.
-    """
-    sent, failed, _ = record_batch(
-        session, campaign_id, results, message_ids, attempts, max_attempts, now, worker
-    )
-    return sent, failed
-
-
 def record_batch(
     session: Session,
     campaign_id: int,
@@ -153,7 +130,12 @@ def record_batch(
     now: dt.datetime | None = None,
     worker: str | None = None,
 ) -> tuple[int, int, str]:
-    """``record``, plus the campaign's status read under its row lock: (sent, failed, status).
+    """Write each result on its delivery; returns (sent, failed, the campaign's status).
+
+    Sent rows take one statement. A transient failure goes back to the
+    queue with exponential backoff (never sooner than the server's
+    Retry-After) until ``max_attempts``; then, like a permanent one, it fails
+    with the server's reply recorded. A hard bounce also suppresses the address.
 
     The counters are added by an ``UPDATE ... RETURNING status`` that runs
     even for an empty batch, so the campaign row is locked for the rest of
