@@ -218,6 +218,8 @@ def load_demo(session: Session, settings: Settings, now: dt.datetime | None = No
                 timezone=ZONE,
                 digest_weekday=0,
                 digest_time="07:00",
+                # The divisions' lists carry their announcements; only the weekly has a digest.
+                digest_enabled=slug == DIGEST_SLUG,
                 double_opt_in=True,
                 public=True,
                 archive=True,
