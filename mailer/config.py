@@ -63,6 +63,8 @@ class Settings:
     max_consecutive_failures: int = 50
     smtp_connections: int = 1
     smtp_timeout: float = 30.0
+    # web: how many reverse proxies in front of `mailer web` set X-Forwarded-* headers
+    trusted_proxies: int = 0
     # DKIM (optional)
     dkim_domain: str = ""
     dkim_selector: str = ""

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from web_helpers import WebClient, add_campaign, add_list
 
 from mailer.compose.snapshot import PLACEHOLDERS
+from mailer.config import Settings
 from mailer.db import AuditLog, utcnow
 from mailer.web.archive import public_html
 from subscribers.models import Subscriber
@@ -174,3 +175,47 @@ def test_subscribe_is_rate_limited_per_address_and_ip(
     for i in range(7):
         assert _subscribe(client, email=f"other{i}@wustl.example").status_code == 200
     assert _subscribe(client, email="fresh@wustl.example").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_ip_limit(
+    web_settings: Settings, archive: dict[str, int]
+) -> None:
+    """With trusted_proxies set, X-Forwarded-For names the client; without it, it is ignored."""
+    from mailer.web import create_app
+
+    def sign_ups(app_settings: Settings, forwarded: list[str]) -> list[int]:
+        app = create_app(app_settings)
+        app.test_client_class = WebClient
+        client = app.test_client()
+        assert isinstance(client, WebClient)
+        codes = []
+        for i, address in enumerate(forwarded):
+            client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+            codes.append(_subscribe(client, email=f"reader{i}@wustl.example").status_code)
+        app.extensions["mailer.engine"].dispose()
+        return codes
+
+    ten_from_one = ["192.0.2.10"] * 10
+    # Trusted: the 11th sign-up from one client is refused, another client is not.
+    proxied = sign_ups(
+        web_settings.replace(trusted_proxies=1), [*ten_from_one, "192.0.2.10", "192.0.2.11"]
+    )
+    assert proxied == [200] * 10 + [429, 200]
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(
+    web_settings: Settings, archive: dict[str, int]
+) -> None:
+    from mailer.web import create_app
+
+    app = create_app(web_settings)
+    app.test_client_class = WebClient
+    client = app.test_client()
+    assert isinstance(client, WebClient)
+    codes = []
+    for i in range(11):
+        # A client cannot dodge the per-IP limit by claiming another address.
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{i}"
+        codes.append(_subscribe(client, email=f"reader{i}@wustl.example").status_code)
+    app.extensions["mailer.engine"].dispose()
+    assert codes == [200] * 10 + [429]

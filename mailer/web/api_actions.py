@@ -25,6 +25,7 @@ from mailer.web import integration
 from mailer.web.admin.campaigns import campaign_progress
 from mailer.web.api import _error, _visible_announcements, bp
 from mailer.web.api_schemas import announcement_json, campaign_json, ref
+from mailer.web.auth import client_ip
 from mailer.web.db import db
 from mailer.web.openapi import api_route
 from subscribers import service
@@ -106,9 +107,7 @@ def api_subscribe() -> Any:
         name = _text(data, "name", required=False, limit=200)
     except BadBody as exc:
         return _handle(exc)
-    req = integration.SubscribeRequest(
-        mlist, email, name.strip(), request.remote_addr or "", source="api"
-    )
+    req = integration.SubscribeRequest(mlist, email, name.strip(), client_ip(), source="api")
     outcome = integration.subscribe(db(), current_app.extensions["mailer.settings"], req)
     db().commit()
     return {"result": outcome.result}

@@ -76,6 +76,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep OpenAPI's order
+    if settings.trusted_proxies:
+        # Behind nginx or a load balancer the peer is the proxy: take the client's
+        # address (rate limits, consent IP) and scheme from its X-Forwarded-* headers,
+        # trusting exactly that many hops and no more.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     configure_cookies(app, settings.base_url)
     app.extensions["mailer.settings"] = settings
     engine = make_engine(settings.database_url)
