@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mailer.config import Settings
 from mailer.content.manual import add_event, add_news
 from mailer.content.models import Observance
+from mailer.content.observance_texts import BUILTIN_BY_SLUG
 from subscribers.addresses import normalise_email
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
 from subscribers.service import add_subscriber, unsubscribe
@@ -52,16 +53,6 @@ LISTS = [
         "equity, community building and self-compassion.",
     ),
 ]
-
-WOMENS_HISTORY_MONTH = (
-    "This month, WashUMedODEI celebrates Women's History Month! Recognizing and celebrating "
-    "women's contributions in medicine is important because it helps to shatter gender bias and "
-    "stereotypes in the field. By highlighting the achievements of women doctors, researchers, "
-    "and pioneers, we can inspire future generations of women to pursue careers in medicine and "
-    "ensure that their contributions are acknowledged and valued. This recognition also helps us "
-    "to acknowledge the systemic barriers that women have faced in medicine and work towards "
-    "creating a more inclusive and diverse healthcare industry."
-)
 
 # (guid, title, summary, days ago)
 NEWS = [
@@ -237,7 +228,8 @@ def load_demo(session: Session, settings: Settings, now: dt.datetime | None = No
                 slug="womens-history-month",
                 name="Women's History Month",
                 feature_title="Commemorate Women's History Month",
-                feature_body_md=WOMENS_HISTORY_MONTH,
+                # The home page's text, as the built-in calendar has it, with the office's link.
+                feature_body_md=BUILTIN_BY_SLUG["womens-history-month"].body_md,
                 links=[
                     {
                         "label": "Read our office's full mission and vision",

@@ -21,80 +21,51 @@ from mailer.content.edition import (
     Link,
     NewsEntry,
 )
+from mailer.content.markup import render_markdown
+from mailer.content.observance_texts import BUILTIN_BY_SLUG
+from mailer.demo import NEWS as SEED_NEWS
 
 SITE = "https://diversity.wustl.edu"
 CHICAGO = ZoneInfo("America/Chicago")
 
+_WHM = BUILTIN_BY_SLUG["womens-history-month"]
 WOMENS_HISTORY_MONTH = FeatureEntry(
-    slug="womens-history-month",
-    name="Women’s History Month",
-    title="Commemorate Women’s History Month",
-    body_html=(
-        "<p>This month, WashUMedODEI celebrates Women’s History Month! Recognizing and "
-        "celebrating women’s contributions in medicine is important because it helps to "
-        "shatter gender bias and stereotypes in the field. By highlighting the achievements "
-        "of women doctors, researchers, and pioneers, we can inspire future generations of "
-        "women to pursue careers in medicine and ensure that their contributions are "
-        "acknowledged and valued.</p>"
-        "<p>This recognition also helps us to acknowledge the systemic barriers that women "
-        "have faced in medicine and work towards creating a more inclusive and diverse "
-        "healthcare industry.</p>"
-    ),
+    slug=_WHM.slug,
+    name="Women’s History Month",  # typographic apostrophe, as the templates show it
+    title=_WHM.title,
+    body_html=render_markdown(_WHM.body_md),
     starts_on=dt.date(2025, 3, 1),
     ends_on=dt.date(2025, 3, 31),
     links=(Link("Read our office’s full mission and vision", f"{SITE}/about/"),),
 )
 
-NEWS = (
+# The home page's three news items (``mailer.demo.NEWS``), pinned to the week of March 3, 2025.
+_PUBLISHED = (
+    dt.datetime(2025, 2, 28, 15, 0, tzinfo=dt.UTC),
+    dt.datetime(2025, 2, 26, 18, 30, tzinfo=dt.UTC),
+    dt.datetime(2025, 2, 25, 16, 0, tzinfo=dt.UTC),
+)
+_IMAGES = {
+    "desegregation-history-wall": (
+        f"{SITE}/wp-content/uploads/history-wall.jpg",
+        "A group of people examines a timeline documenting the medical campus history "
+        "of segregation and desegregation.",
+    ),
+}
+NEWS = tuple(
     NewsEntry(
-        id=1,
-        title="Happy Ramadan!",
-        url=f"{SITE}/news/happy-ramadan/",
-        summary_html=(
-            "<p>This week marks the beginning of Ramadan this year and ends on April 9th. "
-            "People all over the world, here in St. Louis, and many colleagues and patients "
-            "will celebrate and observe Ramadan. As we work towards a culture that values "
-            "diversity and a community that strives to foster belonging, we thought it "
-            "might be helpful to share a few ways to support them.</p>"
-        ),
-        published_at=dt.datetime(2025, 2, 28, 15, 0, tzinfo=dt.UTC),
+        id=number,
+        title=title,
+        url=f"{SITE}/news/{guid}/",
+        summary_html=f"<p>{summary}</p>",
+        published_at=published,
         source_name="ODEI News",
-    ),
-    NewsEntry(
-        id=2,
-        title="SNMA presents: Black History & The Arts, Week 4",
-        url=f"{SITE}/news/snma-black-history-and-the-arts-week-4/",
-        summary_html=(
-            "<p>African American art is infused with African, Caribbean, Afro-Latin, and "
-            "Black-American lived experiences. African American artists have used art to "
-            "preserve history and community memory as well as for empowerment. In 2024, "
-            "SNMA examines the varied history and life of African American arts and "
-            "artisans within St. Louis.</p>"
-        ),
-        published_at=dt.datetime(2025, 2, 26, 18, 30, tzinfo=dt.UTC),
-        source_name="SNMA",
-    ),
-    NewsEntry(
-        id=3,
-        title=(
-            "Recognizing our past, shaping our future: "
-            "Desegregation History Wall install begins Feb. 12"
-        ),
-        url=f"{SITE}/news/desegregation-history-wall/",
-        summary_html=(
-            "<p>The Office of Diversity, Equity and Inclusion is very excited to share the "
-            "installation of a permanent wall display specific to Black History on campus! "
-            "The wall depicts the historical experiences of Black and African American "
-            "individuals on the Medical Campus.</p>"
-        ),
-        published_at=dt.datetime(2025, 2, 25, 16, 0, tzinfo=dt.UTC),
-        source_name="ODEI News",
-        image_url=f"{SITE}/wp-content/uploads/history-wall.jpg",
-        image_alt=(
-            "A group of people examines a timeline documenting the medical campus history "
-            "of segregation and desegregation."
-        ),
-    ),
+        image_url=_IMAGES.get(guid, ("", ""))[0],
+        image_alt=_IMAGES.get(guid, ("", ""))[1],
+    )
+    for number, ((guid, title, summary, _days), published) in enumerate(
+        zip(SEED_NEWS, _PUBLISHED, strict=True), start=1
+    )
 )
 
 
