@@ -83,6 +83,8 @@ def make_self_signed(directory: Path) -> tuple[Path, Path]:
             x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(HOST))]),
             critical=False,
         )
+        # Its own CA, so a client can trust exactly this certificate as a cafile.
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
