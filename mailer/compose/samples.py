@@ -9,6 +9,7 @@ so an office can design its templates before any content is ingested.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -183,15 +184,6 @@ def maximal_edition(list_id: int = 1, list_slug: str = "odei-weekly") -> Edition
         AnnouncementEntry(id=i + 1, title=f"{ANNOUNCEMENT.title} ({i + 1} of 3)", body_html=body)
         for i, body in enumerate(bodies)
     )
-    return EditionContent(
-        list_id=list_id,
-        list_slug=list_slug,
-        list_name="ODEI Weekly",
-        edition_date=dt.date(2025, 3, 3),
-        timezone="America/Chicago",
-        features=(WOMENS_HISTORY_MONTH,),
-        coming_up=COMING_UP,
-        news=news,
-        events=events,
-        announcements=announcements,
+    return dataclasses.replace(
+        demo_edition(list_id, list_slug), news=news, events=events, announcements=announcements
     )
