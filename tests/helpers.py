@@ -57,3 +57,15 @@ def make_campaign(
     session.add(c)
     session.flush()
     return c
+
+
+def started_campaign(session: Session, count: int) -> int:
+    """A list of ``count`` confirmed readers and a started campaign to them; its id."""
+    from mailer.delivery import campaigns
+
+    ml = make_list(session)
+    make_subscribers(session, ml, count)
+    c = make_campaign(session, ml)
+    campaigns.start(session, c)
+    session.commit()
+    return c.id

@@ -23,7 +23,7 @@ from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryS
 from mailer.delivery.worker import Worker
 from subscribers.models import MailingList, Suppression
 from tests.delivery_fixtures import statuses
-from tests.helpers import make_campaign, make_list, make_subscribers
+from tests.helpers import make_campaign, started_campaign
 
 Script = Callable[[OutgoingMessage, int], SendResult]
 
@@ -64,12 +64,7 @@ class ScriptedBackend:
 
 def _campaign(factory: sessionmaker[Session], count: int) -> int:
     with factory() as session:
-        ml = make_list(session)
-        make_subscribers(session, ml, count)
-        c = make_campaign(session, ml)
-        campaigns.start(session, c)
-        session.commit()
-        return c.id
+        return started_campaign(session, count)
 
 
 def _make_due(factory: sessionmaker[Session]) -> None:

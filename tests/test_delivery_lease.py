@@ -12,22 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import Lock, utcnow
-from mailer.delivery import campaigns, lease, outbox
+from mailer.delivery import lease, outbox
 from mailer.delivery.backends.base import Outcome, SendResult
 from mailer.delivery.models import Delivery
 from tests.delivery_fixtures import statuses
-from tests.helpers import make_campaign, make_list, make_subscribers
+from tests.helpers import started_campaign
 
 HOUR = dt.timedelta(hours=1)
 
 
 def _started(session: Session, count: int = 4) -> int:
-    ml = make_list(session)
-    make_subscribers(session, ml, count)
-    c = make_campaign(session, ml)
-    campaigns.start(session, c)
-    session.commit()
-    return c.id
+    return started_campaign(session, count)
 
 
 def test_rows_of_a_live_worker_on_another_machine_stay_until_its_lease_expires(

@@ -18,7 +18,7 @@ from mailer.config import Settings
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.worker import Worker
-from tests.helpers import make_campaign, make_list, make_subscribers
+from tests.helpers import started_campaign
 
 
 def _statuses(session: Session, campaign_id: int) -> dict[str, int]:
@@ -33,12 +33,7 @@ def _statuses(session: Session, campaign_id: int) -> dict[str, int]:
 
 def _started(session_factory: sessionmaker[Session], people: int) -> int:
     with session_factory() as session:
-        ml = make_list(session)
-        make_subscribers(session, ml, people)
-        c = make_campaign(session, ml)
-        campaigns.start(session, c)
-        session.commit()
-        return c.id
+        return started_campaign(session, people)
 
 
 def test_a_cancel_after_the_first_batch_skips_the_rest(
