@@ -173,6 +173,7 @@ def test_what_is_new_this_week_leads(on: dt.date, lead: str) -> None:
             "'kind' must be one of",
         ),
         ({"kind": "persian", "month": 13, "day": 1}, "'month' must be a whole number"),
+        ({"kind": "holidays", "country": "IN", "name": "Diwali", "fallback": 4}, "'fallback'"),
     ],
 )
 def test_new_rule_kinds_refuse_bad_fields(rule: dict[str, object], message: str) -> None:

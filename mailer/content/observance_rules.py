@@ -135,6 +135,8 @@ def spans_in_year(rule: Mapping[str, Any], year: int) -> list[Span]:
 def validate_rule(rule: Mapping[str, Any]) -> None:
     """Raise :class:`RuleError` if ``rule`` cannot be evaluated (checked on a sample year)."""
     spans_in_year(rule, 2026)
-    fallback = rule.get("fallback")
-    if isinstance(fallback, Mapping):
+    if "fallback" in rule:
+        fallback = rule["fallback"]
+        if not isinstance(fallback, Mapping):
+            raise RuleError('rule field \'fallback\' must be a rule, e.g. {"kind": "date"}')
         validate_rule(fallback)
