@@ -103,6 +103,7 @@ def test_every_text_is_a_real_feature() -> None:
         assert d.title.strip() and d.name.strip(), d.slug
         assert 80 <= len(d.body_md) <= 700, (d.slug, len(d.body_md))
         assert "lorem" not in d.body_md.lower() and "TODO" not in d.body_md, d.slug
+        assert "  " not in d.body_md and " ," not in d.body_md, d.slug
         assert d.body_md.rstrip().endswith((".", "!", ")")), d.slug
         if d.rule["kind"] in {"hebrew", "hijri"}:
             assert d.note == EVE, d.slug

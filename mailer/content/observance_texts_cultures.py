@@ -69,8 +69,7 @@ CULTURES: tuple[ObservanceDef, ...] = (
         _india("Mahavira's Birthday"),
         "Mahavir Jayanti",
         "Jains celebrate the birth of Lord Mahavira, the 24th Tirthankara, whose teaching "
-        "of ahimsa (non-violence toward all living beings) shapes Jain life, diet and "
-        "medicine.",
+        "of ahimsa (non-violence toward all living beings) shapes Jain life and diet.",
     ),
     ObservanceDef(
         "buddhas-birthday",
@@ -95,8 +94,8 @@ CULTURES: tuple[ObservanceDef, ...] = (
         "Mid-Autumn Festival",
         _lunar(8, 15),
         "Happy Mid-Autumn Festival",
-        "On the fifteenth day of the eighth lunar month, under the year\u2019s brightest "
-        "full moon, Chinese families gather to share mooncakes; Koreans celebrate Chuseok "
+        "On the fifteenth day of the eighth lunar month, under the full harvest moon, "
+        "Chinese families gather to share mooncakes; Koreans celebrate Chuseok "
         "and Vietnamese families T\u1ebft Trung Thu around the same day.",
     ),
     ObservanceDef(

@@ -103,8 +103,8 @@ CHRISTIAN: tuple[ObservanceDef, ...] = (
         "Orthodox Christmas",
         {"kind": "julian", "month": 12, "day": 25},
         "Merry Christmas to those celebrating on January 7",
-        "Many Orthodox Christians, among them Coptic, Ethiopian, Russian, Serbian and "
-        "Ukrainian communities, celebrate Christmas on December 25 of the Julian calendar, "
+        "Many Orthodox Christians, among them Coptic, Ethiopian, Georgian, Russian and "
+        "Serbian communities, celebrate Christmas on December 25 of the Julian calendar, "
         "which falls on January 7.",
     ),
     ObservanceDef(
