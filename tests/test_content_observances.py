@@ -17,88 +17,9 @@ import pytest
 from mailer.content.observance_rules import RuleError, spans_in_year, validate_rule
 from mailer.content.observance_texts import BUILTINS
 from mailer.content.observances import active_on, occurrences, starting_between
+from tests.observance_dates import PUBLISHED
 
 D = dt.date
-
-# slug -> {year: (first day, last day)}; sources: timeanddate.com, hebcal.com,
-# the US federal holiday calendar (OPM), Library of Congress heritage-month pages.
-PUBLISHED: dict[str, dict[int, tuple[dt.date, dt.date]]] = {
-    "mlk-day": {
-        2025: (D(2025, 1, 20), D(2025, 1, 20)),
-        2026: (D(2026, 1, 19), D(2026, 1, 19)),
-        2027: (D(2027, 1, 18), D(2027, 1, 18)),
-    },
-    "lunar-new-year": {
-        2025: (D(2025, 1, 29),) * 2,
-        2026: (D(2026, 2, 17),) * 2,
-        2027: (D(2027, 2, 6),) * 2,
-    },
-    # Ramadan 2025: first fast March 1 (crescent sighted the evening of Feb 28).
-    "ramadan": {
-        2025: (D(2025, 3, 1), D(2025, 3, 29)),
-        2026: (D(2026, 2, 18), D(2026, 3, 19)),
-        2027: (D(2027, 2, 8), D(2027, 3, 8)),
-    },
-    "eid-al-fitr": {
-        2025: (D(2025, 3, 30),) * 2,
-        2026: (D(2026, 3, 20),) * 2,
-        2027: (D(2027, 3, 9),) * 2,
-    },
-    "eid-al-adha": {
-        2025: (D(2025, 6, 6),) * 2,
-        2026: (D(2026, 5, 27),) * 2,
-        2027: (D(2027, 5, 16),) * 2,
-    },
-    # Eight days in the diaspora; 2025: evening of April 12 to nightfall April 20.
-    "passover": {
-        2025: (D(2025, 4, 13), D(2025, 4, 20)),
-        2026: (D(2026, 4, 2), D(2026, 4, 9)),
-        2027: (D(2027, 4, 22), D(2027, 4, 29)),
-    },
-    # 2025: evening of September 22 to nightfall September 24.
-    "rosh-hashanah": {
-        2025: (D(2025, 9, 23), D(2025, 9, 24)),
-        2026: (D(2026, 9, 12), D(2026, 9, 13)),
-        2027: (D(2027, 10, 2), D(2027, 10, 3)),
-    },
-    # 2025: evening of October 1 to nightfall October 2.
-    "yom-kippur": {
-        2025: (D(2025, 10, 2),) * 2,
-        2026: (D(2026, 9, 21),) * 2,
-        2027: (D(2027, 10, 11),) * 2,
-    },
-    "diwali": {
-        2025: (D(2025, 10, 20),) * 2,
-        2026: (D(2026, 11, 8),) * 2,
-        2027: (D(2027, 10, 29),) * 2,
-    },
-    "holi": {
-        2025: (D(2025, 3, 14),) * 2,
-        2026: (D(2026, 3, 4),) * 2,
-        2027: (D(2027, 3, 22),) * 2,
-    },
-    "indigenous-peoples-day": {
-        2025: (D(2025, 10, 13),) * 2,
-        2026: (D(2026, 10, 12),) * 2,
-        2027: (D(2027, 10, 11),) * 2,
-    },
-    "juneteenth": {y: (D(y, 6, 19),) * 2 for y in (2025, 2026, 2027)},
-    "hispanic-heritage-month": {y: (D(y, 9, 15), D(y, 10, 15)) for y in (2025, 2026, 2027)},
-    "black-history-month": {
-        2025: (D(2025, 2, 1), D(2025, 2, 28)),
-        2026: (D(2026, 2, 1), D(2026, 2, 28)),
-        2027: (D(2027, 2, 1), D(2027, 2, 28)),
-    },
-    "womens-history-month": {y: (D(y, 3, 1), D(y, 3, 31)) for y in (2025, 2026, 2027)},
-    "arab-american-heritage-month": {y: (D(y, 4, 1), D(y, 4, 30)) for y in (2025, 2026, 2027)},
-    "aanhpi-heritage-month": {y: (D(y, 5, 1), D(y, 5, 31)) for y in (2025, 2026, 2027)},
-    "jewish-american-heritage-month": {y: (D(y, 5, 1), D(y, 5, 31)) for y in (2025, 2026, 2027)},
-    "pride-month": {y: (D(y, 6, 1), D(y, 6, 30)) for y in (2025, 2026, 2027)},
-    "disability-pride-month": {y: (D(y, 7, 1), D(y, 7, 31)) for y in (2025, 2026, 2027)},
-    "filipino-american-history-month": {y: (D(y, 10, 1), D(y, 10, 31)) for y in (2025, 2026, 2027)},
-    "lgbtq-history-month": {y: (D(y, 10, 1), D(y, 10, 31)) for y in (2025, 2026, 2027)},
-    "native-american-heritage-month": {y: (D(y, 11, 1), D(y, 11, 30)) for y in (2025, 2026, 2027)},
-}
 
 
 @pytest.mark.parametrize("year", [2025, 2026, 2027])
@@ -139,6 +60,27 @@ def test_calendar_covers_what_the_issue_lists() -> None:
         "Yom Kippur",
         "Diwali",
         "Holi",
+        "Hanukkah",
+        "Kwanzaa",
+        "Human Rights Day",
+        "International Day of Persons with Disabilities",
+        "Nowruz",
+        "Purim",
+        "Sukkot",
+        "Mawlid al-Nabi",
+        "Vaisakhi",
+        "Mid-Autumn Festival",
+        "D\u00eda de los Muertos",
+        "Transgender Day of Remembrance",
+        "International Women's Day",
+        "Veterans Day",
+        "Memorial Day",
+        "Labor Day",
+        "Thanksgiving Day",
+        "Easter",
+        "Orthodox Easter (Pascha)",
+        "Caribbean American Heritage Month",
+        "Deaf Awareness Month",
     ]:
         assert needed in names
     assert any("Pacific Islander" in n for n in names)
@@ -157,12 +99,26 @@ def test_active_on_and_starting_between() -> None:
         "hispanic-heritage-month",
         "filipino-american-history-month",
         "lgbtq-history-month",
+        "disability-employment-awareness-month",
         "indigenous-peoples-day",
     }
     soon = starting_between(D(2026, 3, 2), D(2026, 3, 16))
-    assert [(o.slug, o.starts_on) for o in soon] == [("holi", D(2026, 3, 4))]
+    assert [(o.slug, o.starts_on) for o in soon] == [
+        ("purim", D(2026, 3, 3)),
+        ("holi", D(2026, 3, 4)),
+        ("international-womens-day", D(2026, 3, 8)),
+    ]
     later = starting_between(D(2026, 3, 17), D(2026, 4, 2))
-    assert [o.slug for o in later] == ["eid-al-fitr", "arab-american-heritage-month", "passover"]
+    assert [o.slug for o in later] == [
+        "eid-al-fitr",
+        "nowruz",
+        "racial-discrimination-day",
+        "mahavir-jayanti",
+        "transgender-day-of-visibility",
+        "arab-american-heritage-month",
+        "minority-health-month",
+        "passover",
+    ]
 
 
 def test_two_ramadans_in_one_gregorian_year() -> None:

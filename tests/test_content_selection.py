@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from mailer.config import Settings
 from mailer.content import announcements, manual
 from mailer.content.models import Observance, announcement_lists
+from mailer.content.observance_texts import BUILTIN_BY_SLUG
 from mailer.content.selection import (
     mark_announcements_included,
     select_edition_content,
@@ -21,7 +22,8 @@ from subscribers.models import MailingList
 
 CHI = ZoneInfo("America/Chicago")
 UTC = dt.UTC
-# Monday, March 2, 2026: Women's History Month and Ramadan are on; Holi is two days away.
+# Monday, March 2, 2026: Women's History Month and Ramadan are on; Purim, Holi and
+# International Women's Day fall before the next Monday.
 EDITION = dt.date(2026, 3, 2)
 
 
@@ -85,10 +87,16 @@ def test_pinned_date_sections_in_order(session: Session, settings: Settings) -> 
 
     content = select_edition_content(session, ml, EDITION, settings.replace(news_limit=8))
     assert content.edition_date == EDITION and content.timezone == "America/Chicago"
-    # Earliest start first: Ramadan began February 18.
-    assert [f.slug for f in content.features] == ["ramadan", "womens-history-month"]
-    assert content.features[1].body_html.startswith("<p>This month, WashUMedODEI celebrates")
-    assert [c.slug for c in content.coming_up] == ["holi"]
+    # New this week first, the month before its days; then Ramadan, begun February 18.
+    assert [f.slug for f in content.features] == [
+        "womens-history-month",
+        "purim",
+        "holi",
+        "international-womens-day",
+        "ramadan",
+    ]
+    assert content.features[0].body_html.startswith("<p>This month, WashUMedODEI celebrates")
+    assert content.coming_up == ()
     assert [n.id for n in content.news] == [late, ramadan, wall]
     assert content.news[1].published_at.tzinfo is not None
     assert [e.title for e in content.events] == [
@@ -189,7 +197,12 @@ def test_admin_feature_overrides_builtin_and_custom_observance(
     )
     session.commit()
     content = select_edition_content(session, ml, EDITION, settings)
-    assert [f.slug for f in content.features] == ["womens-history-month"]
+    assert [f.slug for f in content.features] == [
+        "womens-history-month",
+        "purim",
+        "holi",
+        "international-womens-day",
+    ]
     whm = content.features[0]
     assert whm.title == "Women in medicine at WashU"
     assert whm.body_html == "<p>Meet the <strong>women</strong> who built our school.</p>"
@@ -200,19 +213,49 @@ def test_admin_feature_overrides_builtin_and_custom_observance(
     assert [(link.label, link.url) for link in whm.links] == [
         ("Read more", "https://example.org/whm")
     ]
-    # Match Day 2026 is Friday, March 20: "coming up" from March 9, with Eid al-Fitr.
+    # Match Day 2026 is Friday, March 20: "coming up" from March 9, with Eid al-Fitr;
+    # featured in the edition of March 16, the last before it.
     later = select_edition_content(session, ml, dt.date(2026, 3, 9), settings)
-    assert [(c.slug, c.starts_on) for c in later.coming_up] == [
+    assert [(c.slug, c.starts_on) for c in later.coming_up][:2] == [
         ("eid-al-fitr", dt.date(2026, 3, 20)),
         ("match-day", dt.date(2026, 3, 20)),
+    ]
+    week_of = select_edition_content(session, ml, dt.date(2026, 3, 16), settings)
+    assert "match-day" in [f.slug for f in week_of.features]
+
+
+def test_a_single_day_before_the_next_edition_gets_a_feature_this_week(
+    session: Session, settings: Settings
+) -> None:
+    # A Thursday digest: Juneteenth 2026 is a Friday. The edition of Thursday, June 18
+    # is the last before it, so it carries the feature; a week earlier it is only
+    # "coming up", since the edition of June 18 will feature it.
+    ml = MailingList(slug="thursday", name="Thursday", timezone="America/Chicago", digest_weekday=3)
+    session.add(ml)
+    session.commit()
+    week_of = select_edition_content(session, ml, dt.date(2026, 6, 18), settings)
+    juneteenth = next(f for f in week_of.features if f.slug == "juneteenth")
+    assert juneteenth.starts_on == juneteenth.ends_on == dt.date(2026, 6, 19)
+    assert "Galveston" in juneteenth.body_html
+    assert "juneteenth" not in [c.slug for c in week_of.coming_up]
+    before = select_edition_content(session, ml, dt.date(2026, 6, 11), settings)
+    assert "juneteenth" not in [f.slug for f in before.features]
+    assert "juneteenth" in [c.slug for c in before.coming_up]
+    # That week's own single days are featured, and lead: what is new comes first.
+    assert [f.slug for f in before.features] == [
+        "loving-day",
+        "islamic-new-year",
+        "caribbean-american-heritage-month",
+        "pride-month",
     ]
 
 
 def test_empty_edition_is_skipped_unless_forced(session: Session, settings: Settings) -> None:
     ml = _list(session)
-    session.add(Observance(slug="native-american-heritage-month", name="x", enabled=False))
+    # Every week of the year has an observance: switch off those of late November 2026.
+    for slug in BUILTIN_BY_SLUG:
+        session.add(Observance(slug=slug, name="x", enabled=False))
     session.commit()
-    # Late November 2026: no built-in observance is on or within 14 days.
     content = select_edition_content(session, ml, dt.date(2026, 11, 30), settings)
     assert content.is_empty and content.coming_up == ()
     assert should_send(content) is False

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import mailbox
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from sqlalchemy import func, select
 
-from mailer.cli_support import console, session_factory, settings
+from mailer.cli_support import console, parse_day, session_factory, settings
 from mailer.compose.snapshot import Snapshot
 from mailer.db import migrate, session_scope
 from mailer.delivery import campaigns
 from mailer.delivery.models import CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.preview import write_preview
-from mailer.demo import DIGEST_SLUG, load_demo
+from mailer.demo import DIGEST_SLUG, ZONE, load_demo
 
 
 @click.command("demo")
@@ -24,28 +26,42 @@ from mailer.demo import DIGEST_SLUG, load_demo
     show_default=True,
     help="Where to write the HTML preview of the edition.",
 )
-def command(preview_dir: str) -> None:
+@click.option(
+    "--date",
+    "date_",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Run the demo as if today were this date (default: today in America/Chicago): "
+    "the events are dated from it and the edition is the one of that day.",
+)
+def command(preview_dir: str, date_: str | None) -> None:
     """Set up demo lists, subscribers and content, and send this week's digest.
 
     Uses the configured database and backend (by default a SQLite file and the
     Maildir folder ./outbox). Run it again: nothing is added twice and the
-    week's edition is not sent again.
+    week's edition is not sent again. The edition leads with what is current
+    that week (the observance calendar); the home page's 2024 news keep their
+    own dates.
     """
+    day = parse_day(date_)
+    now = dt.datetime.combine(day, dt.time(12), ZoneInfo(ZONE)) if day else None
     s = settings()
     migrate(s.database_url)
     factory = session_factory(s)
     with session_scope(factory) as session:
-        summary = load_demo(session, s)
+        summary = load_demo(session, s, now=now)
     console.print(
         f"Demo data: {summary.lists} lists, {summary.subscribers} subscribers "
-        f"({summary.confirmed} confirmed on {DIGEST_SLUG}), {summary.news} news items, "
-        f"{summary.events} events, the Women's History Month feature."
+        f"({summary.confirmed} confirmed on {DIGEST_SLUG}), {summary.news} news items "
+        f"(dated as on the home page), {summary.events} events, the office's Women's "
+        "History Month text."
     )
     with session_scope(factory) as session:
         from mailer.cli_support import get_list
 
         weekly = get_list(session, DIGEST_SLUG)
-        outcome = campaigns.create_digest(session, weekly, campaigns.list_today(weekly), s)
+        on = day or campaigns.list_today(weekly)
+        outcome = campaigns.create_digest(session, weekly, on, s)
         if outcome.campaign is None:
             raise click.ClickException(outcome.reason)
         campaign = outcome.campaign

@@ -17,10 +17,12 @@ from mailer.content.observance_features import get_row, reset_feature, set_featu
 def command() -> None:
     """The observance calendar: list a year, and write the feature for an observance.
 
-    Built-in observances follow rules (a month, a date range, the n-th weekday
-    of a month, or a date of the Islamic, Hebrew or Chinese calendar or a
-    published national holiday), computed for any year. Admins write the
-    feature text shown in the digest; the built-in text is the fallback.
+    Built-in observances (78 of them) follow rules: a month, a date range or
+    day, the n-th weekday of a month, Easter (Western or Orthodox), a date of
+    the Islamic, Hebrew, Chinese, Persian or Julian calendar, or a published
+    national holiday; each is computed for any year (docs/content.md lists the
+    rule kinds). Admins write the feature text shown in the digest; the
+    built-in text is the fallback.
     """
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "coming_up_entry",
     "definitions",
     "feature_for",
+    "for_edition",
     "occurrences",
     "starting_between",
 ]
@@ -88,6 +89,50 @@ def starting_between(
 ) -> list[Occurrence]:
     """Observances whose first day is in ``[a, b]`` (both inclusive), in date order."""
     return [o for o in _around(a, b, defs) if a <= o.starts_on <= b]
+
+
+#: "Coming up" looks this many days past the edition date.
+COMING_UP_DAYS = 14
+#: An observance that began this many days before the edition is still news in it.
+NEW_DAYS = 7
+
+
+def lead_order(found: Iterable[Occurrence], on: dt.date, next_on: dt.date) -> list[Occurrence]:
+    """Features in the order an edition shows them; the first one leads its subject.
+
+    What is new this week leads (begun in the last seven days or beginning before
+    the next edition), the longer first, so the month that starts this week comes
+    before its days; then what is already under way, earliest first. A December
+    edition cannot lead with a month that is long over, and an edition in the
+    last days of Ramadan leads with Women's History Month when March begins.
+    """
+
+    def key(o: Occurrence) -> tuple[bool, int, dt.date, str]:
+        new = on - dt.timedelta(days=NEW_DAYS - 1) <= o.starts_on < next_on
+        length = (o.ends_on - o.starts_on).days
+        return (not new, -length if new else 0, o.starts_on, o.slug)
+
+    return sorted(found, key=key)
+
+
+def for_edition(
+    on: dt.date, next_on: dt.date, defs: Sequence[ObservanceDef] | None = None
+) -> tuple[list[Occurrence], list[Occurrence]]:
+    """(features, coming up) of the edition dated ``on`` when the next one is dated ``next_on``.
+
+    Features are the observances under way on ``on`` and those that begin and end
+    before ``next_on``: a single day between two editions (Juneteenth on a
+    Friday, Eid on a Wednesday) would otherwise never be under way on an edition
+    date and would only ever get a line under "Coming up". Coming up lists what
+    begins in the next 14 days and is not featured.
+    """
+    upcoming = starting_between(
+        on + dt.timedelta(days=1), on + dt.timedelta(days=COMING_UP_DAYS), defs
+    )
+    between = [o for o in upcoming if o.ends_on < next_on]
+    features = lead_order(active_on(on, defs) + between, on, next_on)
+    featured = {o.slug for o in features}
+    return features, [o for o in upcoming if o.slug not in featured]
 
 
 def _merge(base: ObservanceDef | None, row: Observance) -> ObservanceDef | None:

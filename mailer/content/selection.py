@@ -6,8 +6,10 @@ the send on Monday of the same edition show the same thing (unless content
 was added in between), and tests pin the date. The rules, in the list's time
 zone:
 
-- features: observances active on the edition date; "coming up": those
-  starting in the next 14 days;
+- features: observances active on the edition date, and those that begin and
+  end before the list's next edition (a single day between two Mondays), in
+  the order :func:`mailer.content.observances.lead_order` gives; "coming up":
+  those starting in the next 14 days that are not featured;
 - news: published since the previous edition of this list was made (the
   latest digest campaign with an earlier edition date that was sent or is
   sending), minus items that edition carried; the 7 days before the date for
@@ -53,7 +55,6 @@ from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
 
-COMING_UP_DAYS = 14
 EVENT_DAYS = 14
 FIRST_EDITION_NEWS_DAYS = 7
 LATE_ARRIVAL_DAYS = 7
@@ -70,6 +71,14 @@ def list_timezone(mailing_list: MailingList, settings: Settings) -> ZoneInfo:
             settings.default_timezone,
         )
         return ZoneInfo(settings.default_timezone)
+
+
+def next_edition_date(mailing_list: MailingList, on: dt.date) -> dt.date:
+    """The date of the list's next weekly edition after ``on`` (on its digest weekday)."""
+    weekday = mailing_list.digest_weekday
+    if weekday is None or not 0 <= weekday <= 6:
+        weekday = on.weekday()
+    return on + dt.timedelta(days=(weekday - on.weekday()) % 7 or 7)
 
 
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
@@ -242,22 +251,14 @@ def select_edition_content(
     """Everything that goes into the edition of ``mailing_list`` dated ``on``."""
     tz = list_timezone(mailing_list, settings)
     defs = observances.definitions(session)
-    active = observances.active_on(on, defs)
-    active_slugs = {o.slug for o in active}
-    coming = [
-        o
-        for o in observances.starting_between(
-            on + dt.timedelta(days=1), on + dt.timedelta(days=COMING_UP_DAYS), defs
-        )
-        if o.slug not in active_slugs
-    ]
+    featured, coming = observances.for_edition(on, next_edition_date(mailing_list, on), defs)
     content = EditionContent(
         list_id=mailing_list.id,
         list_slug=mailing_list.slug,
         list_name=mailing_list.name,
         edition_date=on,
         timezone=tz.key,
-        features=tuple(observances.feature_for(o, defs) for o in active),
+        features=tuple(observances.feature_for(o, defs) for o in featured),
         coming_up=tuple(observances.coming_up_entry(o) for o in coming),
         news=_news(session, mailing_list.id, on, tz, settings.news_limit),
         events=_events(session, on, tz),
