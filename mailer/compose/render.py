@@ -90,9 +90,19 @@ def _brand(settings: Settings) -> dict[str, str]:
     }
 
 
+def digest_title(mailing_list: MailingList) -> str:
+    """The digest's title in its subject and heading: the list's own, else its name.
+
+    Each list has its own digest; an organisation-wide "Weekly" would tell a
+    reader of one list that they got another's.
+    """
+    return _one_line(mailing_list.digest_title or "") or _one_line(mailing_list.name)
+
+
 def _list_info(mailing_list: MailingList) -> dict[str, Any]:
     return {
         "name": mailing_list.name,
+        "digest_title": digest_title(mailing_list),
         "slug": mailing_list.slug,
         "description": mailing_list.description or "",
     }
@@ -220,7 +230,7 @@ def render_digest(
     context = _base_context(mailing_list, settings)
     summary = digest_summary(content)
     parts = [f.name for f in content.features] + _summary_parts(content)
-    title = f"{settings.org_short_name} Weekly"
+    title = digest_title(mailing_list)
     room = SUBJECT_BUDGET - len(f"{title} — {longdate(content.edition_date)}: ")
     context.update(
         edition=content,
