@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.compose import colors
-from mailer.compose.fit import fit_edition, fit_fragment
+from mailer.compose.fit import FitReport, fit_edition, fit_html
 from mailer.compose.formatting import as_text, longdate
 from mailer.compose.inline import Inliner, PremailerInliner
 from mailer.compose.plaintext import html_to_text
@@ -226,7 +226,7 @@ def render_digest(
 ) -> Snapshot:
     """The weekly digest of one list, rendered and inlined once."""
     tz = _timezone(content.timezone, mailing_list, settings)
-    content, undescribed = fit_edition(content)
+    content, fitting = fit_edition(content)
     context = _base_context(mailing_list, settings)
     summary = digest_summary(content)
     parts = [f.name for f in content.features] + _summary_parts(content)
@@ -250,7 +250,8 @@ def render_digest(
         "edition_date": content.edition_date.isoformat(),
         "timezone": tz,
         "items": content.item_ids(),
-        "content_images_without_alt": undescribed,
+        "content_images_without_alt": fitting.images_without_alt,
+        "dropped_links": fitting.dropped_links,
     }
     return _compose("digest", context, settings, inliner, meta)
 
@@ -263,7 +264,8 @@ def render_announcement(
     inliner: Inliner | None = None,
 ) -> Snapshot:
     """A standalone announcement to one list."""
-    body_html, undescribed = fit_fragment(entry.body_html)
+    fitting = FitReport()
+    body_html = fit_html(entry.body_html, f"announcement {entry.title!r}", fitting)
     entry = dataclasses.replace(entry, body_html=body_html)
     context = _base_context(mailing_list, settings)
     context.update(
@@ -276,7 +278,8 @@ def render_announcement(
         "kind": "announcement",
         "list": mailing_list.slug,
         "announcement_id": entry.id,
-        "content_images_without_alt": undescribed,
+        "content_images_without_alt": fitting.images_without_alt,
+        "dropped_links": fitting.dropped_links,
     }
     return _compose("announcement", context, settings, inliner, meta)
 
