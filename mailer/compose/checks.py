@@ -254,7 +254,8 @@ def check_snapshot(snapshot: Snapshot) -> list[Finding]:
             add(problem[0], "links", problem[1])
     # Links of the content that compose left out (mailer.compose.links): the
     # message is sound, but the source has something to fix.
-    for note in snapshot.meta.get("dropped_links") or []:
+    notes = snapshot.meta.get("dropped_links")
+    for note in notes if isinstance(notes, list) else []:
         add("warning", "links", str(note))
 
     # Unsubscribe: bulk mail must carry a visible one in both parts.
