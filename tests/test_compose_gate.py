@@ -160,6 +160,12 @@ def test_the_scheduler_does_not_send_a_blocked_edition_and_a_fix_releases_it(
 
     # The office fixes its footer; a person sends the week's edition, checked anew.
     set_settings(settings)
+    # `digest check` shows the edition as a send would now make it, not the blocked copy.
+    checked = CliRunner(env=cli_env).invoke(
+        cli, ["digest", "check", "--list", "weekly", "--date", "2027-03-15"]
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "rendered now" in checked.output
     result = CliRunner(env=cli_env).invoke(
         cli, ["digest", "send", "--list", "weekly", "--date", "2027-03-15", "--no-wait"]
     )

@@ -168,7 +168,7 @@ def _report_blocked(
         f"{campaign.status_reason}\n\n"
         f"Console: {base}/admin/campaigns/{campaign.id}\n\n"
         "Fix the cause (templates, settings, sources) and run\n"
-        f"  mailer digest check --list {mailing_list.slug} --fresh\n"
+        f"  mailer digest check --list {mailing_list.slug} --date {campaign.edition_date}\n"
         f"  mailer digest send --list {mailing_list.slug} --date {campaign.edition_date}\n"
         "which renders the edition again and sends it if it passes; `--force` sends it "
         "despite the errors.\n"
