@@ -10,8 +10,9 @@ size of an edition cannot be left to them. Three steps, cheapest first:
    for a "N more events" link to the list's events page.
 2. **Bounds** per item: titles, locations and summaries are cut to a length
    (with an ellipsis), so one item cannot weigh more than a few kilobytes.
-3. **Budget**: the rendered HTML, as one real reader gets it, must stay
-   within :data:`HTML_BUDGET_BYTES`; if not, items are left out from the
+3. **Budget**: the message one real reader gets (HTML and text parts, as
+   quoted-printable, and its headers) must stay within
+   :data:`MESSAGE_BUDGET_BYTES`; if not, items are left out from the
    end of the sections (oldest news, latest events, then the last
    announcements, which then wait for the next edition) and the edition is
    rendered again, until it fits.
@@ -19,19 +20,25 @@ size of an edition cannot be left to them. Three steps, cheapest first:
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import math
 from collections.abc import Callable
 from html import escape
 
-from mailer.compose.checks import SIZE_WARNING_BYTES, personalised_sample
+from mailer.compose.checks import personalised_sample
 from mailer.compose.formatting import as_text
 from mailer.compose.snapshot import Snapshot
 from mailer.content.edition import EditionContent
 
-#: The HTML of an edition stays under the size where ``check`` starts to warn,
-#: well inside Gmail's 102 KB clip.
-HTML_BUDGET_BYTES = SIZE_WARNING_BYTES
+#: The whole message of one reader stays under this, so the message (and so its
+#: HTML part) is inside Gmail's 102 KB clip with room to spare.
+MESSAGE_BUDGET_BYTES = 96_000
+#: What the headers of one message take at most (List-*, DKIM, VERP, Message-ID).
+HEADERS_ALLOWANCE = 4_000
+#: Caps above this are read as this: more items than fit in any message would only
+#: make the first render slow before the budget cuts them.
+SECTION_MAX = 50
 TITLE_MAX = 160
 LOCATION_MAX = 160
 DESCRIPTION_MAX = 300
@@ -80,7 +87,7 @@ def cap(content: EditionContent, news_limit: int, events_limit: int) -> EditionC
             dataclasses.replace(
                 n, title=cut(n.title, TITLE_MAX), summary_html=_summary(n.summary_html)
             )
-            for n in content.news[: max(news_limit, 0)]
+            for n in content.news[: min(max(news_limit, 0), SECTION_MAX)]
         ),
         events=tuple(
             dataclasses.replace(
@@ -89,7 +96,7 @@ def cap(content: EditionContent, news_limit: int, events_limit: int) -> EditionC
                 location=cut(e.location, LOCATION_MAX),
                 description=cut(e.description, DESCRIPTION_MAX),
             )
-            for e in content.events[: max(events_limit, 0)]
+            for e in content.events[: min(max(events_limit, 0), SECTION_MAX)]
         ),
         announcements=tuple(
             dataclasses.replace(a, title=cut(a.title, TITLE_MAX)) for a in content.announcements
@@ -100,6 +107,16 @@ def cap(content: EditionContent, news_limit: int, events_limit: int) -> EditionC
 def html_bytes(snapshot: Snapshot) -> int:
     """Size of the HTML part as one reader gets it (links and name filled in)."""
     return len(personalised_sample(snapshot.html).encode("utf-8"))
+
+
+def message_bytes(snapshot: Snapshot) -> int:
+    """Size of one reader's whole message: both parts quoted-printable, plus headers."""
+    size = HEADERS_ALLOWANCE
+    for part in (snapshot.html, snapshot.text):
+        data = personalised_sample(part).encode("utf-8")
+        encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+        size += len(encoded) + encoded.count(b"\n")  # CRLF line ends on the wire
+    return size
 
 
 def _shrink(content: EditionContent, size: int, budget: int) -> EditionContent | None:
@@ -132,7 +149,7 @@ def fit_to_budget(
     render: Callable[[EditionContent, int], Snapshot],
     *,
     events_in_window: int,
-    budget: int = HTML_BUDGET_BYTES,
+    budget: int = MESSAGE_BUDGET_BYTES,
 ) -> Fitted:
     """Render ``content`` (already capped) with ``render(content, more_events)`` until it fits.
 
@@ -143,7 +160,7 @@ def fit_to_budget(
     shown = content
     snapshot = render(shown, events_in_window - len(shown.events))
     for _ in range(MAX_ROUNDS):
-        size = html_bytes(snapshot)
+        size = message_bytes(snapshot)
         smaller = _shrink(shown, size, budget) if size > budget else None
         if smaller is None:
             break

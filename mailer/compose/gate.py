@@ -28,7 +28,14 @@ SAMPLE_EVENTS_SHOWN = 8
 
 
 def sample_findings(mailing_list: MailingList, settings: Settings) -> list[Finding]:
-    """Errors of the maximal sample rendered with this list's templates and settings."""
+    """Errors of the maximal sample rendered with this list's templates and settings.
+
+    Only with an office's own templates (``templates_dir``): the built-in ones
+    render the maximal sample without findings, which the test suite holds
+    (tests/test_compose_checks.py), so rendering it again would only cost time.
+    """
+    if not settings.templates_dir:
+        return []
     sample = maximal_edition(mailing_list.id or 0, mailing_list.slug)
     try:
         snapshot = render_digest(
