@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import lxml.html
 import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailer.cli import cli
+from mailer.config import Settings
+from mailer.content.models import NewsItem, Source
+from mailer.delivery.models import Campaign
 
 from mailer.compose.checks import check_snapshot, has_errors
 from mailer.compose.links import web_link
@@ -15,6 +25,8 @@ from mailer.compose.render import render_digest
 from mailer.compose.samples import EVENTS, NEWS, demo_edition
 from tests.compose_helpers import SETTINGS, demo_snapshot, odei_list
 
+# Every item of the test edition shown (no section cap in the way).
+EVERY_ITEM = SETTINGS.replace(news_limit=50, events_limit=50)
 # What feeds and calendars really put where a link should be (None: no link element).
 BAD_LINKS: list[Any] = [
     None,
@@ -57,7 +69,7 @@ def _edition_with_bad_links() -> Any:
 
 
 def test_items_without_a_valid_link_have_no_link_in_either_part() -> None:
-    snap = render_digest(_edition_with_bad_links(), odei_list(), SETTINGS)
+    snap = render_digest(_edition_with_bad_links(), odei_list(), EVERY_ITEM)
     doc = lxml.html.document_fromstring(snap.html)
     hrefs = [a.get("href") for a in doc.iter("a") if a.get("href") is not None]
     assert "" not in [h.strip() for h in hrefs]
@@ -75,7 +87,7 @@ def test_items_without_a_valid_link_have_no_link_in_either_part() -> None:
 
 
 def test_check_reports_the_dropped_links_as_warnings_naming_the_item() -> None:
-    snap = render_digest(_edition_with_bad_links(), odei_list(), SETTINGS)
+    snap = render_digest(_edition_with_bad_links(), odei_list(), EVERY_ITEM)
     findings = check_snapshot(snap)
     assert not has_errors(findings), findings
     links = [f.message for f in findings if f.rule == "links"]
@@ -113,3 +125,47 @@ def test_an_empty_href_in_the_message_is_an_error() -> None:
     assert broken.html != snap.html
     findings = check_snapshot(broken)
     assert any(f.level == "error" and f.rule == "links" and "empty" in f.message for f in findings)
+
+
+def test_digest_check_and_send_on_stored_items_with_bad_links(
+    session: Session, settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Items as ingest may have stored them (empty, relative, script links) in a real database."""
+    from tests.schedule_fixtures import digest_list
+
+    digest_list(session, slug="weekly", readers=1)
+    source = Source(kind="news", name="ODEI News", url="https://diversity.wustl.edu/feed/")
+    session.add(source)
+    session.flush()
+    for i, url in enumerate(["", "/news/relative/", "javascript:alert(1)", "https://ok.example/"]):
+        session.add(
+            NewsItem(
+                source_id=source.id,
+                guid=f"item-{i}",
+                title=f"Story {i}",
+                url=url,
+                summary_html="<p>Words.</p>",
+                published_at=dt.datetime(2025, 3, 1, 15, i, tzinfo=dt.UTC),
+            )
+        )
+    session.commit()
+    runner = CliRunner(env=cli_env)
+    checked = runner.invoke(cli, ["digest", "check", "--list", "weekly", "--date", "2025-03-03"])
+    assert checked.exit_code == 0, checked.output
+    flat = re.sub(r"[\s│┃]+", "", checked.output)
+    assert "Story1" in flat and "isrelative;shownwithoutalink" in flat
+    assert "javascript:alert(1)" in flat and "Story0" in flat
+    sent = runner.invoke(
+        cli, ["digest", "send", "--list", "weekly", "--date", "2025-03-03", "--no-wait"]
+    )
+    assert sent.exit_code == 0, sent.output
+    session.expire_all()
+    [campaign] = session.scalars(select(Campaign)).all()
+    hrefs = [a.get("href") for a in lxml.html.document_fromstring(campaign.html).iter("a")]
+    assert "" not in hrefs and "/news/relative/" not in hrefs and "https://ok.example/" in hrefs
+    assert "javascript:" not in campaign.html and "Read it: \n" not in campaign.text
+    assert len(campaign.meta["dropped_links"]) == 3
+    session.rollback()
+    # A check of the stored edition still names them.
+    again = runner.invoke(cli, ["digest", "check", "--list", "weekly", "--date", "2025-03-03"])
+    assert "stored campaign" in again.output and "Story1" in re.sub(r"[\s│┃]+", "", again.output)

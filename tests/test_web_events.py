@@ -27,7 +27,7 @@ def _add_events(s: Session) -> None:
         return local.astimezone(dt.UTC)
 
     rows = [
-        ("Restorative justice circle", at(3, 16), False, False, "https://example.org/rj"),
+        ("Restorative justice circle", at(3, 16), False, False, "javascript:alert(1)"),
         ("Women in Medicine panel", at(1, 12), False, False, "https://example.org/wim"),
         ("Hidden rehearsal", at(2, 9), False, True, ""),
         ("Last week's talk", at(-7, 9), False, False, ""),
@@ -75,6 +75,7 @@ def test_the_events_page_lists_the_coming_events_soonest_first(
         "Pathway open house",
     ]
     assert doc.xpath("//a[@href='https://example.org/wim']")
+    assert "javascript:" not in r.get_data(as_text=True)  # a bad link is no link
     page = r.get_data(as_text=True)
     assert "(all day)" in page and "MD Diversity Programs: upcoming events" in page
 

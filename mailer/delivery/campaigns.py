@@ -103,8 +103,11 @@ def create_digest(
     campaign.status = CampaignStatus.BLOCKED if blocked else CampaignStatus.DRAFT
     campaign.status_reason = block_reason(errors) if blocked else ""
     items = snapshot.meta["items"] if snapshot is not None else {}
+    kept = ("dropped_links", "content_images_without_alt", "more_events", "trimmed")
     campaign.meta = {
         "items": items,
+        # What check reports about the content, for a check of the stored edition.
+        **{k: snapshot.meta[k] for k in kept if snapshot is not None and k in snapshot.meta},
         "findings": [dataclasses.asdict(f) for f in findings],
         **({"forced": True} if errors and force else {}),
     }

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 
 from mailer.compose.formatting import event_when
+from mailer.compose.links import web_link
 from mailer.content.selection import EVENT_DAYS, list_timezone, upcoming_events
 from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.web import integration, ratelimit
@@ -185,7 +186,8 @@ def list_events(slug: str) -> str:
     return render_template(
         "web/public/events.html",
         mailing_list=mlist,
-        events=[(event, event_when(event, tz.key)) for event in events],
+        # A source's link is shown only when it is a web link (mailer.compose.links).
+        events=[(event, event_when(event, tz.key), web_link(event.url)) for event in events],
         days=EVENT_DAYS,
     )
 
