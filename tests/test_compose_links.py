@@ -15,14 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.cli import cli
-from mailer.config import Settings
-from mailer.content.models import NewsItem, Source
-from mailer.delivery.models import Campaign
-
 from mailer.compose.checks import check_snapshot, has_errors
 from mailer.compose.links import web_link
 from mailer.compose.render import render_digest
 from mailer.compose.samples import EVENTS, NEWS, demo_edition
+from mailer.config import Settings
+from mailer.content.models import NewsItem, Source
+from mailer.delivery.models import Campaign
 from tests.compose_helpers import SETTINGS, demo_snapshot, odei_list
 
 # Every item of the test edition shown (no section cap in the way).
