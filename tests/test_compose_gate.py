@@ -175,3 +175,26 @@ def test_the_scheduler_does_not_send_a_blocked_edition_and_a_fix_releases_it(
     assert campaign is not None and campaign.status == CampaignStatus.SENDING
     assert campaign.edition_key == "weekly:2027-W11" and "forced" not in campaign.meta
     assert session.scalar(select(func.count()).select_from(Delivery)) == 3
+
+
+def test_an_edition_that_cannot_render_is_blocked_even_when_forced(
+    session: Session, settings: Settings, cli_env: dict[str, str], tmp_path: Path, outbox: Path
+) -> None:
+    session.add(User(email="ada.admin@example.org", name="Ada Admin", role="admin"))
+    digest_list(session, slug="weekly", readers=2)
+    add_news(session, dt.datetime(2025, 3, 1, 15, tzinfo=dt.UTC))
+    session.commit()
+    broken_news = "{% for item in edition.news %}<p>{{ item.headline }}</p>{% endfor %}\n"
+    folder = _templates(tmp_path, "_news.html", broken_news)
+    runner = CliRunner(env={**cli_env, "MAILER_TEMPLATES_DIR": str(folder)})
+    send = ["digest", "send", "--list", "weekly", "--date", "2025-03-03", "--no-wait"]
+    for args in (send, [*send, "--force"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert "is blocked" in result.output and "headline" in result.output
+    [campaign] = session.scalars(select(Campaign)).all()
+    assert campaign.status == CampaignStatus.BLOCKED and campaign.html == ""
+    assert "_news.html, line 1" in campaign.status_reason
+    assert session.scalar(select(func.count()).select_from(Delivery)) == 0
+    session.rollback()
+    assert len(_mail(outbox)) == 1

@@ -91,7 +91,8 @@ def create_digest(
     else:
         findings = edition_findings(snapshot, mailing_list, settings)
     errors = [f for f in findings if f.level == "error"]
-    blocked = bool(errors) and not force
+    # Forcing sends past check's errors, never an edition that could not be rendered.
+    blocked = snapshot is None or (bool(errors) and not force)
     campaign = existing or Campaign(
         kind=CampaignKind.DIGEST, list_id=mailing_list.id, edition_key=key, edition_date=on
     )
@@ -135,7 +136,12 @@ def create_digest(
     )
     if existing is not None:
         audit(session, "system", "digest.unblocked", f"campaign:{campaign.id}", forced=force)
-    return EditionOutcome(campaign, existing is None, "" if existing is None else "re-checked")
+    if existing is None:
+        return EditionOutcome(campaign, True)
+    verdict = "sent despite its errors (--force)" if errors else "it passes now"
+    return EditionOutcome(
+        campaign, False, f"edition {key} was blocked; rendered and checked again: {verdict}"
+    )
 
 
 def block_reason(errors: list[Finding]) -> str:
