@@ -77,5 +77,7 @@ def test_cli_sets_the_digest_title_on_create_and_update(
         assert ml is not None and ml.digest_title == ""
     bad = runner.invoke(cli, ["lists", "update", "pathways", "--digest-title", "a\nb"])
     assert bad.exit_code != 0 and "--digest-title" in bad.output
+    nothing = runner.invoke(cli, ["lists", "update", "pathways"])
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.output
     missing = runner.invoke(cli, ["lists", "update", "nope", "--digest-title", "X"])
     assert missing.exit_code != 0 and "nope" in missing.output

@@ -139,10 +139,11 @@ def update(slug: str, digest_title: str | None) -> None:
       mailer lists update md-diversity-programs --digest-title "MD Diversity Bulletin"
       mailer lists update md-diversity-programs --digest-title ""   # back to the list's name
     """
+    if digest_title is None:
+        raise click.UsageError("nothing to change: give an option such as --digest-title")
     with session_scope(session_factory()) as session:
         ml = get_list(session, slug)
-        if digest_title is not None:
-            ml.digest_title = digest_title
+        ml.digest_title = digest_title
     console.print(f"Updated list {slug!r}.")
 
 
