@@ -54,6 +54,8 @@ class Settings:
     templates_dir: str = ""
     default_timezone: str = "America/Chicago"
     news_limit: int = 8
+    # Events per digest (soonest first); the rest are behind a "N more events" link.
+    events_limit: int = 12
     greeting_fallback: str = "friend"
     # sending
     batch_size: int = 500

@@ -62,6 +62,8 @@ class MailingList(Base):
     digest_time: Mapped[str] = mapped_column(String(5), default="07:00")
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     archive: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The digest's title in its subject and heading; empty: the list's name.
+    digest_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     subscriptions: Mapped[list[Subscription]] = relationship(back_populates="mailing_list")

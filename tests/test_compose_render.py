@@ -254,7 +254,8 @@ def test_brand_settings_reach_the_message() -> None:
         org_postal_address="1 University Plaza, Springfield, IL 62701",
     )
     snap = render_digest(demo_edition(), odei_list(), settings)
-    assert snap.subject.startswith("OIE Weekly — ")
+    # The subject is the list's (its name), never the organisation's "Weekly".
+    assert snap.subject.startswith("ODEI Weekly — ") and "OIE" not in snap.subject
     assert "#00356b" in snap.html
     logo = _doc(snap).xpath("//img[@src='https://cdn.example.org/oie-logo.png']")
     assert logo and logo[0].get("alt") == "Office of Inclusive Excellence"

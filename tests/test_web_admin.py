@@ -62,6 +62,21 @@ def test_create_and_edit_a_list(
         assert entry.detail["changes"]["public"] == [True, False]
 
 
+def test_the_list_form_sets_the_digest_title(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    form = {**LIST_FORM, "digest_title": "Grand Rounds Weekly"}
+    assert admin_client.post_form("/admin/lists/new", form).status_code == 302
+    with session_factory() as s:
+        m = s.scalar(select(MailingList).where(MailingList.slug == "grand-rounds"))
+        assert m is not None and m.digest_title == "Grand Rounds Weekly"
+        list_id = m.id
+    page = admin_client.get(f"/admin/lists/{list_id}").get_data(as_text=True)
+    assert 'value="Grand Rounds Weekly"' in page
+    bad = {**form, "digest_title": "two\nlines"}
+    assert admin_client.post_form(f"/admin/lists/{list_id}", bad).status_code == 400
+
+
 def test_bad_list_input_gets_errors_next_to_the_fields(
     admin_client: WebClient, session_factory: sessionmaker[Session]
 ) -> None:

@@ -9,16 +9,12 @@ message with the real envelope (VERP sender), headers and DKIM signature.
 
 from __future__ import annotations
 
-import email.policy
-import email.utils
-from email.message import EmailMessage
-
 import click
 
 from mailer.config import Settings, get_settings
 from mailer.delivery.backends import Backend, BackendError, OutgoingMessage, backend_from_url
-from mailer.delivery.dkim import DkimError, DkimSigner
-from mailer.delivery.verp import verp_address
+from mailer.delivery.dkim import DkimError
+from mailer.delivery.transactional import build_notice
 
 URL_HELP = "Backend URL to use instead of the configured one (MAILER_BACKEND)."
 
@@ -69,38 +65,16 @@ def check(url: str | None) -> None:
 
 
 def build_test_message(settings: Settings, recipient: str) -> OutgoingMessage:
-    """A short message with the same envelope and bulk headers as a real send."""
+    """A short message with the same envelope and headers as a real send."""
     subject = f"{settings.org_short_name} mailer: test message"
     text = (
         f"This is a test message from the {settings.org_name} mailer.\n"
         "If you can read it, the sending backend works.\n"
     )
-    msg = EmailMessage(policy=email.policy.SMTP)
-    msg["From"] = email.utils.formataddr((settings.from_name, settings.from_email))
-    msg["To"] = recipient
-    msg["Subject"] = subject
-    msg["Date"] = email.utils.formatdate(localtime=False)
-    msg["Message-ID"] = email.utils.make_msgid(domain=settings.message_id_domain)
-    msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text)
-    raw = msg.as_bytes()
     try:
-        signer = DkimSigner.from_settings(settings)
+        return build_notice(settings, recipient, subject, text)
     except DkimError as exc:
         raise click.ClickException(str(exc)) from None
-    if signer is not None:
-        raw = signer.sign(raw)
-    return OutgoingMessage(
-        delivery_id=0,
-        envelope_from=verp_address(settings.signing_key, 0, settings.bounce_domain),
-        recipient=recipient,
-        raw=raw,
-        subject=subject,
-        from_header=str(msg["From"]),
-        text=text,
-        headers={"Message-ID": str(msg["Message-ID"]), "Auto-Submitted": "auto-generated"},
-        message_id=str(msg["Message-ID"]),
-    )
 
 
 @command.command("send-test")

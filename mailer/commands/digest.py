@@ -30,7 +30,11 @@ def command() -> None:
     default=None,
     help="Edition date YYYY-MM-DD in the list's time zone (default: today there).",
 )
-@click.option("--force", is_flag=True, help="Send even when the edition has no content.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send even when the edition has no content or `mailer digest check` finds errors in it.",
+)
 @click.option(
     "--wait/--no-wait",
     default=True,
@@ -47,6 +51,12 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
     The edition of a week is created only once (its key is the list and the
     ISO week): running this again for the same week resumes delivery of the
     existing edition and never sends anyone a second copy.
+
+    The edition is checked as `mailer digest check` does; with errors it is
+    not sent but recorded as blocked (shown in the console, mailed to the
+    admins) and this command exits 1. Running it again after fixing the
+    cause renders the blocked edition anew and sends it if it passes;
+    --force sends it despite the errors.
     """
     s = settings()
     factory = session_factory(s)
@@ -58,7 +68,9 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
             console.print(f"[yellow]{outcome.reason}[/yellow]")
             return
         campaign = outcome.campaign
-        if outcome.created:
+        if outcome.blocked:
+            pass  # reported below, once the blocked edition is committed
+        elif outcome.created:
             console.print(f"Created edition {campaign.edition_key}: {campaign.subject!r}")
         else:
             console.print(outcome.reason)
@@ -66,6 +78,14 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
             added = campaigns.start(session, campaign, actor="cli")
             console.print(f"Queued {added} recipients.")
         campaign_id, status, why = campaign.id, campaign.status, campaign.status_reason
+        key = campaign.edition_key
+    if status == CampaignStatus.BLOCKED:
+        console.print(
+            f"[red]Edition {key} (campaign {campaign_id}) is blocked; nothing sent.[/red]"
+        )
+        console.print(why, markup=False, highlight=False)
+        console.print("Fix the cause and run this again, or add --force to send it anyway.")
+        raise SystemExit(1)
     if status != CampaignStatus.SENDING:
         # A skipped week says why (e.g. the scheduler was down past the grace).
         why = f": {why}" if why else ""

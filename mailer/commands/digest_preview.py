@@ -19,10 +19,10 @@ from rich.table import Table
 from sqlalchemy import select
 
 from mailer.cli_support import console, parse_day, session_factory
-from mailer.compose.checks import check_snapshot, has_errors
+from mailer.compose.checks import Finding, check_snapshot, has_errors
+from mailer.compose.gate import edition_findings
 from mailer.compose.render import TemplateProblem, render_digest
 from mailer.compose.samples import demo_edition, maximal_edition
-from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings, get_settings
 from mailer.delivery.preview import Edition, current_edition, stored_snapshot, write_preview
 from subscribers.models import MailingList
@@ -82,12 +82,11 @@ def build_edition(
     )
 
 
-def _findings_table(snapshot: Snapshot) -> tuple[Table, bool]:
-    findings = check_snapshot(snapshot)
+def _findings_table(findings: list[Finding]) -> tuple[Table, bool]:
     table = Table(show_header=True, header_style="bold")
     table.add_column("level")
     table.add_column("rule")
-    table.add_column("finding")
+    table.add_column("finding", overflow="fold")  # a template's path is never cut
     for f in findings:
         style = "red" if f.level == "error" else "yellow"
         table.add_row(f"[{style}]{f.level}[/{style}]", f.rule, f.message)
@@ -160,7 +159,7 @@ def preview(
     console.print(f"HTML  {files.html}  ({size:,} bytes)")
     console.print(f"text  {files.text}")
     console.print(f"eml   {files.eml}")
-    table, _ = _findings_table(snapshot)
+    table, _ = _findings_table(check_snapshot(snapshot))
     if table.row_count:
         console.print(table)
     if open_browser:
@@ -178,8 +177,10 @@ def check(slug: str, date: str | None, fresh: bool, sample: str | None) -> None:
     Reports HTML size against Gmail's 102 KB clip, images without alt text,
     links that are not absolute https, a missing text part or unsubscribe
     link, subject length, image-to-text ratio, contrast and more. Checks the
-    stored edition once this week's campaign exists. Exits 1 when any error
-    is found, so it can stand in front of a send:
+    stored edition once this week's campaign exists, and renders the maximal
+    sample edition with the list's templates, so a template error in a section
+    that is empty this week is caught too. Exits 1 when any error is found;
+    `mailer digest send` refuses such an edition unless given --force:
 
     \b
       mailer digest check --list odei-weekly && mailer digest send --list odei-weekly
@@ -192,7 +193,13 @@ def check(slug: str, date: str | None, fresh: bool, sample: str | None) -> None:
         console.print(f"note: {note}")
     if edition.empty:
         console.print("[yellow]the edition is empty: nothing new for this list[/yellow]")
-    table, failed = _findings_table(snapshot)
+    # The maximal sample too, with the list's templates, unless it is what we check.
+    findings = (
+        check_snapshot(snapshot)
+        if sample
+        else edition_findings(snapshot, edition.mailing_list, settings)
+    )
+    table, failed = _findings_table(findings)
     if table.row_count:
         console.print(table)
     if failed:

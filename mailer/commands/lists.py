@@ -30,6 +30,22 @@ def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
     return value
 
 
+def _check_title(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if "\n" in value or "\r" in value or len(value) > 200:
+        raise click.BadParameter("one line of at most 200 characters")
+    return value.strip()
+
+
+_digest_title = click.option(
+    "--digest-title",
+    default=None,
+    callback=_check_title,
+    help="Title of the list's digest in its subject and heading (default: the list's name).",
+)
+
+
 @click.group("lists")
 def command() -> None:
     """Create, list and inspect mailing lists."""
@@ -67,6 +83,7 @@ def command() -> None:
     show_default=True,
     help="Publish past editions in the public archive.",
 )
+@_digest_title
 @needs_schema
 def create(
     slug: str,
@@ -81,6 +98,7 @@ def create(
     digest_day: str,
     digest_time: str,
     archive: bool,
+    digest_title: str | None,
 ) -> None:
     """Create the list SLUG (letters, digits and dashes; used in URLs and List-Id)."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug):
@@ -103,9 +121,30 @@ def create(
                 digest_weekday=WEEKDAYS.index(digest_day),
                 digest_time=digest_time,
                 archive=archive,
+                digest_title=digest_title or "",
             )
         )
     console.print(f"Created list {slug!r}.")
+
+
+@command.command("update")
+@click.argument("slug")
+@_digest_title
+@needs_schema
+def update(slug: str, digest_title: str | None) -> None:
+    """Change settings of the list SLUG; options left out stay as they are.
+
+    \b
+    Example:
+      mailer lists update md-diversity-programs --digest-title "MD Diversity Bulletin"
+      mailer lists update md-diversity-programs --digest-title ""   # back to the list's name
+    """
+    if digest_title is None:
+        raise click.UsageError("nothing to change: give an option such as --digest-title")
+    with session_scope(session_factory()) as session:
+        ml = get_list(session, slug)
+        ml.digest_title = digest_title
+    console.print(f"Updated list {slug!r}.")
 
 
 @command.command("list")
@@ -151,6 +190,7 @@ def show(slug: str) -> None:
         rows = [
             ("name", ml.name),
             ("description", ml.description),
+            ("digest title", ml.digest_title or f"{ml.name} (the list's name)"),
             ("visibility", "public" if ml.public else "private"),
             ("opt-in", "double" if ml.double_opt_in else "single"),
             ("from", f"{ml.from_name or s.from_name} <{ml.from_email or s.from_email}>"),

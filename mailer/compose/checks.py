@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from mailer.compose import colors
+from mailer.compose.links import link_problem
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 
 #: Gmail clips a message whose HTML is larger than about 102 KB.
@@ -106,12 +107,12 @@ def _link_problem(url: str) -> tuple[Level, str] | None:
         return None if "@" in url else ("error", f"mailto link without an address: {url!r}")
     if url.lower().startswith("tel:"):
         return None
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.netloc:
-        return None
-    if parts.scheme == "http" and parts.netloc:
+    problem = link_problem(url)
+    if problem:
+        return ("error", f"link is {problem}, not absolute https or mailto: {url!r}")
+    if urlsplit(url).scheme.lower() == "http":
         return ("warning", f"link is not https: {url}")
-    return ("error", f"link is not absolute https or mailto: {url!r}")
+    return None
 
 
 def check_snapshot(snapshot: Snapshot) -> list[Finding]:
@@ -239,14 +240,23 @@ def check_snapshot(snapshot: Snapshot) -> list[Finding]:
             '(alt=""); describe them in the source if they carry meaning',
         )
 
-    # Links.
+    # Links. An <a> without href is a named anchor; href="" leads nowhere.
     for a in doc.iter("a"):
-        href = (a.get("href") or "").strip()
+        if a.get("href") is None:
+            continue
+        href = a.get("href", "").strip()
         if not href:
+            label = " ".join(a.text_content().split())[:60]
+            add("error", "links", f'empty link (href="") on {label!r}')
             continue
         problem = _link_problem(href)
         if problem:
             add(problem[0], "links", problem[1])
+    # Links of the content that compose left out (mailer.compose.links): the
+    # message is sound, but the source has something to fix.
+    notes = snapshot.meta.get("dropped_links")
+    for note in notes if isinstance(notes, list) else []:
+        add("warning", "links", str(note))
 
     # Unsubscribe: bulk mail must carry a visible one in both parts.
     if kind in BULK_KINDS:

@@ -16,7 +16,8 @@ import dataclasses
 import lxml.html
 from lxml import etree
 
-from mailer.content.edition import EditionContent
+from mailer.compose.links import dropped, link_problem, unwrap_bad_links, web_link
+from mailer.content.edition import EditionContent, Link
 
 #: The content column: 600 px less 32 px padding each side.
 COLUMN_PX = 536
@@ -57,24 +58,70 @@ def fit_fragment(fragment: str, max_width: int = COLUMN_PX) -> tuple[str, int]:
     return "".join(parts), undescribed
 
 
-def fit_edition(content: EditionContent) -> tuple[EditionContent, int]:
-    """Every HTML field of an edition fitted; and the count of images without alt text."""
-    missing = 0
+@dataclasses.dataclass
+class FitReport:
+    """What fitting changed that ``check`` should mention."""
 
-    def fit(html: str) -> str:
-        nonlocal missing
-        fitted, count = fit_fragment(html)
-        missing += count
-        return fitted
+    images_without_alt: int = 0
+    dropped_links: list[str] = dataclasses.field(default_factory=list)
 
+
+def fit_html(html: str, label: str, report: FitReport) -> str:
+    """A content fragment with images fitted and links that cannot be followed unwrapped."""
+    fitted, count = fit_fragment(html or "")
+    report.images_without_alt += count
+    fitted, bad = unwrap_bad_links(fitted)
+    report.dropped_links += [
+        f"{label}: link {href!r} in the text is {link_problem(href)}; "
+        "its words are kept without the link"
+        for href in bad
+    ]
+    return fitted
+
+
+def _link(url: object, label: str, report: FitReport) -> str:
+    note = dropped(label, url)
+    if note:
+        report.dropped_links.append(note)
+    return web_link(url)
+
+
+def fit_edition(content: EditionContent) -> tuple[EditionContent, FitReport]:
+    """Every HTML field of an edition fitted, and every item link a web link or ''."""
+    report = FitReport()
     fitted = dataclasses.replace(
         content,
         features=tuple(
-            dataclasses.replace(f, body_html=fit(f.body_html)) for f in content.features
+            dataclasses.replace(
+                f,
+                body_html=fit_html(f.body_html, f"feature {f.name!r}", report),
+                links=tuple(
+                    Link(link.label, url)
+                    for link in f.links
+                    if (url := _link(link.url, f"feature {f.name!r}", report))
+                ),
+                image_url=web_link(f.image_url),
+            )
+            for f in content.features
         ),
-        news=tuple(dataclasses.replace(n, summary_html=fit(n.summary_html)) for n in content.news),
+        news=tuple(
+            dataclasses.replace(
+                n,
+                url=_link(n.url, f"news item {n.title!r}", report),
+                summary_html=fit_html(n.summary_html, f"news item {n.title!r}", report),
+                image_url=web_link(n.image_url),
+            )
+            for n in content.news
+        ),
+        events=tuple(
+            dataclasses.replace(e, url=_link(e.url, f"event {e.title!r}", report))
+            for e in content.events
+        ),
         announcements=tuple(
-            dataclasses.replace(a, body_html=fit(a.body_html)) for a in content.announcements
+            dataclasses.replace(
+                a, body_html=fit_html(a.body_html, f"announcement {a.title!r}", report)
+            )
+            for a in content.announcements
         ),
     )
-    return fitted, missing
+    return fitted, report

@@ -15,7 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.compose import colors
-from mailer.compose.fit import fit_edition, fit_fragment
+from mailer.compose.budget import cap, fit_to_budget
+from mailer.compose.fit import FitReport, fit_edition, fit_html
 from mailer.compose.formatting import as_text, longdate
 from mailer.compose.inline import Inliner, PremailerInliner
 from mailer.compose.plaintext import html_to_text
@@ -90,9 +91,19 @@ def _brand(settings: Settings) -> dict[str, str]:
     }
 
 
+def digest_title(mailing_list: MailingList) -> str:
+    """The digest's title in its subject and heading: the list's own, else its name.
+
+    Each list has its own digest; an organisation-wide "Weekly" would tell a
+    reader of one list that they got another's.
+    """
+    return _one_line(mailing_list.digest_title or "") or _one_line(mailing_list.name)
+
+
 def _list_info(mailing_list: MailingList) -> dict[str, Any]:
     return {
         "name": mailing_list.name,
+        "digest_title": digest_title(mailing_list),
         "slug": mailing_list.slug,
         "description": mailing_list.description or "",
     }
@@ -207,6 +218,11 @@ def digest_headline(content: EditionContent) -> str:
     return ""
 
 
+def events_page_url(mailing_list: MailingList, settings: Settings) -> str:
+    """The list's page of upcoming events in the web app ("N more events")."""
+    return f"{settings.base_url.rstrip('/')}/lists/{mailing_list.slug}/events"
+
+
 def render_digest(
     content: EditionContent,
     mailing_list: MailingList,
@@ -214,35 +230,50 @@ def render_digest(
     *,
     inliner: Inliner | None = None,
 ) -> Snapshot:
-    """The weekly digest of one list, rendered and inlined once."""
+    """The weekly digest of one list, rendered and inlined once, within the size budget.
+
+    Sections are capped and items bounded first (:mod:`mailer.compose.budget`);
+    only an edition still over the budget is rendered again with fewer items.
+    """
     tz = _timezone(content.timezone, mailing_list, settings)
-    content, undescribed = fit_edition(content)
-    context = _base_context(mailing_list, settings)
-    summary = digest_summary(content)
-    parts = [f.name for f in content.features] + _summary_parts(content)
-    title = f"{settings.org_short_name} Weekly"
-    room = SUBJECT_BUDGET - len(f"{title} — {longdate(content.edition_date)}: ")
-    context.update(
-        edition=content,
-        tz=tz,
-        title=title,
-        headline=_one_line(digest_headline(content), max(room, 24)),
-        summary=summary,
-        intro=f"This week: {_join(parts)}." if parts else "Nothing new on the list this week.",
-        why=(
-            f"You are receiving {mailing_list.name} because you subscribed to it"
-            + (f": {_one_line(mailing_list.description)}" if mailing_list.description else ".")
-        ),
+    events_in_window = len(content.events)
+    content, fitting = fit_edition(cap(content, settings.news_limit, settings.events_limit))
+    title = digest_title(mailing_list)
+    why = f"You are receiving {mailing_list.name} because you subscribed to it" + (
+        f": {_one_line(mailing_list.description)}" if mailing_list.description else "."
     )
-    meta = {
-        "kind": "digest",
-        "list": mailing_list.slug,
-        "edition_date": content.edition_date.isoformat(),
-        "timezone": tz,
-        "items": content.item_ids(),
-        "content_images_without_alt": undescribed,
-    }
-    return _compose("digest", context, settings, inliner, meta)
+    room = SUBJECT_BUDGET - len(f"{title} — {longdate(content.edition_date)}: ")
+
+    def once(shown: EditionContent, more_events: int) -> Snapshot:
+        context = _base_context(mailing_list, settings)
+        parts = [f.name for f in shown.features] + _summary_parts(shown)
+        context.update(
+            edition=shown,
+            tz=tz,
+            title=title,
+            headline=_one_line(digest_headline(shown), max(room, 24)),
+            summary=digest_summary(shown),
+            intro=f"This week: {_join(parts)}." if parts else "Nothing new on the list this week.",
+            why=why,
+            more_events=max(more_events, 0),
+            events_url=events_page_url(mailing_list, settings),
+        )
+        meta = {
+            "kind": "digest",
+            "list": mailing_list.slug,
+            "edition_date": shown.edition_date.isoformat(),
+            "timezone": tz,
+            "items": shown.item_ids(),
+            "more_events": max(more_events, 0),
+            "content_images_without_alt": fitting.images_without_alt,
+            "dropped_links": fitting.dropped_links,
+        }
+        return _compose("digest", context, settings, inliner, meta)
+
+    fitted = fit_to_budget(content, once, events_in_window=events_in_window)
+    if any(fitted.trimmed.values()):
+        fitted.snapshot.meta["trimmed"] = fitted.trimmed
+    return fitted.snapshot
 
 
 def render_announcement(
@@ -253,7 +284,8 @@ def render_announcement(
     inliner: Inliner | None = None,
 ) -> Snapshot:
     """A standalone announcement to one list."""
-    body_html, undescribed = fit_fragment(entry.body_html)
+    fitting = FitReport()
+    body_html = fit_html(entry.body_html, f"announcement {entry.title!r}", fitting)
     entry = dataclasses.replace(entry, body_html=body_html)
     context = _base_context(mailing_list, settings)
     context.update(
@@ -266,7 +298,8 @@ def render_announcement(
         "kind": "announcement",
         "list": mailing_list.slug,
         "announcement_id": entry.id,
-        "content_images_without_alt": undescribed,
+        "content_images_without_alt": fitting.images_without_alt,
+        "dropped_links": fitting.dropped_links,
     }
     return _compose("announcement", context, settings, inliner, meta)
 

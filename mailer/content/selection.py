@@ -304,3 +304,13 @@ def mark_announcements_included(
         .values(campaign_id=campaign_id)
     )
     session.flush()
+
+
+def upcoming_events(
+    session: Session, mailing_list: MailingList, on: dt.date, settings: Settings
+) -> tuple[EventEntry, ...]:
+    """Every event an edition of ``on`` may show, soonest first (the list's events page).
+
+    The digest shows the first ``events_limit`` of them and links here for the rest.
+    """
+    return _events(session, on, list_timezone(mailing_list, settings))

@@ -8,6 +8,7 @@ of creating another, so nobody gets the same edition twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -17,12 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mailer.compose.render import render_digest
+from mailer.compose.checks import Finding
+from mailer.compose.gate import edition_findings
+from mailer.compose.render import TemplateProblem, render_digest
+from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.content.selection import mark_announcements_included, select_edition_content
 from mailer.db import audit, utcnow
 from mailer.delivery import outbox
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
+from mailer.delivery.transactional import notify_admins
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,10 @@ class EditionOutcome:
     created: bool
     reason: str = ""
 
+    @property
+    def blocked(self) -> bool:
+        return self.campaign is not None and self.campaign.status == CampaignStatus.BLOCKED
+
 
 def create_digest(
     session: Session,
@@ -59,41 +68,122 @@ def create_digest(
 ) -> EditionOutcome:
     """Make (once) the digest campaign of ``mailing_list`` for the week of ``on``.
 
-    Renders and inlines the edition once and stores the snapshot on the
-    campaign. Returns the existing campaign when the week's edition exists.
-    An edition with nothing in it is skipped (logged), unless ``force``.
+    Renders and inlines the edition once, checks it (``mailer.compose.gate``)
+    and stores the snapshot on the campaign. Returns the existing campaign
+    when the week's edition exists. An edition with nothing in it is skipped
+    (logged), unless ``force``. An edition the check finds errors in is
+    stored as ``blocked`` with the reasons, and the admins are mailed, unless
+    ``force``; asking again re-renders a blocked edition and checks it anew.
     """
     key = edition_key(mailing_list, on)
     existing = session.scalar(select(Campaign).where(Campaign.edition_key == key))
-    if existing is not None:
+    if existing is not None and existing.status != CampaignStatus.BLOCKED:
         return EditionOutcome(existing, False, f"edition {key} exists (campaign {existing.id})")
     content = select_edition_content(session, mailing_list, on, settings)
-    if content.is_empty and not force:
+    if content.is_empty and not force and existing is None:
         log.info("skipping %s: nothing to send", key)
         return EditionOutcome(None, False, f"edition {key} has no content; skipped")
-    snapshot = render_digest(content, mailing_list, settings)
-    campaign = Campaign(
-        kind=CampaignKind.DIGEST,
-        list_id=mailing_list.id,
-        edition_key=key,
-        edition_date=on,
-        subject=snapshot.subject,
-        preheader=snapshot.preheader,
-        html=snapshot.html,
-        text=snapshot.text,
-        status=CampaignStatus.DRAFT,
-        meta={"items": content.item_ids()},
-    )
+    snapshot: Snapshot | None = None
     try:
-        with session.begin_nested():
-            session.add(campaign)
-            session.flush()
-    except IntegrityError:
-        # Another process created this edition between our check and insert.
-        existing = session.scalar(select(Campaign).where(Campaign.edition_key == key))
-        return EditionOutcome(existing, False, f"edition {key} was created concurrently")
-    mark_announcements_included(session, content, campaign.id)
-    return EditionOutcome(campaign, True)
+        snapshot = render_digest(content, mailing_list, settings)
+    except TemplateProblem as exc:
+        findings = [Finding("error", "template", str(exc))]
+    else:
+        findings = edition_findings(snapshot, mailing_list, settings)
+    errors = [f for f in findings if f.level == "error"]
+    # Forcing sends past check's errors, never an edition that could not be rendered.
+    blocked = snapshot is None or (bool(errors) and not force)
+    campaign = existing or Campaign(
+        kind=CampaignKind.DIGEST, list_id=mailing_list.id, edition_key=key, edition_date=on
+    )
+    if snapshot is not None:
+        campaign.subject = snapshot.subject
+        campaign.preheader = snapshot.preheader
+        campaign.html = snapshot.html
+        campaign.text = snapshot.text
+    campaign.status = CampaignStatus.BLOCKED if blocked else CampaignStatus.DRAFT
+    campaign.status_reason = block_reason(errors) if blocked else ""
+    items = snapshot.meta["items"] if snapshot is not None else {}
+    kept = ("dropped_links", "content_images_without_alt", "more_events", "trimmed")
+    campaign.meta = {
+        "items": items,
+        # What check reports about the content, for a check of the stored edition.
+        **{k: snapshot.meta[k] for k in kept if snapshot is not None and k in snapshot.meta},
+        "findings": [dataclasses.asdict(f) for f in findings],
+        **({"forced": True} if errors and force else {}),
+    }
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(campaign)
+                session.flush()
+        except IntegrityError:
+            # Another process created this edition between our check and insert.
+            existing = session.scalar(select(Campaign).where(Campaign.edition_key == key))
+            return EditionOutcome(existing, False, f"edition {key} was created concurrently")
+    else:
+        session.flush()
+    if blocked:
+        _report_blocked(session, settings, mailing_list, campaign, errors, mail=existing is None)
+        return EditionOutcome(campaign, existing is None, campaign.status_reason)
+    shown = set(items.get("announcements", [])) if isinstance(items, dict) else set()
+    mark_announcements_included(
+        session,
+        dataclasses.replace(
+            content, announcements=tuple(a for a in content.announcements if a.id in shown)
+        ),
+        campaign.id,
+    )
+    if existing is not None:
+        audit(session, "system", "digest.unblocked", f"campaign:{campaign.id}", forced=force)
+    if existing is None:
+        return EditionOutcome(campaign, True)
+    verdict = "sent despite its errors (--force)" if errors else "it passes now"
+    return EditionOutcome(
+        campaign, False, f"edition {key} was blocked; rendered and checked again: {verdict}"
+    )
+
+
+def block_reason(errors: list[Finding]) -> str:
+    """One line per error, as the console, the CLI and the admins' mail show it."""
+    return "blocked by digest check:\n" + "\n".join(f"- {f.rule}: {f.message}" for f in errors)
+
+
+def _report_blocked(
+    session: Session,
+    settings: Settings,
+    mailing_list: MailingList,
+    campaign: Campaign,
+    errors: list[Finding],
+    *,
+    mail: bool,
+) -> None:
+    """Audit a blocked edition and, the first time, tell the admins by mail."""
+    audit(
+        session,
+        "system",
+        "digest.blocked",
+        f"campaign:{campaign.id}",
+        key=campaign.edition_key,
+        errors=[f"{f.rule}: {f.message}" for f in errors],
+    )
+    log.warning("digest %s blocked: %s", campaign.edition_key, campaign.status_reason)
+    if not mail:
+        return
+    base = settings.base_url.rstrip("/")
+    text = (
+        f"The {mailing_list.name} digest of {campaign.edition_date} was not sent: "
+        "`mailer digest check` found errors in it.\n\n"
+        f"{campaign.status_reason}\n\n"
+        f"Console: {base}/admin/campaigns/{campaign.id}\n\n"
+        "Fix the cause (templates, settings, sources) and run\n"
+        f"  mailer digest check --list {mailing_list.slug} --date {campaign.edition_date}\n"
+        f"  mailer digest send --list {mailing_list.slug} --date {campaign.edition_date}\n"
+        "which renders the edition again and sends it if it passes; `--force` sends it "
+        "despite the errors.\n"
+    )
+    subject = f"Digest blocked: {mailing_list.name}, {campaign.edition_date}"
+    notify_admins(session, settings, subject, text)
 
 
 def schedule(session: Session, campaign: Campaign, at: dt.datetime, actor: str = "system") -> None:

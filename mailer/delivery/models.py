@@ -32,6 +32,8 @@ class CampaignStatus(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
     SKIPPED = "skipped"
+    # A digest `mailer digest check` found errors in: not sent, reasons in status_reason.
+    BLOCKED = "blocked"
 
 
 class DeliveryStatus(StrEnum):

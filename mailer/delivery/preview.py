@@ -18,7 +18,7 @@ from mailer.compose.personalise import SAMPLE_EMAIL, SAMPLE_NAME
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.delivery.message import MessageBuilder, Recipient
-from mailer.delivery.models import Campaign, CampaignKind
+from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
 from subscribers.models import MailingList
 
 
@@ -69,7 +69,9 @@ def stored_snapshot(session: Session, mailing_list: MailingList, on: dt.date) ->
 
     A week's edition is created once (its key is the list and the ISO week)
     and sent from its stored snapshot, so once it exists that, not a fresh
-    render, is what must be previewed and checked.
+    render, is what must be previewed and checked. A blocked edition is
+    rendered again when it is next sent, so it is not returned: the preview
+    and check then show the edition as it would now be made.
     """
     monday = on - dt.timedelta(days=on.weekday())
     campaign = session.scalar(
@@ -79,6 +81,7 @@ def stored_snapshot(session: Session, mailing_list: MailingList, on: dt.date) ->
             Campaign.kind == CampaignKind.DIGEST,
             Campaign.edition_date >= monday,
             Campaign.edition_date < monday + dt.timedelta(days=7),
+            Campaign.status != CampaignStatus.BLOCKED,
         )
         .order_by(Campaign.id.desc())
         .limit(1)

@@ -102,7 +102,7 @@ def last_due(mailing_list: MailingList, now: dt.datetime) -> dt.datetime:
 class DigestRun:
     list_slug: str
     edition_key: str
-    action: str  # started, exists, resumed-start, empty, skipped, disabled, missing
+    action: str  # started, exists, resumed-start, empty, blocked, skipped, disabled, missing
     campaign_id: int | None = None
     reason: str = ""
 
@@ -141,6 +141,11 @@ def run_digest(
         if outcome.campaign is None:
             audit(session, ACTOR, "digest.empty", f"list:{ml.slug}", note=outcome.reason, key=key)
             return DigestRun(ml.slug, key, "empty", reason=outcome.reason)
+        if outcome.blocked:
+            # `digest check` found errors: recorded and mailed to the admins; a person
+            # sends it (`mailer digest send`, after a fix or with --force).
+            campaign = outcome.campaign
+            return DigestRun(ml.slug, key, "blocked", campaign.id, campaign.status_reason)
         if not outcome.created:
             return _continue(session, ml, outcome.campaign)
         recipients = campaigns.start(session, outcome.campaign, ACTOR)

@@ -108,6 +108,9 @@ class ListForm(FlaskForm):
     reply_to = EmailField("Reply-To address", validators=[Optional(), valid_address])
     timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
     digest_enabled = BooleanField("Send the weekly digest")
+    digest_title = StringField(
+        "Digest title", validators=[Optional(), Length(max=200), no_line_breaks]
+    )
     digest_weekday = SelectField(
         "Digest day", choices=choices([(str(i), d) for i, d in enumerate(WEEKDAYS)]), coerce=str
     )

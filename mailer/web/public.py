@@ -8,11 +8,15 @@ subscriber the token names.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import select
 
+from mailer.compose.formatting import event_when
+from mailer.compose.links import web_link
+from mailer.content.selection import EVENT_DAYS, list_timezone, upcoming_events
 from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.web import integration, ratelimit
 from mailer.web.archive import public_html
@@ -163,6 +167,29 @@ def archive_feed(slug: str) -> Response:
         updated=max((e.finished_at or e.created_at for e in editions), default=mlist.created_at),
     )
     return Response(body, mimetype="application/atom+xml")
+
+
+@bp.route("/lists/<slug>/events")
+def list_events(slug: str) -> str:
+    """The list's upcoming events: where a digest's "N more events" link leads.
+
+    Any list's page is shown (a private list's readers follow the link too);
+    the events are those its next edition may carry, soonest first.
+    """
+    mlist = db().scalar(select(MailingList).where(MailingList.slug == slug))
+    if mlist is None:
+        abort(404)
+    settings = current_app.extensions["mailer.settings"]
+    tz = list_timezone(mlist, settings)
+    today = dt.datetime.now(tz).date()
+    events = upcoming_events(db(), mlist, today, settings)
+    return render_template(
+        "web/public/events.html",
+        mailing_list=mlist,
+        # A source's link is shown only when it is a web link (mailer.compose.links).
+        events=[(event, event_when(event, tz.key), web_link(event.url)) for event in events],
+        days=EVENT_DAYS,
+    )
 
 
 # The personal link pages add their routes to ``bp``.

@@ -25,6 +25,7 @@ FIELDS = (
     "reply_to",
     "timezone",
     "digest_enabled",
+    "digest_title",
     "digest_time",
     "archive",
 )
