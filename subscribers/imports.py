@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer.db import audit, utcnow
 from subscribers.addresses import InvalidAddress, normalise_email
 from subscribers.bulk import Bulk
-from subscribers.csvfile import ImportFailed, column_map, not_utf8, open_text
+from subscribers.csvfile import ImportFailed, RejectsWriter, column_map, not_utf8, open_text
+from subscribers.csvsafe import unguard
 from subscribers.models import (
     MailingList,
     Subscriber,
@@ -37,6 +38,7 @@ from subscribers.models import (
     SubscriptionStatus,
     Suppression,
 )
+from subscribers.names import clean_name
 from subscribers.suppression import address_hash
 
 CHUNK_SIZE = 5000
@@ -95,6 +97,8 @@ class _Importer:
         self.report = ImportReport()
         self.seen: dict[str, int] = {}
         self.reject_sink: Callable[[Rejected], None] = lambda r: None
+        # Called with the file's header and delimiter once they are read.
+        self.on_header: Callable[[list[str], str], None] = lambda header, delimiter: None
 
     def reject(self, line: int, reason: str, fields: list[str]) -> None:
         item = Rejected(line, reason, fields)
@@ -118,6 +122,7 @@ class _Importer:
         if not_utf8(header):
             raise ImportFailed("line 1: the header is not valid UTF-8; save the file as UTF-8")
         email_at, name_at, others = column_map(header)
+        self.on_header(header, delimiter)
         width = len(header)
         previous_end = reader.line_num
         for fields in reader:
@@ -132,6 +137,8 @@ class _Importer:
             if not_utf8(fields):
                 self.reject(line, "not valid UTF-8; save the file as UTF-8", fields)
                 continue
+            # Our own exports guard formula-like cells with a leading quote: take it off.
+            fields = [unguard(f) for f in fields]
             try:
                 email = normalise_email(fields[email_at], check_deliverability=self.check_dns)
             except InvalidAddress as exc:
@@ -142,7 +149,7 @@ class _Importer:
             if first_line != line:
                 self.reject(line, f"duplicate of line {first_line}", fields)
                 continue
-            name = fields[name_at].strip() if name_at is not None else ""
+            name = clean_name(fields[name_at]) if name_at is not None else ""
             attributes = {n: fields[i].strip() for i, n in others if fields[i].strip()}
             yield _Row(line, email, name, attributes, fields)
 
@@ -317,7 +324,7 @@ def import_csv(
     stopped half-way can simply be run again: it is an upsert); given a
     session, the caller commits. ``progress(bytes_read, total_bytes)`` is
     called after each chunk. Rejected lines go to ``rejects_path`` as CSV
-    (line, reason, the original fields).
+    (line, reason, the original fields under the file's own header).
     """
     started = time.perf_counter()
     path = Path(path)
@@ -336,9 +343,9 @@ def import_csv(
     try:
         if rejects_path is not None:
             rejects_file = open(rejects_path, "w", encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
-            writer = csv.writer(rejects_file)
-            writer.writerow(["line", "reason", "fields"])
-            importer.reject_sink = lambda r: writer.writerow([r.line, r.reason, *r.fields])
+            sink = RejectsWriter(rejects_file)
+            importer.on_header = sink.header
+            importer.reject_sink = lambda r: sink.row(r.line, r.reason, r.fields)
             importer.report.rejects_path = str(rejects_path)
         rows = importer.rows(text)
         while chunk := list(itertools.islice(rows, chunk_size)):

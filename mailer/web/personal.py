@@ -34,7 +34,6 @@ from mailer.web.public import bp
 from subscribers import links
 from subscribers.tokens import TokenError
 
-
 #: Methods that only read: link checkers and mail scanners send HEAD as often as GET,
 #: and it must answer the same way and change nothing (Flask answers HEAD from GET views).
 SAFE_METHODS = ("GET", "HEAD")
