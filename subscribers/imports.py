@@ -25,7 +25,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import audit, utcnow
-from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.addresses import InvalidAddress, email_key, normalise_email
 from subscribers.bulk import Bulk
 from subscribers.csvfile import ImportFailed, RejectsWriter, column_map, not_utf8, open_text
 from subscribers.csvsafe import unguard
@@ -72,7 +72,8 @@ class ImportReport:
 @dataclass(slots=True)
 class _Row:
     line: int
-    email: str
+    email: str  # as written (normalised), kept for display and sending
+    key: str  # who it is: subscribers.addresses.email_key
     name: str
     attributes: dict[str, str]
     fields: list[str]
@@ -145,31 +146,33 @@ class _Importer:
                 self.reject(line, f"invalid address {fields[email_at]!r}: {exc}", fields)
                 continue
             # Local parts are case-sensitive by the RFCs but not in practice: one person.
-            first_line = self.seen.setdefault(email.casefold(), line)
+            key = email_key(email)
+            first_line = self.seen.setdefault(key, line)
             if first_line != line:
                 self.reject(line, f"duplicate of line {first_line}", fields)
                 continue
             name = clean_name(fields[name_at]) if name_at is not None else ""
             attributes = {n: fields[i].strip() for i, n in others if fields[i].strip()}
-            yield _Row(line, email, name, attributes, fields)
+            yield _Row(line, email, key, name, attributes, fields)
 
     def apply(self, session: Session, chunk: list[_Row]) -> None:
         """Upsert one chunk with a handful of set-based statements."""
         bulk = Bulk(session)
-        emails = [r.email for r in chunk]
-        hashes = {r.email: address_hash(r.email) for r in chunk}
+        keys = [r.key for r in chunk]
+        hashes = {r.key: address_hash(r.key) for r in chunk}
         blocked = dict(
             bulk.select_in(
                 "SELECT address, reason FROM suppressions WHERE address IN ({in})",
-                [*emails, *hashes.values()],
+                [*keys, *hashes.values()],
             )
         )
         attrs_in = bulk.result(SUBSCRIBERS.c.attributes)
         existing = {
-            email: (sid, name, attrs_in(attrs) or {}, status)
-            for sid, email, name, attrs, status in bulk.select_in(
-                "SELECT id, email, name, attributes, status FROM subscribers WHERE email IN ({in})",
-                emails,
+            key: (sid, name, attrs_in(attrs) or {}, status)
+            for sid, key, name, attrs, status in bulk.select_in(
+                "SELECT id, email_key, name, attributes, status FROM subscribers "
+                "WHERE email_key IN ({in})",
+                keys,
             )
         }
         subs = dict(
@@ -186,8 +189,8 @@ class _Importer:
         sub_updates: list[int] = []
         unblock: list[str] = []
         for r in chunk:
-            reason = blocked.get(r.email) or blocked.get(hashes[r.email])
-            old = existing.get(r.email)
+            reason = blocked.get(r.key) or blocked.get(hashes[r.key])
+            old = existing.get(r.key)
             old_sub = subs.get(old[0]) if old is not None else None
             if old is not None and old[3] != SubscriberStatus.ACTIVE:
                 self.reject(r.line, f"{r.email} is {old[3]}", r.fields)
@@ -198,10 +201,10 @@ class _Importer:
                 self.reject(r.line, f"{why}; not re-subscribed without --override-reason", r.fields)
                 continue
             if reason or left:
-                unblock.append(r.email)
+                unblock.append(r.key)
             if old is None:
                 new_people.append(r)
-                new_subs.append(r.email)
+                new_subs.append(r.key)
                 self.report.imported += 1
                 continue
             sid, old_name, old_attrs, _ = old
@@ -212,7 +215,7 @@ class _Importer:
                 person_updates.append((sid, name, merged))
                 changed = True
             if old_sub is None:
-                new_subs.append(r.email)
+                new_subs.append(r.key)
                 self.report.imported += 1
                 continue
             if left or (self.confirmed and old_sub == SubscriptionStatus.PENDING):
@@ -244,10 +247,10 @@ class _Importer:
         ).value
         bulk.insert_ignore(
             SUBSCRIBERS,
-            ["email", "name", "attributes", "status", "created_at", "confirmed_at"],
-            ["email"],
+            ["email", "email_key", "name", "attributes", "status", "created_at", "confirmed_at"],
+            ["email_key"],
             [
-                (r.email, r.name, attrs_out(r.attributes), "active", stamp, confirmed_at)
+                (r.email, r.key, r.name, attrs_out(r.attributes), "active", stamp, confirmed_at)
                 for r in new_people
             ],
         )
@@ -257,7 +260,9 @@ class _Importer:
         )
         ids = [
             row[0]
-            for row in bulk.select_in("SELECT id FROM subscribers WHERE email IN ({in})", new_subs)
+            for row in bulk.select_in(
+                "SELECT id FROM subscribers WHERE email_key IN ({in})", new_subs
+            )
         ]
         bulk.insert_ignore(
             SUBSCRIPTIONS,
@@ -289,15 +294,15 @@ class _Importer:
             "WHERE subscriber_id = {m} AND list_id = {m}",
             [(status, confirmed_at, sid, self.list_id) for sid in sub_updates],
         )
-        for email in unblock:
+        for key in unblock:
             session.execute(
-                SUPPRESSIONS.delete().where(Suppression.address.in_([email, address_hash(email)]))
+                SUPPRESSIONS.delete().where(Suppression.address.in_([key, address_hash(key)]))
             )
             audit(
                 session,
                 self.actor,
                 "consent.override",
-                email,
+                key,
                 self.override or "",
                 list=self.slug,
                 via="import",

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailer.db import audit, utcnow
-from subscribers.addresses import normalise_email
+from subscribers.addresses import email_key, normalise_email
 
 # Part of this module's API (callers use ``service.forget``); it lives in its own module.
 from subscribers.erasure import forget
@@ -73,7 +73,8 @@ class SubscribeResult:
 
 
 def _find_subscriber(session: Session, email: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == email))
+    """The person with this address, whatever its case (``email_key``)."""
+    return session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(email)))
 
 
 def _find_subscription(session: Session, subscriber_id: int, list_id: int) -> Subscription | None:

@@ -29,7 +29,7 @@ from mailer.web.auth import client_ip
 from mailer.web.db import db
 from mailer.web.openapi import api_route
 from subscribers import service
-from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.addresses import InvalidAddress, email_key, normalise_email
 from subscribers.models import MailingList, Subscriber
 
 
@@ -132,7 +132,7 @@ def api_unsubscribe() -> Any:
     except BadBody as exc:
         return _handle(exc)
     session = db()
-    person = session.scalar(select(Subscriber).where(Subscriber.email == email))
+    person = session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(email)))
     changed = person is not None and service.unsubscribe(
         session, person.id, mlist.id, via=f"api:{g.api_user.email}"
     )

@@ -85,7 +85,7 @@ def subscriber_page(person: Subscriber, forget_form: ForgetForm | None = None) -
         .order_by(Delivery.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
-    suppression = session.scalar(select(Suppression).where(Suppression.address == person.email))
+    suppression = session.scalar(select(Suppression).where(Suppression.address == person.email_key))
     return render_template(
         "web/admin/subscriber.html",
         person=person,
