@@ -51,6 +51,20 @@ class _Target:
     subscriber_id: int | None
 
 
+def _named(session: Session, event: FeedbackEvent) -> str:
+    """The key of the address the report names: the first of its spellings that is a subscriber.
+
+    A DSN names the address we sent to (Original-Recipient) and the one the
+    mail ended at (Final-Recipient, after forwarding); the subscriber's wins.
+    """
+    keys = [email_key(a) for a in (event.address, *event.also) if a]
+    if len(keys) > 1:
+        for key in keys:
+            if session.scalar(select(Subscriber.id).where(Subscriber.email_key == key)):
+                return key
+    return keys[0] if keys else ""
+
+
 def _resolve(session: Session, event: FeedbackEvent) -> _Target:
     """The authenticity rule (DESIGN.md section 9): feedback acts only when it is ours.
 
@@ -62,13 +76,14 @@ def _resolve(session: Session, event: FeedbackEvent) -> _Target:
     signature checked out speaks for itself. Anything else is unverified.
     """
     delivery = session.get(Delivery, event.delivery_id) if event.delivery_id is not None else None
-    named = email_key(event.address) if event.address else ""
+    named = _named(session, event)
     verified = delivery is not None or event.signed
     if delivery is None and event.message_id:
         by_id = session.scalar(
             select(Delivery).where(Delivery.message_id == event.message_id).limit(1)
         )
-        if by_id is not None and named in ("", email_key(by_id.email)):
+        keys = {email_key(a) for a in (event.address, *event.also) if a}
+        if by_id is not None and (not keys or email_key(by_id.email) in keys):
             delivery, verified = by_id, True
     subscriber_id = event.subscriber_id
     if subscriber_id is not None and session.get(Subscriber, subscriber_id) is not None:

@@ -25,6 +25,9 @@ class Kind(StrEnum):
 class FeedbackEvent:
     kind: Kind
     address: str = ""
+    # Other addresses the report gives for the same recipient (a DSN's Final-Recipient
+    # beside its Original-Recipient): the one that maps to a subscriber is used.
+    also: tuple[str, ...] = ()
     delivery_id: int | None = None
     message_id: str = ""
     status_code: str = ""
