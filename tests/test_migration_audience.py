@@ -183,10 +183,8 @@ def test_migration_merges_case_variants_keeping_the_strictest_consent(
             (ids["ada@example.org"], "ada@example.org", "ada@example.org"),
         ]
         assert rows[0].name == "Grace Hopper" and rows[1].name == "Ada Lovelace"
-        attributes = rows[0].attributes
-        attributes = (
-            attributes if isinstance(attributes, dict) else __import__("json").loads(attributes)
-        )
+        attributes = rows[0].attributes  # JSONB on PostgreSQL, JSON text on SQLite
+        attributes = attributes if isinstance(attributes, dict) else json.loads(attributes)
         assert attributes == {"division": "Medicine", "phone": "555"}
         states = dict(
             conn.execute(
