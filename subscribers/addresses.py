@@ -98,6 +98,11 @@ def email_key(address: str) -> str:
         normal = normalise_email(address)
     except InvalidAddress:
         normal = (address or "").strip()
+    return key_of_normal(normal)
+
+
+def key_of_normal(normal: str) -> str:
+    """The key of an address already in ``normalise_email``'s form (imports: no second check)."""
     return normal.lower()
 
 

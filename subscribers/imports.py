@@ -25,7 +25,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import audit, utcnow
-from subscribers.addresses import InvalidAddress, email_key, normalise_email
+from subscribers.addresses import InvalidAddress, key_of_normal, normalise_email
 from subscribers.bulk import Bulk
 from subscribers.csvfile import ImportFailed, RejectsWriter, column_map, not_utf8, open_text
 from subscribers.csvsafe import unguard
@@ -146,7 +146,7 @@ class _Importer:
                 self.reject(line, f"invalid address {fields[email_at]!r}: {exc}", fields)
                 continue
             # Local parts are case-sensitive by the RFCs but not in practice: one person.
-            key = email_key(email)
+            key = key_of_normal(email)
             first_line = self.seen.setdefault(key, line)
             if first_line != line:
                 self.reject(line, f"duplicate of line {first_line}", fields)
