@@ -314,3 +314,14 @@ def test_suppressions_cli_add_and_remove(session: Session, settings: Settings) -
     assert removed.exit_code == 0
     again = runner.invoke(suppressions_command, ["remove", "x@example.org", "--note", "ok"])
     assert again.exit_code == 1 and "not suppressed" in again.output
+
+
+def test_forged_soft_bounces_do_not_count_toward_the_limit(
+    session: Session, settings: Settings, sent: dict[str, Delivery]
+) -> None:
+    forged = FeedbackEvent(Kind.SOFT, "aisha.khan@gmail.example", status_code="4.2.2")
+    ours = FeedbackEvent(Kind.SOFT, "aisha.khan@gmail.example", sent["aisha.khan@gmail.example"].id)
+    apply_feedback(session, [forged, forged, ours], settings)
+    assert not is_suppressed(session, "aisha.khan@gmail.example")
+    apply_feedback(session, [ours, ours], settings)
+    assert is_suppressed(session, "aisha.khan@gmail.example")

@@ -105,6 +105,7 @@ def _soft_limit_reached(session: Session, address: str, settings: Any, now: dt.d
         .where(
             BounceRecord.address == address,
             BounceRecord.kind == Kind.SOFT,
+            BounceRecord.verified.is_(True),  # forged soft bounces must not add up
             BounceRecord.received_at >= since,
         )
     )

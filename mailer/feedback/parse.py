@@ -6,10 +6,13 @@ In order of trust:
 2. an ARF feedback report (RFC 5965): a complaint, traced to the delivery by
    the original message's VERP Return-Path, List-Unsubscribe token or
    Message-ID, because providers usually redact the complainer's address;
-3. an RFC 3464 DSN's per-recipient Status and Diagnostic-Code;
-4. flufl.bounce's detectors for the many non-standard bounces in the wild.
+3. an RFC 3464 DSN's per-recipient fields (``mailer.feedback.dsn``);
+4. flufl.bounce's detectors for the many non-standard bounces in the wild,
+   with our small rules (``mailer.feedback.rules``) reading their words.
 An unsubscribe mail (the mailto of List-Unsubscribe) carries our signed token
 in its Subject. Autoreplies (out of office, vacation) count for nothing.
+Parsing only says what a message claims; whether it is ours, and so may act,
+is decided where events are applied (``mailer.feedback.apply``).
 """
 
 from __future__ import annotations
