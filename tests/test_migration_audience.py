@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from sqlalchemy.exc import IntegrityError
 
-from mailer.db import UTCDateTime, make_engine, migrate, normalise_url
+from mailer.db import UTCDateTime, alembic_config, make_engine, migrate, normalise_url
 from mailer.delivery.models import Campaign, Delivery
 from mailer.models import AuditLog
 from subscribers.models import MailingList, Subscription, Suppression
@@ -228,4 +229,20 @@ def test_migration_merges_case_variants_keeping_the_strictest_consent(
                 "'active', CURRENT_TIMESTAMP)"
             )
         )
+    engine.dispose()
+
+
+def test_downgrade_keeps_every_subscription(old_url: str) -> None:
+    """Dropping the columns again must not rebuild (and so cascade-empty) the table."""
+    migrate(old_url, "0002_delivery")
+    engine = make_engine(old_url)
+    with engine.begin() as conn:
+        _fill(conn)
+    migrate(old_url, "head")
+    command.downgrade(alembic_config(old_url), "0002_delivery")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM subscriptions")).scalar() == 4
+        assert conn.execute(sa.text("SELECT count(*) FROM deliveries")).scalar() == 3
+        columns = [c["name"] for c in sa.inspect(conn).get_columns("subscribers")]
+        assert "email_key" not in columns
     engine.dispose()

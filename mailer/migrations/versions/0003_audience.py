@@ -342,8 +342,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the new columns (merged people stay merged: the merge cannot be undone).
+
+    Plain ``ALTER TABLE ... DROP COLUMN`` (SQLite 3.35+), never a batch recreate, for
+    the same reason as in ``upgrade``.
+    """
     op.drop_index("ix_subscribers_email_key", table_name="subscribers")
-    with op.batch_alter_table("subscribers") as batch_op:
-        batch_op.drop_column("email_key")
-    with op.batch_alter_table("bounce_records") as batch_op:
-        batch_op.drop_column("verified")
+    op.execute("ALTER TABLE subscribers DROP COLUMN email_key")
+    op.execute("ALTER TABLE bounce_records DROP COLUMN verified")
