@@ -1,8 +1,8 @@
 """Process a bounce mailbox: read, parse, record (committed), then move aside.
 
 Nothing is lost: a message we cannot read, or in which we find no bounce,
-complaint or unsubscribe (and that is not an autoreply or a report of
-success), goes to the mailbox's ``failed`` folder with the reason (a header
+complaint or unsubscribe (and that is not an autoreply), goes to the
+mailbox's ``failed`` folder with the reason (a header
 on the kept copy, an audit entry ``bounces.unreadable``, and the report).
 """
 
@@ -42,7 +42,7 @@ class ProcessReport:
             f"{self.messages} messages: {self.events} events ({kinds}); "
             f"suppressed {self.suppressed}, unsubscribed {self.unsubscribed}, "
             f"unverified {self.unverified} (recorded, not acted on), "
-            f"ignored {self.ignored_messages} (autoreplies, success reports), "
+            f"ignored {self.ignored_messages} (autoreplies), "
             f"unreadable {self.failed} (kept aside)"
         )
 
@@ -68,8 +68,9 @@ def process_mailbox(
             _keep_aside(box, factory, report, key, raw, f"cannot be read: {exc!r}"[:500])
             continue
         if not events:
-            if not is_autoreply(msg) and report_type(msg) != "delivery-status":
-                reason = "no bounce, complaint or unsubscribe found in it"
+            if not is_autoreply(msg):
+                kind = "report" if report_type(msg) else "message"
+                reason = f"no failure, complaint or unsubscribe found in this {kind}"
                 _keep_aside(box, factory, report, key, raw, reason)
                 continue
             report.ignored_messages += 1
