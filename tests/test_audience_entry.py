@@ -48,7 +48,7 @@ def bearer(admin: User, session_factory: sessionmaker[Session]) -> dict[str, str
 
 def _names(factory: sessionmaker[Session]) -> dict[str, str]:
     with factory() as s:
-        return dict(s.execute(select(Subscriber.email, Subscriber.name)).all())  # type: ignore[arg-type]
+        return dict(s.execute(select(Subscriber.email, Subscriber.name)).all())
 
 
 def _form(client: WebClient, email: str, name: str) -> None:

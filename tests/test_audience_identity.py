@@ -39,7 +39,7 @@ def weekly(session_factory: sessionmaker[Session]) -> MailingList:
     with session_factory() as s:
         ml = add_list(s, "weekly", double_opt_in=False)
         s.commit()
-        return ml  # type: ignore[no-any-return]
+        return ml
 
 
 def _people(factory: sessionmaker[Session]) -> list[str]:

@@ -187,7 +187,7 @@ def test_migration_merges_case_variants_keeping_the_strictest_consent(
         attributes = rows[0].attributes  # JSONB on PostgreSQL, JSON text on SQLite
         attributes = attributes if isinstance(attributes, dict) else json.loads(attributes)
         assert attributes == {"division": "Medicine", "phone": "555"}
-        states = dict(
+        states: dict[str, str] = dict(
             conn.execute(
                 sa.text(
                     "SELECT l.slug, s.status FROM subscriptions s JOIN mailing_lists l "
