@@ -24,7 +24,7 @@ from mailer.config import Settings
 from mailer.content.manual import add_event, add_news
 from mailer.content.models import Observance
 from mailer.content.observance_texts import BUILTIN_BY_SLUG
-from subscribers.addresses import normalise_email
+from subscribers.addresses import email_key, normalise_email
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
 from subscribers.service import add_subscriber, unsubscribe
 
@@ -177,7 +177,7 @@ class DemoSummary:
 def _subscribe(session: Session, weekly: MailingList, name: str, email: str, status: str) -> bool:
     """Add one demo reader through the audience rules; True if confirmed on the digest."""
     address = normalise_email(email)
-    existing = session.scalar(select(Subscriber).where(Subscriber.email == address))
+    existing = session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(address)))
     if existing is not None:
         current = session.scalar(
             select(Subscription.status).where(

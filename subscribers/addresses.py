@@ -1,10 +1,17 @@
-"""Email address validation and normalisation: one rule, used by every way in.
+"""Email address validation, normalisation and identity: one rule each, used by every way in.
 
 email-validator checks syntax (and deliverability only when asked: DNS is
-slow and the network may be closed). The normal form keeps the local part as
-written (it is case-sensitive by the RFCs, though rarely in practice), lower-
-cases the domain and turns a punycode domain into its Unicode form, so
-``Ana@XN--BCHER-KVA.example`` and ``Ana@bücher.example`` are one subscriber.
+slow and the network may be closed). The normal form (``normalise_email``)
+keeps the local part as written, lower-cases the domain and turns a punycode
+domain into its Unicode form: it is what we show and send to.
+
+Identity (``email_key``) is that form lower-cased as a whole. The RFCs let a
+local part be case-sensitive, but no mail system we send to treats
+``Grace.Hopper@`` and ``grace.hopper@`` as two people, and treating them so
+gave one person two subscriptions and let a suppression miss a spelling.
+The key feeds the unique index on subscribers and is what every lookup
+compares: import, add, the public form, the API, suppression, forget, bounce
+and complaint matching.
 """
 
 from __future__ import annotations
@@ -78,6 +85,25 @@ def _plain(address: str) -> str | None:
     if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
         local = local.lower()
     return f"{local}@{_ascii_domain(domain)}"
+
+
+def email_key(address: str) -> str:
+    """Who an address belongs to: the normal form, lower-cased; one key per person.
+
+    An address email-validator refuses (a bounce can name anything) still gets
+    a key, its trimmed text lower-cased, so a lookup never fails: it just
+    finds nobody.
+    """
+    try:
+        normal = normalise_email(address)
+    except InvalidAddress:
+        normal = (address or "").strip()
+    return key_of_normal(normal)
+
+
+def key_of_normal(normal: str) -> str:
+    """The key of an address already in ``normalise_email``'s form (imports: no second check)."""
+    return normal.lower()
 
 
 def ascii_email(address: str) -> str:

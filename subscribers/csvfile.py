@@ -1,4 +1,4 @@
-"""Reading an import CSV: encoding, delimiter, header, and what a bad file looks like.
+"""Reading an import CSV (encoding, delimiter, header, what a bad file looks like) and its rejects.
 
 Undecodable bytes are kept as lone surrogates (``surrogateescape``) so that a
 line with invalid UTF-8 is rejected with its number while the rest imports.
@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import IO
+
+from subscribers.csvsafe import SafeWriter
 
 EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address", "mail")
 NAME_HEADERS = ("name", "full name", "fullname")
@@ -49,3 +52,27 @@ def column_map(header: list[str]) -> tuple[int, int | None, list[tuple[int, str]
     name_at = next((i for i, n in enumerate(names) if n in NAME_HEADERS), None)
     others = [(i, header[i].strip()) for i in range(len(header)) if i not in (email_at, name_at)]
     return email_at, name_at, [(i, n) for i, n in others if n and n.lower() not in EXPORT_ONLY]
+
+
+class RejectsWriter:
+    """The rejects CSV: ``line``, ``reason``, the file's own columns, then ``extra fields``.
+
+    Every row has exactly as many cells as the header: a short line is padded,
+    and the fields of a long line beyond the header are kept, joined with the
+    file's delimiter, in the last column (nothing is lost). Cells are guarded
+    against spreadsheet formulas like every CSV we write.
+    """
+
+    def __init__(self, out: IO[str]) -> None:
+        self.writer = SafeWriter(out)
+        self.width = 0
+        self.delimiter = ","
+
+    def header(self, header: list[str], delimiter: str) -> None:
+        self.width, self.delimiter = len(header), delimiter
+        self.writer.writerow(["line", "reason", *header, "extra fields"])
+
+    def row(self, line: int, reason: str, fields: list[str]) -> None:
+        own = fields[: self.width]
+        own += [""] * (self.width - len(own))
+        self.writer.writerow([line, reason, *own, self.delimiter.join(fields[self.width :])])

@@ -28,8 +28,12 @@ from subscribers.models import (
 )
 
 
-def not_suppressed(email_column: Any = Subscriber.email) -> Any:
-    """A WHERE clause: the address in ``email_column`` is not on the suppression list."""
+def not_suppressed(email_column: Any = Subscriber.email_key) -> Any:
+    """A WHERE clause: the address key in ``email_column`` is not on the suppression list.
+
+    Suppressions are stored by key (``subscribers.addresses.email_key``), so a
+    suppression of one spelling covers every spelling of the address.
+    """
     return ~exists().where(Suppression.address == email_column)
 
 
@@ -58,7 +62,7 @@ def sendable_subscriptions(
             list_match,
             Subscription.status == SubscriptionStatus.CONFIRMED,
             Subscriber.status == SubscriberStatus.ACTIVE,
-            not_suppressed(Subscriber.email),
+            not_suppressed(Subscriber.email_key),
         )
     )
     if among is not None:

@@ -8,11 +8,11 @@ suppression, so a later import or form cannot add them back by accident.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from mailer.db import AuditLog, audit
-from subscribers.addresses import normalise_email
+from subscribers.addresses import email_key, normalise_email
 from subscribers.models import (
     BounceRecord,
     Subscriber,
@@ -31,17 +31,17 @@ def forget(session: Session, email: str, *, actor: str = "admin") -> bool:
     anything about them.
     """
     address = normalise_email(email)
+    key = email_key(address)
     hashed = address_hash(address)
-    # Every spelling of the address: a person asking to be forgotten means all of them.
-    same = func.lower(Subscriber.email) == address.lower()
-    people = session.scalars(select(Subscriber).where(same)).all()
+    # Every spelling of the address is one key: a person asking to be forgotten means all.
+    people = session.scalars(select(Subscriber).where(Subscriber.email_key == key)).all()
     found = bool(people)
     for subscriber in people:
         # Core deletes: the database cascades to subscriptions and deliveries.
         session.expunge(subscriber)
         session.execute(delete(Subscription).where(Subscription.subscriber_id == subscriber.id))
         session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
-    spellings = {address, *(p.email for p in people)}
+    spellings = {address, key, *(p.email for p in people)}
     records = session.execute(delete(BounceRecord).where(BounceRecord.address.in_(spellings)))
     found = found or bool(getattr(records, "rowcount", 0))
     session.execute(delete(Suppression).where(Suppression.address.in_(spellings)))

@@ -1,14 +1,17 @@
-"""CSV export of a list: the same columns the import reads, so a round trip is lossless."""
+"""CSV export of a list: the same columns the import reads, so a round trip is lossless.
+
+Cells are spreadsheet-safe (``subscribers.csvsafe``); the import removes the guard again.
+"""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from subscribers.csvsafe import SafeWriter
 from subscribers.models import MailingList, Subscriber, Subscription
 
 FIXED = ["email", "name", "status", "source", "subscribed_at", "confirmed_at", "unsubscribed_at"]
@@ -28,7 +31,8 @@ def export_csv(
 ) -> int:
     """Write the list's subscribers to ``out`` (opened with ``newline=""``); returns rows.
 
-    Attribute keys become extra columns (sorted). Rows are read in pages by
+    Attribute keys become extra columns (sorted). Every cell is guarded against
+    spreadsheet formulas. Rows are read in pages by
     key, so a large list is never held in memory twice.
     """
     base = (
@@ -52,7 +56,7 @@ def export_csv(
     for (attrs,) in session.execute(base.with_only_columns(Subscriber.attributes)).all():
         keys.update((attrs or {}).keys())
     extra = sorted(keys - set(FIXED))
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(FIXED + extra)
     written = 0
     last_id = 0

@@ -25,9 +25,10 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import audit, utcnow
-from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.addresses import InvalidAddress, key_of_normal, normalise_email
 from subscribers.bulk import Bulk
-from subscribers.csvfile import ImportFailed, column_map, not_utf8, open_text
+from subscribers.csvfile import ImportFailed, RejectsWriter, column_map, not_utf8, open_text
+from subscribers.csvsafe import unguard
 from subscribers.models import (
     MailingList,
     Subscriber,
@@ -37,6 +38,7 @@ from subscribers.models import (
     SubscriptionStatus,
     Suppression,
 )
+from subscribers.names import clean_name
 from subscribers.suppression import address_hash
 
 CHUNK_SIZE = 5000
@@ -70,7 +72,8 @@ class ImportReport:
 @dataclass(slots=True)
 class _Row:
     line: int
-    email: str
+    email: str  # as written (normalised), kept for display and sending
+    key: str  # who it is: subscribers.addresses.email_key
     name: str
     attributes: dict[str, str]
     fields: list[str]
@@ -95,6 +98,8 @@ class _Importer:
         self.report = ImportReport()
         self.seen: dict[str, int] = {}
         self.reject_sink: Callable[[Rejected], None] = lambda r: None
+        # Called with the file's header and delimiter once they are read.
+        self.on_header: Callable[[list[str], str], None] = lambda header, delimiter: None
 
     def reject(self, line: int, reason: str, fields: list[str]) -> None:
         item = Rejected(line, reason, fields)
@@ -118,6 +123,7 @@ class _Importer:
         if not_utf8(header):
             raise ImportFailed("line 1: the header is not valid UTF-8; save the file as UTF-8")
         email_at, name_at, others = column_map(header)
+        self.on_header(header, delimiter)
         width = len(header)
         previous_end = reader.line_num
         for fields in reader:
@@ -132,37 +138,41 @@ class _Importer:
             if not_utf8(fields):
                 self.reject(line, "not valid UTF-8; save the file as UTF-8", fields)
                 continue
+            # Our own exports guard formula-like cells with a leading quote: take it off.
+            fields = [unguard(f) for f in fields]
             try:
                 email = normalise_email(fields[email_at], check_deliverability=self.check_dns)
             except InvalidAddress as exc:
                 self.reject(line, f"invalid address {fields[email_at]!r}: {exc}", fields)
                 continue
             # Local parts are case-sensitive by the RFCs but not in practice: one person.
-            first_line = self.seen.setdefault(email.casefold(), line)
+            key = key_of_normal(email)
+            first_line = self.seen.setdefault(key, line)
             if first_line != line:
                 self.reject(line, f"duplicate of line {first_line}", fields)
                 continue
-            name = fields[name_at].strip() if name_at is not None else ""
+            name = clean_name(fields[name_at]) if name_at is not None else ""
             attributes = {n: fields[i].strip() for i, n in others if fields[i].strip()}
-            yield _Row(line, email, name, attributes, fields)
+            yield _Row(line, email, key, name, attributes, fields)
 
     def apply(self, session: Session, chunk: list[_Row]) -> None:
         """Upsert one chunk with a handful of set-based statements."""
         bulk = Bulk(session)
-        emails = [r.email for r in chunk]
-        hashes = {r.email: address_hash(r.email) for r in chunk}
+        keys = [r.key for r in chunk]
+        hashes = {r.key: address_hash(r.key) for r in chunk}
         blocked = dict(
             bulk.select_in(
                 "SELECT address, reason FROM suppressions WHERE address IN ({in})",
-                [*emails, *hashes.values()],
+                [*keys, *hashes.values()],
             )
         )
         attrs_in = bulk.result(SUBSCRIBERS.c.attributes)
         existing = {
-            email: (sid, name, attrs_in(attrs) or {}, status)
-            for sid, email, name, attrs, status in bulk.select_in(
-                "SELECT id, email, name, attributes, status FROM subscribers WHERE email IN ({in})",
-                emails,
+            key: (sid, name, attrs_in(attrs) or {}, status)
+            for sid, key, name, attrs, status in bulk.select_in(
+                "SELECT id, email_key, name, attributes, status FROM subscribers "
+                "WHERE email_key IN ({in})",
+                keys,
             )
         }
         subs = dict(
@@ -179,8 +189,8 @@ class _Importer:
         sub_updates: list[int] = []
         unblock: list[str] = []
         for r in chunk:
-            reason = blocked.get(r.email) or blocked.get(hashes[r.email])
-            old = existing.get(r.email)
+            reason = blocked.get(r.key) or blocked.get(hashes[r.key])
+            old = existing.get(r.key)
             old_sub = subs.get(old[0]) if old is not None else None
             if old is not None and old[3] != SubscriberStatus.ACTIVE:
                 self.reject(r.line, f"{r.email} is {old[3]}", r.fields)
@@ -191,10 +201,10 @@ class _Importer:
                 self.reject(r.line, f"{why}; not re-subscribed without --override-reason", r.fields)
                 continue
             if reason or left:
-                unblock.append(r.email)
+                unblock.append(r.key)
             if old is None:
                 new_people.append(r)
-                new_subs.append(r.email)
+                new_subs.append(r.key)
                 self.report.imported += 1
                 continue
             sid, old_name, old_attrs, _ = old
@@ -205,7 +215,7 @@ class _Importer:
                 person_updates.append((sid, name, merged))
                 changed = True
             if old_sub is None:
-                new_subs.append(r.email)
+                new_subs.append(r.key)
                 self.report.imported += 1
                 continue
             if left or (self.confirmed and old_sub == SubscriptionStatus.PENDING):
@@ -237,10 +247,10 @@ class _Importer:
         ).value
         bulk.insert_ignore(
             SUBSCRIBERS,
-            ["email", "name", "attributes", "status", "created_at", "confirmed_at"],
-            ["email"],
+            ["email", "email_key", "name", "attributes", "status", "created_at", "confirmed_at"],
+            ["email_key"],
             [
-                (r.email, r.name, attrs_out(r.attributes), "active", stamp, confirmed_at)
+                (r.email, r.key, r.name, attrs_out(r.attributes), "active", stamp, confirmed_at)
                 for r in new_people
             ],
         )
@@ -250,7 +260,9 @@ class _Importer:
         )
         ids = [
             row[0]
-            for row in bulk.select_in("SELECT id FROM subscribers WHERE email IN ({in})", new_subs)
+            for row in bulk.select_in(
+                "SELECT id FROM subscribers WHERE email_key IN ({in})", new_subs
+            )
         ]
         bulk.insert_ignore(
             SUBSCRIPTIONS,
@@ -282,15 +294,15 @@ class _Importer:
             "WHERE subscriber_id = {m} AND list_id = {m}",
             [(status, confirmed_at, sid, self.list_id) for sid in sub_updates],
         )
-        for email in unblock:
+        for key in unblock:
             session.execute(
-                SUPPRESSIONS.delete().where(Suppression.address.in_([email, address_hash(email)]))
+                SUPPRESSIONS.delete().where(Suppression.address.in_([key, address_hash(key)]))
             )
             audit(
                 session,
                 self.actor,
                 "consent.override",
-                email,
+                key,
                 self.override or "",
                 list=self.slug,
                 via="import",
@@ -317,7 +329,7 @@ def import_csv(
     stopped half-way can simply be run again: it is an upsert); given a
     session, the caller commits. ``progress(bytes_read, total_bytes)`` is
     called after each chunk. Rejected lines go to ``rejects_path`` as CSV
-    (line, reason, the original fields).
+    (line, reason, the original fields under the file's own header).
     """
     started = time.perf_counter()
     path = Path(path)
@@ -336,9 +348,9 @@ def import_csv(
     try:
         if rejects_path is not None:
             rejects_file = open(rejects_path, "w", encoding="utf-8", errors="replace", newline="")  # noqa: SIM115
-            writer = csv.writer(rejects_file)
-            writer.writerow(["line", "reason", "fields"])
-            importer.reject_sink = lambda r: writer.writerow([r.line, r.reason, *r.fields])
+            sink = RejectsWriter(rejects_file)
+            importer.on_header = sink.header
+            importer.reject_sink = lambda r: sink.row(r.line, r.reason, r.fields)
             importer.report.rejects_path = str(rejects_path)
         rows = importer.rows(text)
         while chunk := list(itertools.islice(rows, chunk_size)):

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
+from subscribers.names import clean_name
 from subscribers.service import unsubscribe, unsubscribe_all, update_preferences
 from subscribers.tokens import TokenError, TokenSigner
 
@@ -149,7 +150,7 @@ def save_preferences(
     subscriber = _subscriber(session, signer, token)
     if unsubscribe_everything:
         if name is not None:
-            subscriber.name = name.strip()[:200]
+            subscriber.name = clean_name(name)
         unsubscribe_all(session, subscriber.id, via="preferences")
         return
     update_preferences(session, subscriber.id, list_ids, name)

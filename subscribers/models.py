@@ -12,9 +12,11 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from mailer.db import Base, utcnow
+from subscribers.addresses import email_key
 
 
 class SubscriberStatus(StrEnum):
@@ -72,12 +74,23 @@ class MailingList(Base):
         return f"<MailingList {self.slug}>"
 
 
+def _email_key_default(context: DefaultExecutionContext) -> str:
+    """The key for Core inserts that give only ``email`` (bulk loads, benchmarks)."""
+    return email_key(context.get_current_parameters()["email"])
+
+
 class Subscriber(Base):
     __tablename__ = "subscribers"
+    __table_args__ = (Index("ix_subscribers_email_key", "email_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Normalised by subscribers.addresses.normalise_email (domain lower-cased, IDNA-decoded).
+    # As the person typed it, normalised by subscribers.addresses.normalise_email (domain
+    # lower-cased, IDNA-decoded): what we show and send to. Still unique (the key is
+    # stricter), which indexes lookups of the exact address.
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # Who the person is: subscribers.addresses.email_key(email), the whole address
+    # lower-cased. Unique: one person per address whatever its case. Every lookup uses it.
+    email_key: Mapped[str] = mapped_column(String(320), default=_email_key_default)
     name: Mapped[str] = mapped_column(String(200), default="")
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default=SubscriberStatus.ACTIVE)
@@ -85,6 +98,11 @@ class Subscriber(Base):
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     subscriptions: Mapped[list[Subscription]] = relationship(back_populates="subscriber")
+
+    @validates("email")
+    def _keep_key(self, _field: str, value: str) -> str:
+        self.email_key = email_key(value)
+        return value
 
     def __repr__(self) -> str:
         return f"<Subscriber {self.email}>"
@@ -118,8 +136,9 @@ class Subscription(Base):
 class Suppression(Base):
     """An address we must never mail, whatever any list says.
 
-    ``address`` is the normalised email, or ``sha256:<hex>`` of it for people
-    who asked to be forgotten, so a later import cannot add them back.
+    ``address`` is the address's key (``subscribers.addresses.email_key``), or
+    ``sha256:<hex>`` of it for people who asked to be forgotten, so a later
+    import cannot add them back.
     """
 
     __tablename__ = "suppressions"
@@ -132,7 +151,13 @@ class Suppression(Base):
 
 
 class BounceRecord(Base):
-    """Every bounce or complaint we received, kept to count soft bounces over time."""
+    """Every bounce or complaint we received, kept to count soft bounces over time.
+
+    ``address`` is the key (``email_key``) of the address. ``verified`` says the
+    feedback was provably ours (VERP-signed, a Message-ID we sent to that
+    address, or a signed provider webhook); an unverified record is kept for
+    admins to see and changes nothing.
+    """
 
     __tablename__ = "bounce_records"
     __table_args__ = (Index("ix_bounce_records_address_at", "address", "received_at"),)
@@ -145,4 +170,5 @@ class BounceRecord(Base):
     diagnostic: Mapped[str] = mapped_column(Text, default="")
     delivery_id: Mapped[int | None] = mapped_column(Integer, default=None)
     source: Mapped[str] = mapped_column(String(32), default="")
+    verified: Mapped[bool] = mapped_column(Boolean, default=True)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailer.db import audit, utcnow
-from subscribers.addresses import normalise_email
+from subscribers.addresses import email_key, normalise_email
 
 # Part of this module's API (callers use ``service.forget``); it lives in its own module.
 from subscribers.erasure import forget
@@ -30,6 +30,7 @@ from subscribers.models import (
     SubscriptionStatus,
     SuppressionReason,
 )
+from subscribers.names import clean_name
 from subscribers.suppression import (
     is_suppressed,
     suppress,
@@ -72,7 +73,8 @@ class SubscribeResult:
 
 
 def _find_subscriber(session: Session, email: str) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.email == email))
+    """The person with this address, whatever its case (``email_key``)."""
+    return session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(email)))
 
 
 def _find_subscription(session: Session, subscriber_id: int, list_id: int) -> Subscription | None:
@@ -84,6 +86,7 @@ def _find_subscription(session: Session, subscriber_id: int, list_id: int) -> Su
 
 
 def _get_or_create_subscriber(session: Session, email: str, name: str) -> Subscriber:
+    name = clean_name(name)
     subscriber = _find_subscriber(session, email)
     if subscriber is None:
         subscriber = Subscriber(email=email, name=name, attributes={})
@@ -120,7 +123,7 @@ def subscribe(
     if blocker is not None and blocker.reason != SuppressionReason.UNSUBSCRIBE_ALL:
         return SubscribeResult(None, None)
     needs_confirmation = mailing_list.double_opt_in or blocker is not None
-    subscriber = _get_or_create_subscriber(session, address, name.strip())
+    subscriber = _get_or_create_subscriber(session, address, name)
     if subscriber.status != SubscriberStatus.ACTIVE:
         return SubscribeResult(subscriber, None)
     if attributes:
@@ -284,7 +287,7 @@ def update_preferences(
     if subscriber is None:
         raise TokenError("this link is not valid")
     if name is not None:
-        subscriber.name = name.strip()[:200]
+        subscriber.name = clean_name(name)
     public = session.scalars(select(MailingList).where(MailingList.public.is_(True))).all()
     wanted = {ml.id for ml in public if ml.id in list_ids}
     blocker = suppression_for(session, subscriber.email)
@@ -351,9 +354,10 @@ def add_subscriber(
             override_reason or "",
             list=mailing_list.slug,
         )
-    subscriber = _get_or_create_subscriber(session, address, name.strip())
-    if name.strip() and subscriber.name != name.strip():
-        subscriber.name = name.strip()
+    name = clean_name(name)
+    subscriber = _get_or_create_subscriber(session, address, name)
+    if name and subscriber.name != name:
+        subscriber.name = name
     if sub is None:
         sub = Subscription(
             subscriber_id=subscriber.id,

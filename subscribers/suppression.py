@@ -15,20 +15,18 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from mailer.db import audit
-from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.addresses import email_key
 from subscribers.models import Suppression, SuppressionReason
 
 
 def address_hash(email: str) -> str:
-    """``sha256:<hex>`` of the address, case-folded: what is kept of a forgotten person."""
-    return "sha256:" + hashlib.sha256(email.strip().casefold().encode("utf-8")).hexdigest()
+    """``sha256:<hex>`` of the address's key: what is kept of a forgotten person."""
+    return "sha256:" + hashlib.sha256(email_key(email).encode("utf-8")).hexdigest()
 
 
 def _normal(email: str) -> str:
-    try:
-        return normalise_email(email)
-    except InvalidAddress:
-        return email.strip()
+    """Suppressions are kept by key: one row covers every spelling of the address."""
+    return email_key(email)
 
 
 def suppression_for(session: Session, email: str) -> Suppression | None:

@@ -307,3 +307,5 @@ def test_a_message_that_cannot_be_built_fails_alone(
         assert row.last_error.startswith("not built: To contains a line break")
         camp = session.get(Campaign, cid)
         assert camp is not None and camp.status == CampaignStatus.SENT
+        # Counted, not silent: the campaign's figures say one failed.
+        assert (camp.sent_count, camp.failed_count) == (2, 1)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bounce_helpers import sent_to
 from click.testing import CliRunner
 from smtp_server import make_self_signed
 from sqlalchemy.orm import Session
@@ -29,6 +30,11 @@ from subscribers.service import is_suppressed
 DATA = Path(__file__).parent / "data" / "bounces"
 USER, PASSWORD = "bounces", 'pa ss"word'
 SAMPLES = ["postfix_user_unknown.eml", "exim_failed.eml"]
+# The deliveries those two bounces answer: their quoted Message-IDs are in our delivery log.
+SENT = [
+    ("priya.patel@wustl.example", "<173000000001.41.2715@mailer.example.org>"),
+    ("kofi.mensah@example.net", "<173000000002.42.2715@mailer.example.org>"),
+]
 _TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|\([^)]*\)|\S+')
 
 
@@ -178,6 +184,7 @@ def test_imap_messages_are_recorded_then_moved_to_processed(
     session: Session, settings: Settings, imap: tuple[int, dict]
 ) -> None:
     port, folders = imap
+    sent_to(session, *SENT)
     session.rollback()
     url = f"imap://{USER}:{QUOTED_PASSWORD}@127.0.0.1:{port}/INBOX"
     result = CliRunner().invoke(bounces_command, ["process", "--mailbox", url])
@@ -214,6 +221,7 @@ def test_pop3_messages_are_archived_then_deleted(
     session: Session, settings: Settings, pop3: tuple[int, list[bytes]], tmp_path: Path
 ) -> None:
     port, messages = pop3
+    sent_to(session, *SENT)
     session.rollback()
     url = f"pop3://{USER}:{QUOTED_PASSWORD}@127.0.0.1:{port}"
     archive = tmp_path / "archive"

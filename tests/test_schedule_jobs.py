@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from bounce_helpers import sent_to
 from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,6 +84,8 @@ def test_bounce_job_reads_the_configured_mailbox_like_the_cli(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # Priya's bounce quotes the Message-ID we sent her: it is ours, and acts.
+    sent_to(session, ("priya.patel@wustl.example", "<173000000001.41.2715@mailer.example.org>"))
     where = tmp_path / "bounces"
     box = mailbox.Maildir(where, create=True)
     box.add((BOUNCES / "postfix_user_unknown.eml").read_bytes())

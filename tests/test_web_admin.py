@@ -12,7 +12,7 @@ from web_helpers import WebClient, add_announcement, add_campaign, add_list
 from mailer.db import AuditLog, utcnow
 from mailer.delivery.models import Delivery
 from mailer.users import User
-from subscribers.models import MailingList, Subscriber, Subscription
+from subscribers.models import BounceRecord, MailingList, Subscriber, Subscription
 
 LIST_FORM = {
     "slug": "grand-rounds",
@@ -183,6 +183,28 @@ def test_subscriber_page_shows_subscriptions_and_delivery_history(
     assert "ODEI Weekly" in page and "confirmed" in page
     assert "Commemorate Women’s History Month" in page and ">sent<" in page
     assert admin_client.get("/admin/subscribers/999999").status_code == 404
+
+
+def test_subscriber_page_shows_unverified_bounces_as_not_acted_on(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        person = Subscriber(email="Jakayla.Folarin@wustl.example", name="Jakayla")
+        s.add(person)
+        s.flush()
+        s.add(
+            BounceRecord(
+                address="jakayla.folarin@wustl.example",
+                kind="hard",
+                status_code="5.1.1",
+                diagnostic="550 5.1.1 forged by a stranger",
+                verified=False,
+            )
+        )
+        s.commit()
+        pid = person.id
+    page = admin_client.get(f"/admin/subscribers/{pid}").get_data(as_text=True)
+    assert "550 5.1.1 forged by a stranger" in page and "unverified: not acted on" in page
 
 
 def test_campaign_detail_counts_come_from_deliveries(

@@ -188,12 +188,21 @@ def test_suppress_and_forget_a_person(
         assert s.scalar(select(Suppression.address)).startswith("sha256:")  # type: ignore[union-attr]
 
 
+def _reader(factory: sessionmaker[Session], address: str) -> None:
+    from subscribers.service import add_subscriber
+
+    with factory() as s:
+        add_subscriber(s, add_list(s, "hooks-test"), address, confirmed=True)
+        s.commit()
+
+
 def test_postmark_webhook_needs_its_credentials_and_applies_events(
     client: WebClient,
     session_factory: sessionmaker[Session],
 ) -> None:
     import pytest
 
+    _reader(session_factory, "gone@wustl.example")  # feedback suppresses only subscribers
     mp = pytest.MonkeyPatch()  # credentials from the environment, as documented
     mp.setenv("MAILER_POSTMARK_WEBHOOK_USER", "postmark")
     mp.setenv("MAILER_POSTMARK_WEBHOOK_PASSWORD", "s3cret-hook")
@@ -242,6 +251,7 @@ def test_sendgrid_and_mailgun_webhooks_check_signatures_from_settings(
         _sendgrid_headers,
     )
 
+    _reader(session_factory, "priya.patel@wustl.example")  # only subscribers are suppressed
     app = create_app(
         web_settings.replace(
             sendgrid_webhook_public_key=PUBLIC_B64, mailgun_webhook_signing_key=MAILGUN_KEY

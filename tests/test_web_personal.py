@@ -239,3 +239,26 @@ def test_forged_preference_token_changes_nothing(
             s.scalar(select(Subscriber.name).where(Subscriber.id == person_id)) == "Victora Brings"
         )
         assert s.scalar(select(Suppression.id)) is None
+
+
+def test_head_on_personal_links_answers_like_get_and_changes_nothing(
+    client: WebClient, lists: dict[str, int], session_factory: sessionmaker[Session], outbox: Path
+) -> None:
+    """Link checkers and mail scanners send HEAD: it must answer like GET and change nothing."""
+    _confirmed(client, outbox)
+    welcome = mail_to(outbox, ADDRESS, "welcome")
+    fresh = WebClient(client.application)  # no cookie, as a scanner
+    for prefix in ("/u/", "/p/"):
+        path = _path(link_in(welcome, prefix))
+        get = fresh.get(path)
+        head = fresh.head(path)
+        assert (head.status_code, head.headers["Cache-Control"]) == (200, "no-store"), prefix
+        assert head.headers["Content-Type"] == get.headers["Content-Type"]
+        assert head.get_data() == b""
+    _subscribe(client, email="second." + ADDRESS)
+    confirm = _path(link_in(mail_to(outbox, "second." + ADDRESS), "/c/"))
+    assert fresh.head(confirm).status_code == 200
+    assert _status(session_factory, lists["weekly"]) == "confirmed"
+    assert _status(session_factory, lists["weekly"], "second." + ADDRESS) == "pending"
+    assert fresh.head("/u/" + "x" * 40).status_code == fresh.get("/u/" + "x" * 40).status_code
+    assert len(outbox_mails(outbox)) == 3  # welcome, confirmation ... and no goodbye

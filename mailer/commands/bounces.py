@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import click
+from rich.table import Table
+from sqlalchemy import func, select
 
 from mailer.cli_support import console, needs_schema, session_factory
 from mailer.cli_support import settings as current_settings
+from mailer.db import session_scope
+from mailer.feedback.events import Kind
+from subscribers.models import BounceRecord
 
 
 @click.group("bounces")
 def command() -> None:
-    """Process bounces, complaints (ARF) and mailto unsubscribes from a mailbox."""
+    """Process bounces, complaints (ARF) and mailto unsubscribes; list what was recorded."""
 
 
 @command.command("process")
@@ -41,8 +46,11 @@ def process_command(maildir: str | None, url: str | None, archive: str) -> None:
     Hard bounces (5.1.1, 5.1.2, 5.1.3, 5.1.10, 5.2.1) suppress the address;
     soft ones (4.x.x, 5.2.2) suppress it after MAILER_SOFT_BOUNCE_LIMIT within
     MAILER_SOFT_BOUNCE_DAYS; policy blocks (5.7.x, 4.7.x) are only recorded;
-    complaints unsubscribe from everything and suppress. Messages go to the
-    mailbox's processed folder only after their records are committed.
+    complaints unsubscribe from everything and suppress. Only feedback that is
+    ours acts: VERP-signed, or quoting a Message-ID we sent to that address;
+    anything else is recorded as unverified (see bounces list --unverified).
+    Messages go to the mailbox's processed folder only after their records are
+    committed; ones we cannot read go to its failed folder, with the reason.
 
     \b
     Examples:
@@ -68,3 +76,57 @@ def process_command(maildir: str | None, url: str | None, archive: str) -> None:
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(report.line())
+    for key, reason in report.kept_aside[:20]:
+        console.print(f"kept aside in failed: {key}: {reason}")
+
+
+@command.command("list")
+@click.option(
+    "--unverified",
+    is_flag=True,
+    help="Only feedback we could not prove ours (no VERP signature, no Message-ID we sent "
+    "to that address): recorded, never acted on.",
+)
+@click.option("--kind", type=click.Choice([k.value for k in Kind]), default=None)
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--before", type=int, default=None, help="Continue before this record id.")
+@needs_schema
+def list_command(unverified: bool, kind: str | None, limit: int, before: int | None) -> None:
+    """Recorded bounces and complaints, newest first, with whether each was ours.
+
+    An unverified record may be a forgery naming a stranger, or a real bounce
+    of mail we never sent; it suppressed nobody. Look at it, and suppress by
+    hand (mailer suppressions add) if it is real.
+
+    \b
+    Examples:
+      mailer bounces list --unverified
+      mailer bounces list --kind hard --limit 20
+    """
+    with session_scope(session_factory()) as session:
+        query = select(BounceRecord).order_by(BounceRecord.id.desc()).limit(limit)
+        count = select(func.count()).select_from(BounceRecord)
+        if unverified:
+            query = query.where(BounceRecord.verified.is_(False))
+            count = count.where(BounceRecord.verified.is_(False))
+        if kind:
+            query = query.where(BounceRecord.kind == kind)
+            count = count.where(BounceRecord.kind == kind)
+        if before is not None:
+            query = query.where(BounceRecord.id < before)
+        rows = session.scalars(query).all()
+        title = f"{session.scalar(count)} {'unverified ' if unverified else ''}records"
+        table = Table(
+            "id", "received", "address", "kind", "status", "ours", "diagnostic", title=title
+        )
+        for row in rows:
+            table.add_row(
+                str(row.id),
+                f"{row.received_at:%Y-%m-%d %H:%M}",
+                row.address,
+                row.kind,
+                row.status_code,
+                "verified" if row.verified else "unverified",
+                " ".join(row.diagnostic.split())[:60],
+            )
+    console.print(table)

@@ -131,16 +131,18 @@ def list_command(slug: str, status: str, limit: int, after: str) -> None:
 @needs_schema
 def show_command(email: str) -> None:
     """Everything we hold about one person: lists, status, suppression, bounces."""
+    from subscribers.addresses import email_key
     from subscribers.models import BounceRecord
     from subscribers.suppression import suppression_for
 
     address = address_arg(email)
     with session_scope(session_factory()) as session:
-        subscriber = session.scalar(select(Subscriber).where(Subscriber.email == address))
+        key = email_key(address)
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.email_key == key))
         blocker = suppression_for(session, address)
         bounces = session.scalars(
             select(BounceRecord)
-            .where(BounceRecord.address == address)
+            .where(BounceRecord.address == key)
             .order_by(BounceRecord.received_at)
         ).all()
         if subscriber is None and blocker is None and not bounces:

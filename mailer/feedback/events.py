@@ -35,3 +35,9 @@ class FeedbackEvent:
     list_id: int | None = None
     received_at: dt.datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # Other addresses the report gives for the same recipient (a DSN's Final-Recipient
+    # beside its Original-Recipient): the one that maps to a subscriber is used.
+    also: tuple[str, ...] = ()
+    # A provider's webhook whose signature (or credentials) we checked: it speaks for us.
+    # Mailbox events are never "signed"; they prove themselves by VERP or Message-ID.
+    signed: bool = False

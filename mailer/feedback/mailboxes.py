@@ -30,7 +30,7 @@ class MailboxError(RuntimeError):
 
 class FeedbackMailbox(Protocol):
     def messages(self) -> Iterator[tuple[str, bytes]]: ...
-    def done(self, key: str, *, failed: bool = False) -> None: ...
+    def done(self, key: str, *, failed: bool = False, reason: str = "") -> None: ...
     def close(self) -> None: ...
 
 
@@ -49,9 +49,12 @@ class MaildirBox:
         for key in sorted(self.box.keys()):
             yield key, self.box.get_bytes(key)
 
-    def done(self, key: str, *, failed: bool = False) -> None:
+    def done(self, key: str, *, failed: bool = False, reason: str = "") -> None:
         folder = self._folder("failed" if failed else "processed")
-        folder.add(self.box.get_message(key))  # written (and fsynced by rename) first ...
+        # Written (and fsynced by rename) first ...
+        folder.add(
+            annotated(self.box.get_bytes(key), reason) if reason else self.box.get_message(key)
+        )
         self.box.remove(key)  # ... then taken out of the inbox
 
     def close(self) -> None:
@@ -97,7 +100,8 @@ class ImapBox:
                     yield uid.decode(), item[1]
                     break
 
-    def done(self, key: str, *, failed: bool = False) -> None:
+    def done(self, key: str, *, failed: bool = False, reason: str = "") -> None:
+        # IMAP copies the message unchanged; the reason is in the audit log (bounces.unreadable).
         target = "Failed" if failed else self.processed
         typ, data = self.conn.uid("COPY", key, _quote(target))
         if typ != "OK":
@@ -145,14 +149,26 @@ class Pop3Box:
             self._raw[number] = raw
             yield number, raw
 
-    def done(self, key: str, *, failed: bool = False) -> None:
+    def done(self, key: str, *, failed: bool = False, reason: str = "") -> None:
         folder = self.archive._folder("failed" if failed else "processed")
-        folder.add(self._raw.pop(key))
+        raw = self._raw.pop(key)
+        folder.add(annotated(raw, reason) if reason else raw)
         self.conn.dele(int(key))  # takes effect at QUIT, after the archive copy exists
 
     def close(self) -> None:
         with contextlib.suppress(OSError, poplib.error_proto):
             self.conn.quit()
+
+
+#: The header that says why a message was kept aside (on the copy in ``failed``).
+REASON_HEADER = "X-Mailer-Unreadable"
+
+
+def annotated(raw: bytes, reason: str) -> bytes:
+    """The message with a first header line saying why it was kept aside (one line, ASCII)."""
+    line = " ".join(reason.split()).encode("ascii", "replace")[:900]
+    eol = b"\r\n" if b"\r\n" in raw[:4096] else b"\n"
+    return REASON_HEADER.encode() + b": " + line + eol + raw
 
 
 def _quote(name: str) -> str:

@@ -6,16 +6,20 @@ In order of trust:
 2. an ARF feedback report (RFC 5965): a complaint, traced to the delivery by
    the original message's VERP Return-Path, List-Unsubscribe token or
    Message-ID, because providers usually redact the complainer's address;
-3. an RFC 3464 DSN's per-recipient Status and Diagnostic-Code;
-4. flufl.bounce's detectors for the many non-standard bounces in the wild.
+3. an RFC 3464 DSN's per-recipient fields (``mailer.feedback.dsn``);
+4. flufl.bounce's detectors for the many non-standard bounces in the wild,
+   with our small rules (``mailer.feedback.rules``) reading their words.
 An unsubscribe mail (the mailto of List-Unsubscribe) carries our signed token
 in its Subject. Autoreplies (out of office, vacation) count for nothing.
+Parsing only says what a message claims; whether it is ours, and so may act,
+is decided where events are applied (``mailer.feedback.apply``).
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import logging
 import re
 from email.message import Message
 from email.utils import getaddresses
@@ -25,8 +29,12 @@ from flufl.bounce import all_failures
 
 from mailer.delivery.verp import parse_verp
 from mailer.feedback.classify import classify, find_status
+from mailer.feedback.dsn import dsn_events
 from mailer.feedback.events import FeedbackEvent, Kind
+from mailer.feedback.rules import diagnostic_for, failed_recipients, report_text
 from subscribers.tokens import TokenError, TokenSigner
+
+log = logging.getLogger(__name__)
 
 ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
@@ -77,7 +85,7 @@ def is_autoreply(msg: Message) -> bool:
     return auto.startswith("auto-replied") and not _DAEMON.search(sender)
 
 
-def _report_type(msg: Message) -> str:
+def report_type(msg: Message) -> str:
     if msg.get_content_type() != "multipart/report":
         return ""
     return str(msg.get_param("report-type", "") or "").lower()
@@ -115,31 +123,6 @@ def _trace_original(
     return delivery_id, message_id, subscriber_id, list_id
 
 
-def _dsn_events(msg: Message) -> list[FeedbackEvent]:
-    events = []
-    for part in msg.walk():
-        if part.get_content_type() != "message/delivery-status":
-            continue
-        blocks: Any = part.get_payload()
-        if not isinstance(blocks, list):
-            continue
-        for block in blocks[1:]:  # the first block is per-message
-            action = str(block.get("Action", "")).strip().lower()
-            if action and action not in ("failed", "delayed"):
-                continue  # delivered, relayed, expanded: not a failure
-            recipient = str(block.get("Final-Recipient", "") or block.get("Original-Recipient", ""))
-            address = recipient.split(";", 1)[-1].strip().strip("<>")
-            diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())
-            status = str(block.get("Status", "")).strip() or find_status(diagnostic)
-            kind = classify(status, diagnostic, permanent=action == "failed")
-            if action == "delayed" and kind == Kind.HARD:
-                kind = Kind.SOFT
-            events.append(
-                FeedbackEvent(kind, address, status_code=status, diagnostic=diagnostic[:1000])
-            )
-    return events
-
-
 def _arf_events(msg: Message) -> list[FeedbackEvent]:
     for part in msg.walk():
         if part.get_content_type() != "message/feedback-report":
@@ -164,32 +147,31 @@ def _arf_events(msg: Message) -> list[FeedbackEvent]:
 
 
 def _flufl_events(msg: Message) -> list[FeedbackEvent]:
-    temporary, permanent = all_failures(msg)
-    body = _text(msg)
-    status = find_status(body)
-    line_for = {}
-    for raw in (*temporary, *permanent):
-        address = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        line_for[address] = next(
-            (ln.strip() for ln in body.splitlines() if address.lower() in ln.lower()), ""
+    """Non-standard bounces: flufl.bounce finds the addresses, our rules read the words."""
+    try:
+        found = all_failures(msg)
+        temporary: set[Any] = set(found[0])
+        permanent: set[Any] = set(found[1])
+    except Exception:  # a detector tripping on a strange message (no From:) must not lose it
+        log.warning(
+            "flufl.bounce failed on a message; reading it with our own rules", exc_info=True
         )
+        temporary, permanent = set(), set()
+    text = report_text(msg)
+    if not temporary and not permanent:
+        # Our own small rules, where none of flufl.bounce's detectors answers.
+        for address in failed_recipients(text):
+            _diagnostic, code = diagnostic_for(text, address)
+            (temporary if code.startswith("4") else permanent).add(address)
     events = []
     for raw, permanent_flag in [(a, False) for a in temporary] + [(a, True) for a in permanent]:
         address = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-        diagnostic = _diagnostic_near(body, address) or line_for[address]
-        code = find_status(diagnostic) or status
+        diagnostic, code = diagnostic_for(text, address)
         kind = classify(code, diagnostic, permanent=permanent_flag)
+        if not permanent_flag and kind == Kind.HARD:
+            kind = Kind.SOFT  # a warning: delivery is still being tried
         events.append(FeedbackEvent(kind, address, status_code=code, diagnostic=diagnostic[:1000]))
     return events
-
-
-def _diagnostic_near(body: str, address: str) -> str:
-    lines = body.splitlines()
-    for i, line in enumerate(lines):
-        if address.lower() in line.lower():
-            window = " ".join(x.strip() for x in lines[i : i + 4] if x.strip())
-            return window
-    return ""
 
 
 def _text(msg: Message) -> str:
@@ -217,10 +199,10 @@ def unsubscribe_token(msg: Message, signer: TokenSigner) -> tuple[int, int] | No
 def parse_message(msg: Message, secret: str, *, source: str = "mailbox") -> list[FeedbackEvent]:
     """Every feedback event in one message from the bounce or unsubscribe mailbox."""
     signer = TokenSigner(secret)
-    report_type = _report_type(msg)
+    kind_of_report = report_type(msg)
     original = _original(msg)
     delivery_id, message_id, subscriber_id, list_id = _trace_original(original, secret, signer)
-    if report_type == "feedback-report":
+    if kind_of_report == "feedback-report":
         events = _arf_events(msg)
     else:
         unsub = unsubscribe_token(msg, signer)
@@ -234,9 +216,9 @@ def parse_message(msg: Message, secret: str, *, source: str = "mailbox") -> list
                     source=f"{source}:mailto",
                 )
             ]
-        if is_autoreply(msg) and report_type != "delivery-status":
+        if is_autoreply(msg) and kind_of_report != "delivery-status":
             return []
-        events = _dsn_events(msg) if report_type == "delivery-status" else []
+        events = dsn_events(msg)
         if not events:
             events = _flufl_events(msg)
     envelope = verp_delivery(msg, secret)
@@ -255,7 +237,7 @@ def parse_message(msg: Message, secret: str, *, source: str = "mailbox") -> list
             event.subscriber_id, event.list_id = subscriber_id, list_id
     if envelope is not None and not events and not is_autoreply(msg):
         # Ours, but unreadable: the VERP address alone says a delivery failed.
-        diagnostic = " ".join(_text(msg).split())[:500]
+        diagnostic = " ".join(report_text(msg).split())[:500]
         events = [
             FeedbackEvent(
                 classify(find_status(diagnostic), diagnostic),

@@ -29,7 +29,7 @@ from mailer.web.auth import client_ip
 from mailer.web.db import db
 from mailer.web.openapi import api_route
 from subscribers import service
-from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.addresses import InvalidAddress, email_key, normalise_email
 from subscribers.models import MailingList, Subscriber
 
 
@@ -104,10 +104,13 @@ def api_subscribe() -> Any:
     try:
         data = _body()
         mlist, email = _list(data), _email(data)
-        name = _text(data, "name", required=False, limit=200)
+        name = data.get("name", "")
+        if not isinstance(name, str):
+            raise BadBody("name: a string is required")
     except BadBody as exc:
         return _handle(exc)
-    req = integration.SubscribeRequest(mlist, email, name.strip(), client_ip(), source="api")
+    # The name becomes one line in subscribers.service (subscribers.names.clean_name).
+    req = integration.SubscribeRequest(mlist, email, name, client_ip(), source="api")
     outcome = integration.subscribe(db(), current_app.extensions["mailer.settings"], req)
     db().commit()
     return {"result": outcome.result}
@@ -129,7 +132,7 @@ def api_unsubscribe() -> Any:
     except BadBody as exc:
         return _handle(exc)
     session = db()
-    person = session.scalar(select(Subscriber).where(Subscriber.email == email))
+    person = session.scalar(select(Subscriber).where(Subscriber.email_key == email_key(email)))
     changed = person is not None and service.unsubscribe(
         session, person.id, mlist.id, via=f"api:{g.api_user.email}"
     )

@@ -30,6 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from mailer.users import Role
 from subscribers.addresses import InvalidAddress, normalise_email
+from subscribers.names import clean_name
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice.
     from wtforms import SelectChoice as _Choice
@@ -64,7 +65,8 @@ def no_line_breaks(form: Any, field: Field) -> None:
 
 
 class SubscribeForm(FlaskForm):
-    name = StringField("Your name", validators=[Optional(), Length(max=200), no_line_breaks])
+    # A reader's name goes into To: of every message: made one line, never refused.
+    name = StringField("Your name", filters=[clean_name], validators=[Optional()])
     email = EmailField(
         "Email address",
         validators=[DataRequired("Enter your email address."), Length(max=320), valid_address],
@@ -203,7 +205,7 @@ class PasswordChangeForm(FlaskForm):
 class PreferencesForm(FlaskForm):
     """The preference page; the list boxes are plain inputs named ``lists`` (ids)."""
 
-    name = StringField("Your name", validators=[Optional(), Length(max=200), no_line_breaks])
+    name = StringField("Your name", filters=[clean_name], validators=[Optional()])
     unsubscribe_all = BooleanField("Unsubscribe from everything (no more mail from us)")
 
 

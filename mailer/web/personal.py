@@ -34,6 +34,10 @@ from mailer.web.public import bp
 from subscribers import links
 from subscribers.tokens import TokenError
 
+#: Methods that only read: link checkers and mail scanners send HEAD as often as GET,
+#: and it must answer the same way and change nothing (Flask answers HEAD from GET views).
+SAFE_METHODS = ("GET", "HEAD")
+
 
 def _settings() -> Settings:
     settings: Settings = current_app.extensions["mailer.settings"]
@@ -65,7 +69,7 @@ def _bad_link(error: TokenError) -> Response:
 @bp.route("/c/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> Response:
     form = EmptyForm()
-    if request.method == "GET" or not form.validate_on_submit():
+    if request.method in SAFE_METHODS or not form.validate_on_submit():
         try:
             integration.signer(_settings()).read(
                 "confirm", token, max_age=_settings().confirm_token_max_age
@@ -90,7 +94,7 @@ def unsubscribe(token: str) -> Response:
     session = db()
     settings = _settings()
     signer = integration.signer(settings)
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         try:
             page = links.unsubscribe_page(session, signer, token)
         except TokenError as exc:
@@ -137,7 +141,7 @@ def preferences(token: str) -> Response:
     except TokenError as exc:
         return _bad_link(exc)
     form = PreferencesForm()
-    if request.method == "GET":
+    if request.method in SAFE_METHODS:
         form.name.data = prefs.name
         return _private(render_template("web/public/preferences.html", form=form, prefs=prefs))
     if not form.validate_on_submit():

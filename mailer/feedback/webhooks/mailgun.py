@@ -74,6 +74,7 @@ def _event(data: Mapping[str, Any]) -> FeedbackEvent | None:
         status_code=status,
         diagnostic=diagnostic[:1000],
         source="mailgun",
+        signed=True,  # only built after the request's signature or credentials checked out
     )
 
 

@@ -84,6 +84,7 @@ def parse_postmark_webhook(
             status_code=status,
             diagnostic=details[:1000],
             source="postmark",
+            signed=True,  # only built after the request's signature or credentials checked out
             extra={"postmark_id": str(item.get("MessageID", ""))},
         )
     ]

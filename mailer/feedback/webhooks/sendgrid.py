@@ -97,6 +97,7 @@ def _event(item: dict[str, Any]) -> FeedbackEvent | None:
         status_code=status,
         diagnostic=reason[:1000],
         source="sendgrid",
+        signed=True,  # only built after the request's signature or credentials checked out
         extra={"sg_event_id": str(item.get("sg_event_id", ""))},
     )
 

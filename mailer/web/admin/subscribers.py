@@ -15,6 +15,7 @@ from mailer.web.db import db
 from mailer.web.forms import ForgetForm, SuppressForm
 from mailer.web.pagination import keyset_page, subscriber_search
 from subscribers.models import (
+    BounceRecord,
     MailingList,
     Subscriber,
     Subscription,
@@ -85,11 +86,20 @@ def subscriber_page(person: Subscriber, forget_form: ForgetForm | None = None) -
         .order_by(Delivery.id.desc())
         .limit(HISTORY_LIMIT)
     ).all()
-    suppression = session.scalar(select(Suppression).where(Suppression.address == person.email))
+    suppression = session.scalar(select(Suppression).where(Suppression.address == person.email_key))
+    # Every bounce and complaint naming this address, ours or not (unverified ones acted on
+    # nothing; an admin decides whether they are real).
+    bounces = session.scalars(
+        select(BounceRecord)
+        .where(BounceRecord.address == person.email_key)
+        .order_by(BounceRecord.id.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
     return render_template(
         "web/admin/subscriber.html",
         person=person,
         history=history,
+        bounces=bounces,
         suppression=suppression,
         history_limit=HISTORY_LIMIT,
         suppress_form=SuppressForm(formdata=None),
