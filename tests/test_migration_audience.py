@@ -1,6 +1,6 @@
 """Migration 0003_audience on a database that already holds case-variant duplicates.
 
-The schema is built at 0002_delivery, filled the way the old, case-sensitive
+The schema is built at the revision just before it, filled the way the old, case-sensitive
 code filled it, and upgraded to head: on SQLite, and on PostgreSQL in a
 schema of its own (so the shared, migrated test schema is left alone).
 """
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
 from mailer.db import UTCDateTime, alembic_config, make_engine, migrate, normalise_url
@@ -26,6 +27,12 @@ from subscribers.models import MailingList, Subscription, Suppression
 
 POSTGRES_URL = os.environ.get("MAILER_TEST_POSTGRES_URL", "")
 SCHEMA = "mig0003_audience"
+# The revision this migration upgrades from: other migrations may come before it.
+BEFORE = str(
+    ScriptDirectory.from_config(alembic_config("sqlite://"))
+    .get_revision("0003_audience")
+    .down_revision
+)
 
 OLD_SUBSCRIBERS = sa.table(
     "subscribers",
@@ -165,7 +172,7 @@ def _fill(conn: sa.Connection) -> dict[str, Any]:
 def test_migration_merges_case_variants_keeping_the_strictest_consent(
     old_url: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    migrate(old_url, "0002_delivery")
+    migrate(old_url, BEFORE)
     engine = make_engine(old_url)
     with engine.begin() as conn:
         ids = _fill(conn)
@@ -234,12 +241,12 @@ def test_migration_merges_case_variants_keeping_the_strictest_consent(
 
 def test_downgrade_keeps_every_subscription(old_url: str) -> None:
     """Dropping the columns again must not rebuild (and so cascade-empty) the table."""
-    migrate(old_url, "0002_delivery")
+    migrate(old_url, BEFORE)
     engine = make_engine(old_url)
     with engine.begin() as conn:
         _fill(conn)
     migrate(old_url, "head")
-    command.downgrade(alembic_config(old_url), "0002_delivery")
+    command.downgrade(alembic_config(old_url), BEFORE)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM subscriptions")).scalar() == 4
         assert conn.execute(sa.text("SELECT count(*) FROM deliveries")).scalar() == 3
