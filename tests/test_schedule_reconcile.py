@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
 from mailer.content.models import Announcement
-from mailer.schedule import JOBSTORE_TABLE, build_scheduler, job_table, reconcile
+from mailer.scheduling.schedule import JOBSTORE_TABLE, build_scheduler, job_table, reconcile
 from subscribers.models import MailingList
 from tests.schedule_fixtures import digest_list
 
