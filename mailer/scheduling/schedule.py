@@ -256,5 +256,18 @@ def job_table(
         nxt = spec.trigger.get_next_fire_time(None, now.astimezone(zone))
         if isinstance(spec.trigger, IntervalTrigger) and stored.get(spec.id):
             nxt = stored[spec.id]  # an interval counts from when the scheduler added it
-        rows.append(JobView(spec.id, spec.name, nxt, spec.zone, stored.get(spec.id)))
+        rows.append(
+            JobView(spec.id, spec.name, _instant(nxt), spec.zone, _instant(stored.get(spec.id)))
+        )
     return sorted(rows, key=lambda r: (r.next_run is None, r.next_run or now, r.id))
+
+
+def _instant(when: dt.datetime | None) -> dt.datetime | None:
+    """The UTC instant APScheduler fires at.
+
+    Its cron trigger returns wall-clock times carrying the list's zone, and at a
+    daylight-saving change that wall time may not exist ("02:30" on the spring
+    Sunday in Chicago); the job fires at the instant that time maps to (08:30 UTC,
+    03:30 CDT). Turning it into UTC first makes every later display of it real.
+    """
+    return when.astimezone(dt.UTC) if when is not None else None
