@@ -63,6 +63,9 @@ class MailingList(Base):
     digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     archive: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the digest day, time, zone or switch last changed (subscribers.lists.update):
+    # a digest time before it was never due, so it is never recorded as missed.
+    digest_schedule_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     subscriptions: Mapped[list[Subscription]] = relationship(back_populates="mailing_list")
 

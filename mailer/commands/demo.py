@@ -15,6 +15,7 @@ from mailer.delivery import campaigns
 from mailer.delivery.models import CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.preview import write_preview
 from mailer.demo import DIGEST_SLUG, load_demo
+from subscribers import lists
 
 
 @click.command("demo")
@@ -45,7 +46,9 @@ def command(preview_dir: str) -> None:
         from mailer.cli_support import get_list
 
         weekly = get_list(session, DIGEST_SLUG)
-        outcome = campaigns.create_digest(session, weekly, campaigns.list_today(weekly), s)
+        outcome = campaigns.create_digest(
+            session, weekly, lists.list_today(weekly, default=s.default_timezone), s
+        )
         if outcome.campaign is None:
             raise click.ClickException(outcome.reason)
         campaign = outcome.campaign

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,13 +32,9 @@ class CampaignStateError(ValueError):
 
 
 def edition_key(mailing_list: MailingList, on: dt.date) -> str:
+    """``list-<id>:<ISO year>-W<week>``: by id, because admins may rename a slug mid-week."""
     year, week, _ = on.isocalendar()
-    return f"{mailing_list.slug}:{year}-W{week:02d}"
-
-
-def list_today(mailing_list: MailingList, now: dt.datetime | None = None) -> dt.date:
-    """Today's date where the list's readers live (the edition date by default)."""
-    return (now or utcnow()).astimezone(ZoneInfo(mailing_list.timezone)).date()
+    return f"list-{mailing_list.id}:{year}-W{week:02d}"
 
 
 @dataclass(frozen=True)
