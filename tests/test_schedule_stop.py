@@ -1,4 +1,5 @@
-"""SIGTERM after a missed run: real `mailer scheduler` processes on each database.
+"""Real `mailer scheduler` processes on each database: stopping after a missed run,
+and starting the campaigns people schedule.
 
 APScheduler reports a run more than the misfire grace late as *missed*, after
 it reported the job as *submitted*. A scheduler that settled its count of
@@ -9,6 +10,7 @@ PostgreSQL its standby waited all that time too.
 from __future__ import annotations
 
 import datetime as dt
+import mailbox
 import os
 import signal
 import subprocess
@@ -22,7 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
 from mailer.db import make_engine, utcnow
+from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.scheduling.schedule import JOBSTORE_TABLE, build_scheduler, reconcile
+from tests.helpers import make_campaign, make_list, make_subscribers
 from tests.schedule_fixtures import digest_list
 from tests.test_schedule_processes import wait_for
 
@@ -45,10 +49,12 @@ def store_overdue_digest_job(
     store.shutdown()
 
 
-def start_scheduler(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_scheduler(
+    env: dict[str, str], cwd: Path, log: Path, worker: bool = False
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as fh:
         return subprocess.Popen(
-            [sys.executable, "-m", "mailer", "scheduler", "--no-worker"],
+            [sys.executable, "-m", "mailer", "scheduler"] + ([] if worker else ["--no-worker"]),
             cwd=cwd,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -96,3 +102,55 @@ def test_sigterm_after_a_missed_run_stops_at_once_and_the_standby_takes_over(
                 p.wait(timeout=10)
     for log in logs:
         assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def test_the_running_scheduler_starts_a_scheduled_campaign_at_its_time(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    cli_env: dict[str, str],
+    outbox: Path,
+    tmp_path: Path,
+) -> None:
+    """`mailer campaigns schedule` says the scheduler starts it: the real process does."""
+    ml = make_list(session)
+    make_subscribers(session, ml, 3)
+    campaign_id = make_campaign(session, ml).id
+    session.commit()
+    session.close()
+    env = {**os.environ, **cli_env, "MAILER_SCHEDULER_RECONCILE_SECONDS": "1"}
+    log = tmp_path / "scheduler.log"
+    proc = start_scheduler(env, tmp_path, log, worker=True)
+    try:
+        wait_for("the lock", lambda: "scheduler active" in log.read_text(), 20)
+        at = utcnow().replace(microsecond=0) + dt.timedelta(seconds=4)
+        scheduled = subprocess.run(
+            [sys.executable, "-m", "mailer", "campaigns", "schedule", str(campaign_id)]
+            + ["--at", at.isoformat()],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert scheduled.returncode == 0, scheduled.stderr
+        assert "scheduler starts it" in scheduled.stdout or "scheduled for" in scheduled.stdout
+
+        def sent() -> bool:
+            with session_factory() as s:
+                c = s.get(Campaign, campaign_id)
+                return c is not None and c.status == CampaignStatus.SENT
+
+        wait_for("the scheduled campaign to be sent", sent, 30)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+    with session_factory() as s:
+        c = s.get(Campaign, campaign_id)
+        assert c is not None and c.started_at is not None
+        assert c.started_at >= at  # not before its time
+        assert c.sent_count == 3
+    assert len(list(mailbox.Maildir(outbox, create=False))) == 3
+    assert f"campaign job {campaign_id}: started [{campaign_id}]" in log.read_text()
