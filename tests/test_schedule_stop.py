@@ -124,8 +124,8 @@ def test_the_running_scheduler_starts_a_scheduled_campaign_at_its_time(
         wait_for("the lock", lambda: "scheduler active" in log.read_text(), 20)
         at = utcnow().replace(microsecond=0) + dt.timedelta(seconds=4)
         scheduled = subprocess.run(
-            [sys.executable, "-m", "mailer", "campaigns", "schedule", str(campaign_id)]
-            + ["--at", at.isoformat()],
+            [sys.executable, "-m", "mailer", "campaigns", "schedule", str(campaign_id), "--at"]
+            + [at.isoformat()],
             cwd=tmp_path,
             env=env,
             capture_output=True,

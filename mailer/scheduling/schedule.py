@@ -134,7 +134,8 @@ def desired_jobs(session: Session, settings: Settings, now: dt.datetime) -> list
                 jobs.CAMPAIGN,
                 DateTrigger(run_date=max(c.scheduled_at, now)),
                 (c.id,),
-                f"start campaign {c.id} {c.subject[:60]!r} at {c.scheduled_at:%Y-%m-%d %H:%M} {utc}",
+                f"start campaign {c.id} {c.subject[:60]!r} "
+                f"at {c.scheduled_at:%Y-%m-%d %H:%M} {utc}",
                 settings.default_timezone,
             )
         )
