@@ -123,9 +123,9 @@ def test_the_running_scheduler_starts_a_scheduled_campaign_at_its_time(
     try:
         wait_for("the lock", lambda: "scheduler active" in log.read_text(), 20)
         at = utcnow().replace(microsecond=0) + dt.timedelta(seconds=4)
+        args = ["campaigns", "schedule", str(campaign_id), "--at", at.isoformat()]
         scheduled = subprocess.run(
-            [sys.executable, "-m", "mailer", "campaigns", "schedule", str(campaign_id), "--at"]
-            + [at.isoformat()],
+            [sys.executable, "-m", "mailer", *args],
             cwd=tmp_path,
             env=env,
             capture_output=True,
