@@ -146,7 +146,7 @@ def create(session: Session, actor: str, **fields: Any) -> MailingList:
     mailing_list = MailingList(**values)
     session.add(mailing_list)
     session.flush()
-    audit(session, actor, "list.create", f"list:{mailing_list.id}", slug=mailing_list.slug)
+    audit(session, actor, "list.create", f"list:{mailing_list.slug}", list_id=mailing_list.id)
     return mailing_list
 
 
@@ -170,7 +170,14 @@ def update(
     if set(changed) & set(SCHEDULE_FIELDS):
         mailing_list.digest_schedule_changed_at = utcnow()
     if changed:
-        audit(session, actor, "list.update", f"list:{mailing_list.id}", changes=changed)
+        audit(
+            session,
+            actor,
+            "list.update",
+            f"list:{mailing_list.slug}",
+            list_id=mailing_list.id,
+            changes=changed,
+        )
         session.flush()
     return changed
 
@@ -202,7 +209,8 @@ def delete(session: Session, mailing_list: MailingList, actor: str) -> None:
         session,
         actor,
         "list.delete",
-        f"list:{mailing_list.id}",
+        f"list:{slug}",
+        list_id=mailing_list.id,
         slug=slug,
         name=mailing_list.name,
         subscriptions=len(subscriptions),

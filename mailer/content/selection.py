@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -49,6 +49,7 @@ from mailer.content.models import (
     announcement_lists,
 )
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
+from subscribers import lists
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -57,19 +58,6 @@ COMING_UP_DAYS = 14
 EVENT_DAYS = 14
 FIRST_EDITION_NEWS_DAYS = 7
 LATE_ARRIVAL_DAYS = 7
-
-
-def list_timezone(mailing_list: MailingList, settings: Settings) -> ZoneInfo:
-    try:
-        return ZoneInfo(mailing_list.timezone or settings.default_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning(
-            "list %s has unknown time zone %r; using %s",
-            mailing_list.slug,
-            mailing_list.timezone,
-            settings.default_timezone,
-        )
-        return ZoneInfo(settings.default_timezone)
 
 
 def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
@@ -240,7 +228,7 @@ def select_edition_content(
     session: Session, mailing_list: MailingList, on: dt.date, settings: Settings
 ) -> EditionContent:
     """Everything that goes into the edition of ``mailing_list`` dated ``on``."""
-    tz = list_timezone(mailing_list, settings)
+    tz = lists.list_zone(mailing_list, settings.default_timezone)
     defs = observances.definitions(session)
     active = observances.active_on(on, defs)
     active_slugs = {o.slug for o in active}
