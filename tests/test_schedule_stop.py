@@ -76,7 +76,7 @@ def test_sigterm_after_a_missed_run_stops_at_once_and_the_standby_takes_over(
     store_overdue_digest_job(
         session_factory, settings, dt.timedelta(hours=settings.digest_grace_hours + 2)
     )
-    env = {**os.environ, **cli_env, "MAILER_SCHEDULER_LOCK_SECONDS": "3"}
+    env = {**os.environ, **cli_env}  # default lock settings: the takeover must still be prompt
     logs = [tmp_path / "active.log", tmp_path / "standby.log"]
     procs: list[subprocess.Popen[bytes]] = []
     try:
@@ -91,7 +91,7 @@ def test_sigterm_after_a_missed_run_stops_at_once_and_the_standby_takes_over(
         assert procs[0].wait(timeout=15) == 0, logs[0].read_text()
         assert time.monotonic() - stopped < 5, logs[0].read_text()
         assert "scheduler stopped" in logs[0].read_text()
-        # The lock is released on a clean stop: the standby's next poll (1 s here) takes it.
+        # The lock is released on a clean stop: the standby's next poll (every second) takes it.
         wait_for("the standby to take over", lambda: "scheduler active" in logs[1].read_text(), 5)
         procs[1].send_signal(signal.SIGTERM)
         assert procs[1].wait(timeout=15) == 0, logs[1].read_text()
