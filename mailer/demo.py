@@ -20,6 +20,7 @@ from mailer.config import Settings
 from mailer.content.manual import add_event, add_news
 from mailer.content.models import Observance
 from mailer.content.observance_texts import BUILTIN_BY_SLUG
+from mailer.content.seed import NEWS
 from subscribers.addresses import normalise_email
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
 from subscribers.service import add_subscriber, unsubscribe
@@ -51,39 +52,6 @@ LISTS = [
         "Programming and Professional Development",
         "Education, programming and consultation on culture change, restorative justice, health "
         "equity, community building and self-compassion.",
-    ),
-]
-
-# (guid, title, summary, days ago)
-NEWS = [
-    (
-        "happy-ramadan",
-        "Happy Ramadan!",
-        "This week marks the beginning of Ramadan this year and ends on April 9th. People all "
-        "over the world, here in St. Louis, and many colleagues and patients will celebrate and "
-        "observe Ramadan.",
-        1,
-    ),
-    (
-        "snma-black-history-arts-week-4",
-        "SNMA presents… Black History & The Arts, Week 4",
-        "African American art is infused with African, Caribbean, Afro-Latin, and Black-American "
-        "lived experiences. In the fields of visual and performing arts, literature, fashion, "
-        "folklore, language, film, music, architecture, culinary, and other forms of cultural "
-        "expression, the African American influence has been paramount. In 2024, SNMA examines "
-        "the varied history and life of African American arts and artisans within St. Louis.",
-        3,
-    ),
-    (
-        "desegregation-history-wall",
-        "Recognizing our past, shaping our future: Desegregation History Wall install begins",
-        "The Office of Diversity, Equity and Inclusion is very excited to share the installation "
-        "of a permanent wall display specific to Black History on campus! The wall depicts the "
-        "historical experiences of Black and African American individuals on the Medical Campus "
-        "and is part of ongoing efforts to ensure that our institutions and communities are "
-        "places where all people feel included, are treated fairly and justly, and are "
-        "recognized for their meaningful contributions.",
-        5,
     ),
 ]
 
