@@ -10,14 +10,22 @@ from sqlalchemy.orm import Session
 
 from mailer.config import Settings
 from mailer.content import announcements, manual
+from mailer.content.edition import EditionContent
 from mailer.content.models import Observance, announcement_lists
 from mailer.content.selection import (
     mark_announcements_included,
     select_edition_content,
     should_send,
 )
+from mailer.delivery.campaigns import edition_history
 from mailer.delivery.models import Campaign
 from subscribers.models import MailingList
+
+
+def choose(session: Session, ml: MailingList, on: dt.date, settings: Settings) -> EditionContent:
+    """The edition as delivery chooses it: with what it knows of the list's campaigns."""
+    return select_edition_content(session, ml, on, settings, edition_history(session, ml.id, on))
+
 
 CHI = ZoneInfo("America/Chicago")
 UTC = dt.UTC
@@ -83,7 +91,7 @@ def test_pinned_date_sections_in_order(session: Session, settings: Settings) -> 
     )
     session.commit()
 
-    content = select_edition_content(session, ml, EDITION, settings.replace(news_limit=8))
+    content = choose(session, ml, EDITION, settings.replace(news_limit=8))
     assert content.edition_date == EDITION and content.timezone == "America/Chicago"
     # Earliest start first: Ramadan began February 18.
     assert [f.slug for f in content.features] == ["ramadan", "womens-history-month"]
@@ -105,9 +113,9 @@ def test_pinned_date_sections_in_order(session: Session, settings: Settings) -> 
     assert "<strong>today</strong>" in content.announcements[0].body_html
     assert "<script" not in content.announcements[0].body_html
     # Pure: asking again gives the same edition.
-    assert select_edition_content(session, ml, EDITION, settings) == content
+    assert choose(session, ml, EDITION, settings) == content
     # The news cap keeps the newest.
-    capped = select_edition_content(session, ml, EDITION, settings.replace(news_limit=2))
+    capped = choose(session, ml, EDITION, settings.replace(news_limit=2))
     assert [n.id for n in capped.news] == [late, ramadan]
 
 
@@ -125,7 +133,7 @@ def test_news_since_previous_edition_and_announcements_once(
         submit=True,
     )
     announcements.approve(session, ann, actor="admin@example.org")
-    first = select_edition_content(session, ml, dt.date(2026, 2, 23), settings)
+    first = choose(session, ml, dt.date(2026, 2, 23), settings)
     assert [n.id for n in first.news] == [old]
     campaign = Campaign(
         kind="digest",
@@ -140,7 +148,7 @@ def test_news_since_previous_edition_and_announcements_once(
     session.flush()
     mark_announcements_included(session, first, campaign.id)
     # Choosing the same edition again (a re-preview after it was made) is unchanged.
-    assert select_edition_content(session, ml, dt.date(2026, 2, 23), settings) == first
+    assert choose(session, ml, dt.date(2026, 2, 23), settings) == first
     # Published after the edition was made; and one dated earlier but fetched later.
     new = _news(session, "New this week", dt.datetime(2026, 2, 25, 10, tzinfo=CHI))
     straggler = _news(
@@ -148,7 +156,7 @@ def test_news_since_previous_edition_and_announcements_once(
     )
     session.commit()
 
-    second = select_edition_content(session, ml, EDITION, settings)
+    second = choose(session, ml, EDITION, settings)
     assert [n.id for n in second.news] == [new, straggler]
     assert second.announcements == ()
     campaign_of = session.execute(
@@ -160,7 +168,7 @@ def test_news_since_previous_edition_and_announcements_once(
     # A draft or cancelled campaign is not a "previous edition".
     campaign.status = "cancelled"
     session.commit()
-    assert old in [n.id for n in select_edition_content(session, ml, EDITION, settings).news]
+    assert old in [n.id for n in choose(session, ml, EDITION, settings).news]
 
 
 def test_admin_feature_overrides_builtin_and_custom_observance(
@@ -188,7 +196,7 @@ def test_admin_feature_overrides_builtin_and_custom_observance(
         ]
     )
     session.commit()
-    content = select_edition_content(session, ml, EDITION, settings)
+    content = choose(session, ml, EDITION, settings)
     assert [f.slug for f in content.features] == ["womens-history-month"]
     whm = content.features[0]
     assert whm.title == "Women in medicine at WashU"
@@ -201,7 +209,7 @@ def test_admin_feature_overrides_builtin_and_custom_observance(
         ("Read more", "https://example.org/whm")
     ]
     # Match Day 2026 is Friday, March 20: "coming up" from March 9, with Eid al-Fitr.
-    later = select_edition_content(session, ml, dt.date(2026, 3, 9), settings)
+    later = choose(session, ml, dt.date(2026, 3, 9), settings)
     assert [(c.slug, c.starts_on) for c in later.coming_up] == [
         ("eid-al-fitr", dt.date(2026, 3, 20)),
         ("match-day", dt.date(2026, 3, 20)),
@@ -213,7 +221,7 @@ def test_empty_edition_is_skipped_unless_forced(session: Session, settings: Sett
     session.add(Observance(slug="native-american-heritage-month", name="x", enabled=False))
     session.commit()
     # Late November 2026: no built-in observance is on or within 14 days.
-    content = select_edition_content(session, ml, dt.date(2026, 11, 30), settings)
+    content = choose(session, ml, dt.date(2026, 11, 30), settings)
     assert content.is_empty and content.coming_up == ()
     assert should_send(content) is False
     assert should_send(content, force=True) is True

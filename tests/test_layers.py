@@ -32,6 +32,7 @@ def imports_of(package: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
+        ("mailer/content", ("mailer.compose", "mailer.delivery", "mailer.feedback", "mailer.demo")),
         ("mailer/compose", ("mailer.demo", "mailer.commands", "mailer.web", "mailer.delivery")),
         ("mailer/scheduling", ("mailer.commands", "mailer.web")),
         ("subscribers", ("mailer.delivery", "mailer.scheduling", "mailer.web", "mailer.commands")),

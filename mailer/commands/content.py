@@ -20,6 +20,7 @@ from mailer.content.ingest import SourceReport, ingest_all, ingest_source
 from mailer.content.markup import strip_tags
 from mailer.content.selection import select_edition_content
 from mailer.content.sources import find_source
+from mailer.delivery.campaigns import edition_history
 from subscribers import lists
 
 
@@ -75,7 +76,8 @@ def preview(slug: str, day: str | None) -> None:
     with unit_of_work() as session:
         ml = get_list(session, slug)
         on = parse_day(day, "--date") or lists.list_today(ml, default=s.default_timezone)
-        content = select_edition_content(session, ml, on, s)
+        history = edition_history(session, ml.id, on)
+        content = select_edition_content(session, ml, on, s, history)
     console.print(
         f"[bold]{content.list_name}[/bold], edition of {on.isoformat()} ({content.timezone})"
     )
