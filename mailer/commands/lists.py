@@ -70,61 +70,55 @@ def command() -> None:
 
 def list_options(creating: bool) -> Any:
     """The options `create` and `update` share; `update` changes only those given."""
-    keep = "" if creating else " (unchanged unless given)"
 
     def decorate(f: Any) -> Any:
         options = [
+            click.option("--name", required=creating, help="The list's name, as readers see it."),
             click.option(
-                "--name", required=creating, help=f"The list's name, as readers see it{keep}."
-            ),
-            click.option(
-                "--description", help=f"Why people subscribe; shown on the subscribe page{keep}."
+                "--description", help="Why people subscribe; shown on the subscribe page."
             ),
             click.option(
                 "--public/--private",
                 default=True if creating else None,
-                help=f"Public lists appear on the subscribe page{keep}.",
+                help="Public lists appear on the subscribe page.",
             ),
             click.option(
                 "--double-opt-in/--single-opt-in",
                 default=True if creating else None,
-                help=f"New subscribers confirm by email (double){keep}.",
+                help="New subscribers confirm by email (double).",
             ),
-            click.option("--from-name", help=f"Sender name (default: MAILER_FROM_NAME){keep}."),
-            click.option(
-                "--from-email", help=f"Sender address (default: MAILER_FROM_EMAIL){keep}."
-            ),
-            click.option("--reply-to", help=f"Reply-To address{keep}."),
+            click.option("--from-name", help="Sender name (default: MAILER_FROM_NAME)."),
+            click.option("--from-email", help="Sender address (default: MAILER_FROM_EMAIL)."),
+            click.option("--reply-to", help="Reply-To address."),
             click.option(
                 "--timezone",
                 "tz",
                 callback=_check(lists.zone),
-                help="Readers' time zone, e.g. America/Chicago "
-                f"(default: MAILER_DEFAULT_TIMEZONE){keep}.",
+                help="Readers' time zone, e.g. America/Chicago (default: MAILER_DEFAULT_TIMEZONE).",
             ),
             click.option(
                 "--digest-day",
                 type=click.Choice(WEEKDAYS),
                 default="monday" if creating else None,
                 show_default=creating,
-                help=f"Day of the weekly digest{keep}.",
+                help="Day of the weekly digest.",
             ),
             click.option(
                 "--digest-time",
                 default="07:00" if creating else None,
                 show_default=creating,
                 callback=_check(lists.check_time),
-                help=f"Local time of the weekly digest, HH:MM{keep}.",
+                help="Local time of the weekly digest, HH:MM.",
             ),
             click.option(
                 "--digest/--no-digest",
                 default=True if creating else None,
-                help=f"Send the weekly digest{keep}.",
+                help="Send the weekly digest.",
             ),
             click.option(
                 "--archive/--no-archive",
                 default=True if creating else None,
-                help=f"Publish past editions in the public archive{keep}.",
+                help="Publish past editions in the public archive.",
             ),
         ]
         for option in reversed(options):
