@@ -157,6 +157,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for ``engine``, with every model registered first.
+
+    Commands load lazily, so a process may import only some models; a mapper
+    whose foreign key names a table nobody imported (a campaign's announcement)
+    would fail on first use. ``mailer.models`` imports them all.
+    """
+    import mailer.models  # noqa: F401
+
     return sessionmaker(engine, expire_on_commit=False)
 
 

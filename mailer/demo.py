@@ -24,6 +24,7 @@ from mailer.config import Settings
 from mailer.content.manual import add_event, add_news
 from mailer.content.models import Observance
 from mailer.content.observance_texts import BUILTIN_BY_SLUG
+from mailer.content.seed import NEWS
 from subscribers.addresses import email_key, normalise_email
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
 from subscribers.service import add_subscriber, unsubscribe
@@ -55,41 +56,6 @@ LISTS = [
         "Programming and Professional Development",
         "Education, programming and consultation on culture change, restorative justice, health "
         "equity, community building and self-compassion.",
-    ),
-]
-
-# (guid, title, summary, published): the dates the texts give. Ramadan 1445 began on
-# March 11, 2024 and ended on April 9; "Week 4" of Black History Month 2024 began on
-# February 26; the History Wall post announced an install beginning on February 12.
-NEWS: list[tuple[str, str, str, dt.datetime]] = [
-    (
-        "happy-ramadan",
-        "Happy Ramadan!",
-        "This week marks the beginning of Ramadan this year and ends on April 9th. People all "
-        "over the world, here in St. Louis, and many colleagues and patients will celebrate and "
-        "observe Ramadan.",
-        dt.datetime(2024, 3, 11, 15, 0, tzinfo=dt.UTC),
-    ),
-    (
-        "snma-black-history-arts-week-4",
-        "SNMA presents… Black History & The Arts, Week 4",
-        "African American art is infused with African, Caribbean, Afro-Latin, and Black-American "
-        "lived experiences. In the fields of visual and performing arts, literature, fashion, "
-        "folklore, language, film, music, architecture, culinary, and other forms of cultural "
-        "expression, the African American influence has been paramount. In 2024, SNMA examines "
-        "the varied history and life of African American arts and artisans within St. Louis.",
-        dt.datetime(2024, 2, 26, 15, 0, tzinfo=dt.UTC),
-    ),
-    (
-        "desegregation-history-wall",
-        "Recognizing our past, shaping our future: Desegregation History Wall install begins",
-        "The Office of Diversity, Equity and Inclusion is very excited to share the installation "
-        "of a permanent wall display specific to Black History on campus! The wall depicts the "
-        "historical experiences of Black and African American individuals on the Medical Campus "
-        "and is part of ongoing efforts to ensure that our institutions and communities are "
-        "places where all people feel included, are treated fairly and justly, and are "
-        "recognized for their meaningful contributions.",
-        dt.datetime(2024, 2, 9, 15, 0, tzinfo=dt.UTC),
     ),
 ]
 

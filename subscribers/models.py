@@ -67,6 +67,9 @@ class MailingList(Base):
     # The digest's title in its subject and heading; empty: the list's name.
     digest_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the digest day, time, zone or switch last changed (subscribers.lists.update):
+    # a digest time before it was never due, so it is never recorded as missed.
+    digest_schedule_changed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     subscriptions: Mapped[list[Subscription]] = relationship(back_populates="mailing_list")
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
@@ -11,7 +14,10 @@ from mailer.cli import cli
 
 def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = (*prefix, name)
         found.append(path)
         if isinstance(command, click.Group):
@@ -61,3 +67,32 @@ def test_bad_time_is_refused_with_the_field(cli_env: dict[str, str]) -> None:
         cli, ["lists", "create", "x", "--name", "X", "--digest-time", "7am"]
     )
     assert result.exit_code == 2 and "--digest-time" in result.output
+
+
+def test_help_loads_no_command_until_one_is_used() -> None:
+    """`mailer --help` must answer fast: it reads summaries, it does not import the commands
+    (and with them SQLAlchemy, Flask and APScheduler)."""
+    probe = (
+        "import sys\n"
+        "sys.argv = ['mailer', '--help']\n"
+        "from mailer.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.startswith('mailer.commands.')\n"
+        "    or m.split('.')[0] in {'sqlalchemy', 'flask', 'apscheduler', 'rich'})\n"
+        "print('LOADED', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert "lists" in out and "Create, change, delete, list and inspect" in out
+    assert "LOADED []" in out, out.splitlines()[-1]
+
+
+def test_an_unknown_command_is_refused() -> None:
+    result = CliRunner().invoke(cli, ["lists-of-things"])
+    assert result.exit_code == 2 and "No such command" in result.output
+    result = CliRunner().invoke(cli, ["digest-preview", "--help"])  # an extension, not a command
+    assert result.exit_code == 2

@@ -10,15 +10,22 @@ from sqlalchemy.orm import Session
 
 from mailer.config import Settings
 from mailer.content import announcements, manual
+from mailer.content.edition import EditionContent
 from mailer.content.models import Observance, announcement_lists
 from mailer.content.observance_texts import BUILTIN_BY_SLUG
 from mailer.content.selection import (
     mark_announcements_included,
-    select_edition_content,
     should_send,
 )
+from mailer.delivery.campaigns import edition_history
 from mailer.delivery.models import Campaign
 from subscribers.models import MailingList
+
+
+def choose(session: Session, ml: MailingList, on: dt.date, settings: Settings) -> EditionContent:
+    """The edition as delivery chooses it: with what it knows of the list's campaigns."""
+    return choose(session, ml, on, settings, edition_history(session, ml.id, on))
+
 
 CHI = ZoneInfo("America/Chicago")
 UTC = dt.UTC
@@ -85,7 +92,7 @@ def test_pinned_date_sections_in_order(session: Session, settings: Settings) -> 
     )
     session.commit()
 
-    content = select_edition_content(session, ml, EDITION, settings.replace(news_limit=8))
+    content = choose(session, ml, EDITION, settings.replace(news_limit=8))
     assert content.edition_date == EDITION and content.timezone == "America/Chicago"
     # New this week first, the month before its days; then Ramadan, begun February 18.
     assert [f.slug for f in content.features] == [
@@ -113,9 +120,9 @@ def test_pinned_date_sections_in_order(session: Session, settings: Settings) -> 
     assert "<strong>today</strong>" in content.announcements[0].body_html
     assert "<script" not in content.announcements[0].body_html
     # Pure: asking again gives the same edition.
-    assert select_edition_content(session, ml, EDITION, settings) == content
+    assert choose(session, ml, EDITION, settings) == content
     # The news cap keeps the newest.
-    capped = select_edition_content(session, ml, EDITION, settings.replace(news_limit=2))
+    capped = choose(session, ml, EDITION, settings.replace(news_limit=2))
     assert [n.id for n in capped.news] == [late, ramadan]
 
 
@@ -133,7 +140,7 @@ def test_news_since_previous_edition_and_announcements_once(
         submit=True,
     )
     announcements.approve(session, ann, actor="admin@example.org")
-    first = select_edition_content(session, ml, dt.date(2026, 2, 23), settings)
+    first = choose(session, ml, dt.date(2026, 2, 23), settings)
     assert [n.id for n in first.news] == [old]
     campaign = Campaign(
         kind="digest",
@@ -148,7 +155,7 @@ def test_news_since_previous_edition_and_announcements_once(
     session.flush()
     mark_announcements_included(session, first, campaign.id)
     # Choosing the same edition again (a re-preview after it was made) is unchanged.
-    assert select_edition_content(session, ml, dt.date(2026, 2, 23), settings) == first
+    assert choose(session, ml, dt.date(2026, 2, 23), settings) == first
     # Published after the edition was made; and one dated earlier but fetched later.
     new = _news(session, "New this week", dt.datetime(2026, 2, 25, 10, tzinfo=CHI))
     straggler = _news(
@@ -156,7 +163,7 @@ def test_news_since_previous_edition_and_announcements_once(
     )
     session.commit()
 
-    second = select_edition_content(session, ml, EDITION, settings)
+    second = choose(session, ml, EDITION, settings)
     assert [n.id for n in second.news] == [new, straggler]
     assert second.announcements == ()
     campaign_of = session.execute(
@@ -168,7 +175,7 @@ def test_news_since_previous_edition_and_announcements_once(
     # A draft or cancelled campaign is not a "previous edition".
     campaign.status = "cancelled"
     session.commit()
-    assert old in [n.id for n in select_edition_content(session, ml, EDITION, settings).news]
+    assert old in [n.id for n in choose(session, ml, EDITION, settings).news]
 
 
 def test_admin_feature_overrides_builtin_and_custom_observance(
@@ -196,7 +203,7 @@ def test_admin_feature_overrides_builtin_and_custom_observance(
         ]
     )
     session.commit()
-    content = select_edition_content(session, ml, EDITION, settings)
+    content = choose(session, ml, EDITION, settings)
     assert [f.slug for f in content.features] == [
         "womens-history-month",
         "purim",
@@ -215,12 +222,12 @@ def test_admin_feature_overrides_builtin_and_custom_observance(
     ]
     # Match Day 2026 is Friday, March 20: "coming up" from March 9, with Eid al-Fitr;
     # featured in the edition of March 16, the last before it.
-    later = select_edition_content(session, ml, dt.date(2026, 3, 9), settings)
+    later = choose(session, ml, dt.date(2026, 3, 9), settings)
     assert [(c.slug, c.starts_on) for c in later.coming_up][:2] == [
         ("eid-al-fitr", dt.date(2026, 3, 20)),
         ("match-day", dt.date(2026, 3, 20)),
     ]
-    week_of = select_edition_content(session, ml, dt.date(2026, 3, 16), settings)
+    week_of = choose(session, ml, dt.date(2026, 3, 16), settings)
     assert "match-day" in [f.slug for f in week_of.features]
 
 
@@ -233,12 +240,12 @@ def test_a_single_day_before_the_next_edition_gets_a_feature_this_week(
     ml = MailingList(slug="thursday", name="Thursday", timezone="America/Chicago", digest_weekday=3)
     session.add(ml)
     session.commit()
-    week_of = select_edition_content(session, ml, dt.date(2026, 6, 18), settings)
+    week_of = choose(session, ml, dt.date(2026, 6, 18), settings)
     juneteenth = next(f for f in week_of.features if f.slug == "juneteenth")
     assert juneteenth.starts_on == juneteenth.ends_on == dt.date(2026, 6, 19)
     assert "Galveston" in juneteenth.body_html
     assert "juneteenth" not in [c.slug for c in week_of.coming_up]
-    before = select_edition_content(session, ml, dt.date(2026, 6, 11), settings)
+    before = choose(session, ml, dt.date(2026, 6, 11), settings)
     assert "juneteenth" not in [f.slug for f in before.features]
     assert "juneteenth" in [c.slug for c in before.coming_up]
     # That week's own single days are featured, and lead: what is new comes first.
@@ -256,7 +263,7 @@ def test_empty_edition_is_skipped_unless_forced(session: Session, settings: Sett
     for slug in BUILTIN_BY_SLUG:
         session.add(Observance(slug=slug, name="x", enabled=False))
     session.commit()
-    content = select_edition_content(session, ml, dt.date(2026, 11, 30), settings)
+    content = choose(session, ml, dt.date(2026, 11, 30), settings)
     assert content.is_empty and content.coming_up == ()
     assert should_send(content) is False
     assert should_send(content, force=True) is True

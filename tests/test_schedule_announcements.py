@@ -62,6 +62,7 @@ def test_sent_at_its_time_to_each_list_once(
     weekly = digest_list(session, slug="weekly", readers=3)
     staff = digest_list(session, slug="staff", readers=2)
     aid = announcement(session, weekly, staff)
+    weekly_id, staff_id = weekly.id, staff.id
     with time_machine.travel(SEND_AT - dt.timedelta(minutes=5), tick=False):
         assert run_announcement(session_factory, settings, aid).action == "not-due"
     with time_machine.travel(SEND_AT + dt.timedelta(seconds=3), tick=False):
@@ -75,8 +76,8 @@ def test_sent_at_its_time_to_each_list_once(
     assert again.action == "not-approved"  # it is sent now
     rows = _campaigns(session)
     assert [(k, s) for k, s, _ in rows] == [
-        (f"announcement:{aid}:staff", CampaignStatus.SENDING),
-        (f"announcement:{aid}:weekly", CampaignStatus.SENDING),
+        (f"announcement:{aid}:list-{weekly_id}", CampaignStatus.SENDING),
+        (f"announcement:{aid}:list-{staff_id}", CampaignStatus.SENDING),
     ]
     session.expire_all()
     assert session.get(Announcement, aid).status == "sent"
@@ -106,11 +107,12 @@ def test_beyond_grace_each_list_is_skipped_with_the_reason(
 ) -> None:
     weekly = digest_list(session)
     aid = announcement(session, weekly)
+    weekly_id = weekly.id
     with time_machine.travel(SEND_AT + dt.timedelta(hours=9), tick=False):
         run = run_announcement(session_factory, settings, aid)
     assert run.action == "skipped"
     [(key, status, reason)] = _campaigns(session)
-    assert key == f"announcement:{aid}:weekly" and status == CampaignStatus.SKIPPED
+    assert key == f"announcement:{aid}:list-{weekly_id}" and status == CampaignStatus.SKIPPED
     assert "9.0 h past its send time" in reason and "6 h grace" in reason
     assert session.scalar(select(AuditLog).where(AuditLog.action == "announcement.skipped"))
     assert pending_standalone(session) == []  # reconcile will not schedule it again

@@ -23,6 +23,7 @@ from mailer.scheduling.digests import (
     last_due,
     run_digest,
 )
+from subscribers import lists
 from subscribers.models import MailingList
 from tests.schedule_fixtures import add_news, digest_list
 
@@ -110,7 +111,7 @@ def test_on_time_digest_is_made_once_and_sent_once(
         manual = campaigns.create_digest(session, ml, dt.date(2027, 3, 15), settings)
         manual_id = manual.campaign.id if manual.campaign else None
         session.rollback()  # SQLite: every transaction holds the write lock
-    assert first.action == "started" and first.edition_key == "weekly:2027-W11"
+    assert first.action == "started" and first.edition_key == f"list-{list_id}:2027-W11"
     assert again.action == "exists" and again.campaign_id == first.campaign_id
     assert not manual.created and manual_id == first.campaign_id
     drain(session_factory, settings)
@@ -159,14 +160,14 @@ def test_misfire_within_grace_sends_on_start(
     start_at: dt.datetime,
     edition_date: dt.date,
 ) -> None:
-    digest_list(session, digest_weekday=due_weekday, digest_time=due_time)
+    list_id = digest_list(session, digest_weekday=due_weekday, digest_time=due_time).id
     add_news(session, start_at - dt.timedelta(days=3))
     session.commit()
     with time_machine.travel(start_at, tick=False):
         [run] = catch_up(session_factory, settings)
         assert catch_up(session_factory, settings) == []  # the week has its edition now
     year, week, _ = edition_date.isocalendar()
-    assert run.action == "started" and run.edition_key == f"weekly:{year}-W{week:02d}"
+    assert run.action == "started" and run.edition_key == f"list-{list_id}:{year}-W{week:02d}"
     [campaign] = _campaigns(session)
     assert campaign.edition_date == edition_date
     assert campaign.status == CampaignStatus.SENDING
@@ -186,7 +187,7 @@ def test_misfire_beyond_grace_skips_the_week_and_says_why(
         assert run_digest(session_factory, settings, list_id).action == "exists"
     assert run.action == "skipped"
     [campaign] = _campaigns(session)
-    assert campaign.edition_key == "weekly:2027-W11"
+    assert campaign.edition_key == f"list-{list_id}:2027-W11"
     assert campaign.status == CampaignStatus.SKIPPED
     assert "7.0 h late is beyond the 6 h grace" in campaign.status_reason
     assert "Mon 2027-03-15 07:00 CDT" in campaign.status_reason
@@ -219,3 +220,60 @@ def test_catch_up_leaves_new_lists_and_disabled_ones_alone(
     with time_machine.travel(utc(2027, 3, 17), tick=False):
         assert catch_up(session_factory, settings) == []
     assert _campaigns(session) == []
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    [utc(2027, 3, 15, 10), utc(2020, 1, 1)],  # that Monday 05:00 CDT, or long ago
+    ids=["created-that-day", "old-list"],
+)
+def test_moving_the_time_just_before_it_records_no_false_skip(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    created_at: dt.datetime,
+) -> None:
+    """Monday 07:00 moved to 08:00 at 06:59:55: the old job still fires at 07:00 (reconcile
+    runs every minute). Last Monday 08:00 was never a digest time of this list."""
+    ml = digest_list(session, created_at=created_at)
+    add_news(session, utc(2027, 3, 14, 15))
+    session.commit()
+    list_id = ml.id
+    with time_machine.travel(utc(2027, 3, 15, 11, 59, 55), tick=False):
+        changed = lists.update(session, ml, "admin@example.org", digest_time="08:00")
+        session.commit()
+    assert changed == {"digest_time": ["07:00", "08:00"]}
+    with time_machine.travel(utc(2027, 3, 15, 12), tick=False):
+        old_job = run_digest(session_factory, settings, list_id)
+    assert old_job.action == "not-due", old_job
+    assert "changed its schedule at Mon 2027-03-15 06:59 CDT" in old_job.reason
+    assert _campaigns(session) == []
+    assert session.scalar(select(AuditLog).where(AuditLog.action == "digest.skipped")) is None
+    session.commit()  # SQLite: an open read would hold the write lock
+    with time_machine.travel(utc(2027, 3, 15, 13, 0, 1), tick=False):
+        assert run_digest(session_factory, settings, list_id).action == "started"
+    [campaign] = _campaigns(session)
+    assert campaign.edition_key == f"list-{list_id}:2027-W11"
+
+
+def test_a_slug_renamed_mid_week_makes_no_second_edition(
+    session: Session, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    ml = digest_list(session)
+    add_news(session, utc(2027, 3, 12, 15))
+    session.commit()
+    list_id = ml.id
+    with time_machine.travel(utc(2027, 3, 15, 12, 0, 5), tick=False):
+        first = run_digest(session_factory, settings, list_id)
+    assert first.action == "started"
+    with time_machine.travel(utc(2027, 3, 16, 9), tick=False):
+        lists.update(session, session.get(MailingList, list_id), "admin", slug="odei-weekly")
+        session.commit()
+        # An admin's `mailer digest send odei-weekly` the same week finds the same edition.
+        again = campaigns.create_digest(
+            session, session.get(MailingList, list_id), dt.date(2027, 3, 16), settings
+        )
+        session.commit()
+    assert not again.created and again.campaign is not None
+    assert again.campaign.id == first.campaign_id
+    assert len(_campaigns(session)) == 1

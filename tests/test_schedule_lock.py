@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 import time_machine
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -74,3 +78,54 @@ def test_postgres_frees_the_lock_when_the_holders_connection_dies(
         standby.release()
     finally:
         other_engine.dispose()
+
+
+@pytest.fixture
+def second_database(postgres_migrated: str) -> Iterator[str]:
+    """Another deployment's database on the same PostgreSQL server, dropped afterwards."""
+    name = f"mailer_other_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(postgres_migrated).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_another_databases_scheduler_is_not_ours(
+    postgres_migrated: str, second_database: str, tmp_path: Path
+) -> None:
+    """Two deployments on one server: each names only its own database's scheduler."""
+    from click.testing import CliRunner
+
+    from mailer.cli import cli
+
+    (tmp_path / "mailer.toml").write_text("")
+    env = {
+        "MAILER_DATABASE_URL": postgres_migrated,
+        "MAILER_CONFIG": str(tmp_path / "mailer.toml"),
+        "COLUMNS": "200",
+    }
+    engine = make_engine(postgres_migrated)
+    other_engine = make_engine(second_database)
+    theirs = scheduler_lock(other_engine, holder="other-deployment:1")
+    try:
+        assert theirs.acquire()
+        ours = scheduler_lock(engine, holder="this-deployment:1")
+        assert ours.current_holder() == ""
+        result = CliRunner(env=env).invoke(cli, ["schedule", "list"])
+        assert result.exit_code == 0, result.output
+        assert "Active scheduler: none running" in result.output
+        assert "other-deployment" not in result.output
+        # The lock itself is per database: ours is free, and then it is named.
+        assert ours.acquire()
+        assert "this-deployment:1" in ours.current_holder()
+        assert "this-deployment:1" not in theirs.current_holder()
+        ours.release()
+    finally:
+        theirs.release()
+        other_engine.dispose()
+        engine.dispose()

@@ -104,7 +104,7 @@ def test_two_schedulers_one_edition_each_reader_once(
         wait_for("the edition to be sent", sent_once)
         time.sleep(2.5)  # the digest job fires again, more than once
         rows, sent = campaign_summary(session_factory)
-        assert len(rows) == 1 and rows[0][0].startswith("weekly:")
+        assert len(rows) == 1 and rows[0][0].startswith("list-1:")
         assert sent == READERS
         assert log_of(active).count("digest job for list 1: exists") >= 1
 

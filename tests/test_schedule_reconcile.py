@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
 from mailer.content.models import Announcement
-from mailer.schedule import JOBSTORE_TABLE, build_scheduler, job_table, reconcile
+from mailer.scheduling.schedule import JOBSTORE_TABLE, build_scheduler, job_table, reconcile
 from subscribers.models import MailingList
 from tests.schedule_fixtures import digest_list
 
@@ -162,3 +162,30 @@ def test_schedule_list_shows_each_job_in_local_time(
     assert "Fri 2027-03-12 18:30 IST" in result.output
     assert "ingest every source hourly" in result.output
     assert "Active scheduler: none running" in result.output
+
+
+def test_schedule_list_shows_the_time_that_fires_at_a_dst_change(
+    session: Session,
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    scheduler: BackgroundScheduler,
+    cli_env: dict[str, str],
+) -> None:
+    """02:30 does not exist in Chicago on 14 March 2027: APScheduler fires at 08:30 UTC,
+    which is 03:30 CDT, and that is what the list must say (not "02:30 CST")."""
+    from click.testing import CliRunner
+
+    from mailer.cli import cli
+
+    digest_list(session, slug="weekly", digest_weekday=6, digest_time="02:30")
+    session.commit()
+    session.close()
+    with time_machine.travel(utc(2027, 3, 10, 12), tick=False):
+        reconcile(scheduler, session_factory, settings)
+        result = CliRunner(env={**cli_env, "COLUMNS": "200"}).invoke(cli, ["schedule", "list"])
+    job = scheduler.get_job("digest:1")
+    assert job is not None
+    assert job.next_run_time.timestamp() == utc(2027, 3, 14, 8, 30).timestamp()
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Sun 2027-03-14 03:30 CDT") == 2  # computed, and as stored
+    assert "02:30 CST" not in result.output

@@ -114,7 +114,7 @@ def test_duplicate_slug_is_a_field_error(
         s.commit()
     r = admin_client.post_form("/admin/lists/new", LIST_FORM)
     assert r.status_code == 400
-    assert "Another list already uses this slug." in r.get_data(as_text=True)
+    assert "Another list already uses the slug &#39;grand-rounds&#39;." in r.get_data(as_text=True)
 
 
 def _people(s: Session, n: int) -> list[Subscriber]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 import click
@@ -19,8 +18,10 @@ from mailer.cli_support import (
 )
 from mailer.content.ingest import SourceReport, ingest_all, ingest_source
 from mailer.content.markup import strip_tags
-from mailer.content.selection import list_timezone, select_edition_content
+from mailer.content.selection import select_edition_content
 from mailer.content.sources import find_source
+from mailer.delivery.campaigns import edition_history
+from subscribers import lists
 
 
 @click.group("content")
@@ -74,8 +75,9 @@ def preview(slug: str, day: str | None) -> None:
     s = settings()
     with unit_of_work() as session:
         ml = get_list(session, slug)
-        on = parse_day(day, "--date") or dt.datetime.now(list_timezone(ml, s)).date()
-        content = select_edition_content(session, ml, on, s)
+        on = parse_day(day, "--date") or lists.list_today(ml, default=s.default_timezone)
+        history = edition_history(session, ml.id, on)
+        content = select_edition_content(session, ml, on, s, history)
     console.print(
         f"[bold]{content.list_name}[/bold], edition of {on.isoformat()} ({content.timezone})"
     )

@@ -17,6 +17,7 @@ from mailer.delivery import campaigns
 from mailer.delivery.models import CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.preview import write_preview
 from mailer.demo import DIGEST_SLUG, ZONE, load_demo
+from subscribers import lists
 
 
 @click.command("demo")
@@ -60,7 +61,7 @@ def command(preview_dir: str, date_: str | None) -> None:
         from mailer.cli_support import get_list
 
         weekly = get_list(session, DIGEST_SLUG)
-        on = day or campaigns.list_today(weekly)
+        on = day or lists.list_today(weekly, default=s.default_timezone)
         outcome = campaigns.create_digest(session, weekly, on, s)
         if outcome.campaign is None:
             raise click.ClickException(outcome.reason)

@@ -15,6 +15,7 @@ from mailer.cli_support import (
 from mailer.db import session_scope
 from mailer.delivery import campaigns
 from mailer.delivery.models import CampaignStatus
+from subscribers import lists
 
 
 @click.group("digest")
@@ -62,7 +63,7 @@ def send(slug: str, date_: str | None, force: bool, wait: bool) -> None:
     factory = session_factory(s)
     with session_scope(factory) as session:
         mailing_list = get_list(session, slug)
-        on = parse_day(date_) or campaigns.list_today(mailing_list)
+        on = parse_day(date_) or lists.list_today(mailing_list, default=s.default_timezone)
         outcome = campaigns.create_digest(session, mailing_list, on, s, force=force)
         if outcome.campaign is None:
             console.print(f"[yellow]{outcome.reason}[/yellow]")

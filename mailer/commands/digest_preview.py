@@ -8,11 +8,9 @@ is sent.
 
 from __future__ import annotations
 
-import datetime as dt
 import webbrowser
 from dataclasses import replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 from rich.table import Table
@@ -25,6 +23,7 @@ from mailer.compose.render import TemplateProblem, render_digest
 from mailer.compose.samples import demo_edition, maximal_edition
 from mailer.config import Settings, get_settings
 from mailer.delivery.preview import Edition, current_edition, stored_snapshot, write_preview
+from subscribers import lists
 from subscribers.models import MailingList
 
 extends = "digest"
@@ -53,8 +52,12 @@ def build_edition(
             mailing_list = MailingList(
                 id=0, slug=slug, name=slug, description="", timezone=settings.default_timezone
             )
-        tz = mailing_list.timezone or settings.default_timezone
-        on = parse_day(date) or dt.datetime.now(ZoneInfo(tz)).date()
+        try:
+            on = parse_day(date) or lists.list_today(
+                mailing_list, default=settings.default_timezone
+            )
+        except lists.ListError as exc:
+            raise click.ClickException(str(exc)) from None
         if sample:
             content = SAMPLES[sample](mailing_list.id or 0, mailing_list.slug)
             if date:

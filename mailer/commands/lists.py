@@ -1,150 +1,214 @@
-"""`mailer lists`: create and inspect mailing lists."""
+"""`mailer lists`: create, change, delete and inspect mailing lists.
+
+The rules (slug, digest time, time zone) and the audit entries live in
+``subscribers.lists``; this module only turns options into calls to it.
+"""
 
 from __future__ import annotations
 
-import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 import click
 from rich.table import Table
 from sqlalchemy import func, select
 
-from mailer.cli_support import console, get_list, needs_schema, session_factory, settings
+from mailer.cli_support import (
+    console,
+    default_actor,
+    get_list,
+    needs_schema,
+    session_factory,
+    settings,
+)
 from mailer.db import session_scope
+from subscribers import lists
 from subscribers.models import MailingList, Subscription
 
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS = list(lists.WEEKDAYS)
+#: The CLI option of each list field, for error messages.
+OPTION = {
+    "slug": "SLUG",
+    "timezone": "--timezone",
+    "digest_time": "--digest-time",
+    "digest_weekday": "--digest-day",
+    "digest_title": "--digest-title",
+}
 
 
-def _check_time(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
-        raise click.BadParameter(f"{value!r} is not a time like 07:00")
-    return value
+def _check(rule: Any) -> Any:
+    """A click callback from a rule of ``subscribers.lists`` (None passes: not given)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            rule(value)
+        except lists.ListError as exc:
+            raise click.BadParameter(str(exc)) from None
+        return value
+
+    return callback
 
 
-def _check_zone(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"{value!r} is not a time zone like America/Chicago") from None
-    return value
+def _bad(exc: lists.ListError) -> click.BadParameter:
+    return click.BadParameter(str(exc), param_hint=OPTION.get(exc.field, f"--{exc.field}"))
 
 
-def _check_title(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if "\n" in value or "\r" in value or len(value) > 200:
-        raise click.BadParameter("one line of at most 200 characters")
-    return value.strip()
-
-
-_digest_title = click.option(
-    "--digest-title",
-    default=None,
-    callback=_check_title,
-    help="Title of the list's digest in its subject and heading (default: the list's name).",
-)
+def _given(**options: Any) -> dict[str, Any]:
+    """The options the user gave (click passes None for the others)."""
+    fields = {k: v for k, v in options.items() if v is not None}
+    if "digest_day" in fields:
+        fields["digest_weekday"] = WEEKDAYS.index(fields.pop("digest_day"))
+    if "digest" in fields:
+        fields["digest_enabled"] = fields.pop("digest")
+    return fields
 
 
 @click.group("lists")
 def command() -> None:
-    """Create, list and inspect mailing lists."""
+    """Create, change, delete, list and inspect mailing lists."""
+
+
+def list_options(creating: bool) -> Any:
+    """The options `create` and `update` share; `update` changes only those given."""
+
+    def decorate(f: Any) -> Any:
+        options = [
+            click.option("--name", required=creating, help="The list's name, as readers see it."),
+            click.option(
+                "--description", help="Why people subscribe; shown on the subscribe page."
+            ),
+            click.option(
+                "--public/--private",
+                default=True if creating else None,
+                help="Public lists appear on the subscribe page.",
+            ),
+            click.option(
+                "--double-opt-in/--single-opt-in",
+                default=True if creating else None,
+                help="New subscribers confirm by email (double).",
+            ),
+            click.option("--from-name", help="Sender name (default: MAILER_FROM_NAME)."),
+            click.option("--from-email", help="Sender address (default: MAILER_FROM_EMAIL)."),
+            click.option("--reply-to", help="Reply-To address."),
+            click.option(
+                "--timezone",
+                "tz",
+                callback=_check(lists.zone),
+                help="Readers' time zone, e.g. America/Chicago (default: MAILER_DEFAULT_TIMEZONE).",
+            ),
+            click.option(
+                "--digest-day",
+                type=click.Choice(WEEKDAYS),
+                default="monday" if creating else None,
+                show_default=creating,
+                help="Day of the weekly digest.",
+            ),
+            click.option(
+                "--digest-time",
+                default="07:00" if creating else None,
+                show_default=creating,
+                callback=_check(lists.check_time),
+                help="Local time of the weekly digest, HH:MM.",
+            ),
+            click.option(
+                "--digest/--no-digest",
+                default=True if creating else None,
+                help="Send the weekly digest.",
+            ),
+            click.option(
+                "--digest-title",
+                callback=_check(lists.check_digest_title),
+                help='Title of the digest in its subject and heading (default, or "": '
+                "the list's name).",
+            ),
+            click.option(
+                "--archive/--no-archive",
+                default=True if creating else None,
+                help="Publish past editions in the public archive.",
+            ),
+        ]
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
 
 
 @command.command("create")
-@click.argument("slug")
-@click.option("--name", required=True, help="The list's name, as readers see it.")
-@click.option(
-    "--description", default="", help="Why people subscribe; shown on the subscribe page."
-)
-@click.option("--public/--private", default=True, help="Public lists appear on the subscribe page.")
-@click.option("--double-opt-in/--single-opt-in", default=True, show_default=True)
-@click.option("--from-name", default="", help="Sender name (default: MAILER_FROM_NAME).")
-@click.option("--from-email", default="", help="Sender address (default: MAILER_FROM_EMAIL).")
-@click.option("--reply-to", default="")
-@click.option(
-    "--timezone",
-    "tz",
-    default=None,
-    callback=lambda c, p, v: v and _check_zone(c, p, v),
-    help="Readers' time zone (default: MAILER_DEFAULT_TIMEZONE).",
-)
-@click.option("--digest-day", type=click.Choice(WEEKDAYS), default="monday", show_default=True)
-@click.option(
-    "--digest-time",
-    default="07:00",
-    show_default=True,
-    callback=_check_time,
-    help="Local time of the weekly digest, HH:MM.",
-)
-@click.option(
-    "--archive/--no-archive",
-    default=True,
-    show_default=True,
-    help="Publish past editions in the public archive.",
-)
-@_digest_title
+@click.argument("slug", callback=_check(lists.check_slug))
+@list_options(creating=True)
 @needs_schema
-def create(
-    slug: str,
-    name: str,
-    description: str,
-    public: bool,
-    double_opt_in: bool,
-    from_name: str,
-    from_email: str,
-    reply_to: str,
-    tz: str | None,
-    digest_day: str,
-    digest_time: str,
-    archive: bool,
-    digest_title: str | None,
-) -> None:
-    """Create the list SLUG (letters, digits and dashes; used in URLs and List-Id)."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug):
-        raise click.BadParameter("use lower-case letters, digits and dashes", param_hint="SLUG")
-    s = settings()
+def create(slug: str, tz: str | None, **options: Any) -> None:
+    """Create the list SLUG (lower-case letters, digits and dashes; used in URLs and List-Id).
+
+    \b
+    Example:
+      mailer lists create odei-weekly --name "ODEI Weekly" --digest-day monday --digest-time 07:00
+    """
+    fields = _given(slug=slug, timezone=tz or settings().default_timezone, **options)
     with session_scope(session_factory()) as session:
-        if session.scalar(select(MailingList.id).where(MailingList.slug == slug)):
-            raise click.ClickException(f"a list with slug {slug!r} exists already")
-        session.add(
-            MailingList(
-                slug=slug,
-                name=name,
-                description=description,
-                public=public,
-                double_opt_in=double_opt_in,
-                from_name=from_name,
-                from_email=from_email,
-                reply_to=reply_to,
-                timezone=tz or s.default_timezone,
-                digest_weekday=WEEKDAYS.index(digest_day),
-                digest_time=digest_time,
-                archive=archive,
-                digest_title=digest_title or "",
-            )
-        )
+        try:
+            lists.create(session, default_actor(), **fields)
+        except lists.ListError as exc:
+            raise _bad(exc) from None
     console.print(f"Created list {slug!r}.")
 
 
 @command.command("update")
 @click.argument("slug")
-@_digest_title
+@click.option("--slug", "new_slug", callback=_check(lists.check_slug), help="A new slug.")
+@list_options(creating=False)
 @needs_schema
-def update(slug: str, digest_title: str | None) -> None:
-    """Change settings of the list SLUG; options left out stay as they are.
+def update(slug: str, new_slug: str | None, tz: str | None, **options: Any) -> None:
+    """Change the list SLUG: only the options given change; the audit log records each change.
+
+    A new digest day, time or zone takes effect at the running scheduler within
+    MAILER_SCHEDULER_RECONCILE_SECONDS; the old time is not taken for a missed digest.
 
     \b
     Example:
-      mailer lists update md-diversity-programs --digest-title "MD Diversity Bulletin"
-      mailer lists update md-diversity-programs --digest-title ""   # back to the list's name
+      mailer lists update odei-weekly --digest-time 08:00 --timezone America/Chicago
     """
-    if digest_title is None:
-        raise click.UsageError("nothing to change: give an option such as --digest-title")
+    fields = _given(slug=new_slug, timezone=tz, **options)
+    if not fields:
+        raise click.UsageError("nothing to change: give at least one option (see --help)")
     with session_scope(session_factory()) as session:
         ml = get_list(session, slug)
-        ml.digest_title = digest_title
-    console.print(f"Updated list {slug!r}.")
+        try:
+            changed = lists.update(session, ml, default_actor(), **fields)
+        except lists.ListError as exc:
+            raise _bad(exc) from None
+    if not changed:
+        console.print(f"List {slug!r} already is like that; nothing changed.")
+        return
+    for name, (old, new) in changed.items():
+        console.print(f"{name}: {old!r} -> {new!r}")
+    console.print(f"Updated list {new_slug or slug!r}.")
+
+
+@command.command("delete")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@needs_schema
+def delete(slug: str, yes: bool) -> None:
+    """Delete the list SLUG and its subscriptions (the subscribers stay).
+
+    Refused while campaigns refer to the list: sent editions are its archive
+    and history. Make it private and turn its digest off instead.
+    """
+    with session_scope(session_factory()) as session:
+        ml = get_list(session, slug)
+        count = len(ml.subscriptions)
+        if not yes:
+            click.confirm(
+                f"Delete list {slug!r} ({ml.name}) and its {count} subscription(s)?", abort=True
+            )
+        try:
+            lists.delete(session, ml, default_actor())
+        except lists.ListError as exc:
+            raise click.ClickException(str(exc)) from None
+    console.print(f"Deleted list {slug!r} and {count} subscription(s).")
 
 
 @command.command("list")

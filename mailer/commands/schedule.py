@@ -25,8 +25,8 @@ def list_jobs() -> None:
     """
     from zoneinfo import ZoneInfo
 
-    from mailer.schedule import job_table
     from mailer.scheduling.lock import scheduler_lock
+    from mailer.scheduling.schedule import job_table
 
     s = settings()
     factory = session_factory(s)

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.compose import colors
 from mailer.compose.budget import cap, fit_to_budget
@@ -30,6 +29,7 @@ from mailer.compose.templating import (
 )
 from mailer.config import Settings
 from mailer.content.edition import AnnouncementEntry, EditionContent
+from subscribers import lists
 from subscribers.models import MailingList
 
 __all__ = [
@@ -110,15 +110,13 @@ def _list_info(mailing_list: MailingList) -> dict[str, Any]:
 
 
 def _timezone(content_tz: str, mailing_list: MailingList, settings: Settings) -> str:
-    tz = content_tz or mailing_list.timezone or settings.default_timezone
+    """The zone the edition's times are shown in: the content's, else the list's (one rule)."""
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise TemplateProblem(
-            f"list {mailing_list.slug!r} has an unknown time zone {tz!r}; "
-            "use an IANA name such as America/Chicago"
-        ) from None
-    return tz
+        if content_tz:
+            return lists.zone(content_tz).key
+        return lists.list_zone(mailing_list, settings.default_timezone).key
+    except lists.ListError as exc:  # its message names the zone (and the list's own, the list)
+        raise TemplateProblem(str(exc)) from None
 
 
 def _base_context(mailing_list: MailingList, settings: Settings) -> dict[str, Any]:

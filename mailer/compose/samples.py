@@ -24,7 +24,7 @@ from mailer.content.edition import (
 )
 from mailer.content.markup import render_markdown
 from mailer.content.observance_texts import BUILTIN_BY_SLUG
-from mailer.demo import NEWS as SEED_NEWS
+from mailer.content.seed import NEWS as SEED_NEWS
 
 SITE = "https://diversity.wustl.edu"
 CHICAGO = ZoneInfo("America/Chicago")
@@ -40,7 +40,7 @@ WOMENS_HISTORY_MONTH = FeatureEntry(
     links=(Link("Read our office’s full mission and vision", f"{SITE}/about/"),),
 )
 
-# The home page's three news items (``mailer.demo.NEWS``), pinned to the week of March 3, 2025.
+# The home page's news items (``mailer.content.seed.NEWS``), pinned to the week of 3 March 2025.
 _PUBLISHED = (
     dt.datetime(2025, 2, 28, 15, 0, tzinfo=dt.UTC),
     dt.datetime(2025, 2, 26, 18, 30, tzinfo=dt.UTC),
@@ -64,7 +64,7 @@ NEWS = tuple(
         image_url=_IMAGES.get(guid, ("", ""))[0],
         image_alt=_IMAGES.get(guid, ("", ""))[1],
     )
-    for number, ((guid, title, summary, _days), published) in enumerate(
+    for number, ((guid, title, summary, _dated), published) in enumerate(
         zip(SEED_NEWS, _PUBLISHED, strict=True), start=1
     )
 )

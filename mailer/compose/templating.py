@@ -17,8 +17,9 @@ from typing import Any
 import jinja2
 
 from mailer.compose import formatting
+from mailer.resources import TEMPLATES_DIR
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "templates" / "email"
+BUILTIN_DIR = TEMPLATES_DIR / "email"
 
 
 class TemplateProblem(ValueError):
@@ -51,8 +52,8 @@ def environment(templates_dir: str = "") -> jinja2.Environment:
         search.append(str(user))
     if not BUILTIN_DIR.is_dir():
         raise TemplateProblem(
-            f"the built-in email templates are missing ({BUILTIN_DIR}); install the mailer "
-            "from its source tree (pip install -e .) so templates/email is present"
+            f"the built-in email templates are missing ({BUILTIN_DIR}); reinstall the mailer "
+            "(pip install odei-mailer, or pip install . from its source tree)"
         )
     search.append(str(BUILTIN_DIR))
     env = jinja2.Environment(

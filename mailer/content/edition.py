@@ -99,3 +99,20 @@ class EditionContent:
             "events": [e.id for e in self.events],
             "announcements": [a.id for a in self.announcements],
         }
+
+
+@dataclass(frozen=True)
+class EditionHistory:
+    """What choosing an edition needs to know of the list's campaigns.
+
+    Delivery owns campaigns and looks this up (``delivery.campaigns.edition_history``);
+    content only reads it, so content imports nothing from delivery.
+    ``previous_made_at`` and ``previous_news``: when the latest digest before this
+    one that was sent (or is sending) was made, and the news it carried (None and
+    empty for a first edition). ``this_edition``: campaigns of this very edition, so
+    choosing it again after it was made counts the announcements it carries.
+    """
+
+    previous_made_at: dt.datetime | None = None
+    previous_news: frozenset[int] = frozenset()
+    this_edition: frozenset[int] = frozenset()

@@ -27,16 +27,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from mailer.config import Settings
 from mailer.content import observances
 from mailer.content.edition import (
     AnnouncementEntry,
     EditionContent,
+    EditionHistory,
     EventEntry,
     NewsEntry,
 )
@@ -50,7 +51,7 @@ from mailer.content.models import (
     Source,
     announcement_lists,
 )
-from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
+from subscribers import lists
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -58,19 +59,6 @@ log = logging.getLogger(__name__)
 EVENT_DAYS = 14
 FIRST_EDITION_NEWS_DAYS = 7
 LATE_ARRIVAL_DAYS = 7
-
-
-def list_timezone(mailing_list: MailingList, settings: Settings) -> ZoneInfo:
-    try:
-        return ZoneInfo(mailing_list.timezone or settings.default_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning(
-            "list %s has unknown time zone %r; using %s",
-            mailing_list.slug,
-            mailing_list.timezone,
-            settings.default_timezone,
-        )
-        return ZoneInfo(settings.default_timezone)
 
 
 def next_edition_date(mailing_list: MailingList, on: dt.date) -> dt.date:
@@ -85,44 +73,20 @@ def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
 
 
-def previous_edition(session: Session, list_id: int, on: dt.date) -> Campaign | None:
-    """The latest digest of the list, dated before ``on``, that was sent or is sending."""
-    return session.scalars(
-        select(Campaign)
-        .where(
-            Campaign.kind == CampaignKind.DIGEST,
-            Campaign.list_id == list_id,
-            Campaign.status.in_([CampaignStatus.SENT, CampaignStatus.SENDING]),
-            Campaign.edition_date < on,
-        )
-        .order_by(Campaign.edition_date.desc(), Campaign.id.desc())
-        .limit(1)
-    ).first()
-
-
-def _carried_news(campaign: Campaign) -> set[int]:
-    """News ids an edition carried: ``meta["items"]["news"]`` (or ``meta["news"]``)."""
-    meta = campaign.meta or {}
-    items = meta.get("items", meta)
-    news = items.get("news", []) if isinstance(items, dict) else []
-    return {int(i) for i in news if str(i).isdigit()}
-
-
 def _news(
-    session: Session, list_id: int, on: dt.date, tz: ZoneInfo, limit: int
+    session: Session, history: EditionHistory, on: dt.date, tz: ZoneInfo, limit: int
 ) -> tuple[NewsEntry, ...]:
     until = _local_midnight(on + dt.timedelta(days=1), tz)
-    prev = previous_edition(session, list_id, on)
-    if prev is None:
+    first = history.previous_made_at is None
+    if history.previous_made_at is None:
         since = _local_midnight(on - dt.timedelta(days=FIRST_EDITION_NEWS_DAYS), tz)
-        carried: set[int] = set()
     else:
         # The edition's content was chosen when its campaign was created, so
         # anything published after that is new to its readers.
-        since = prev.created_at
-        carried = _carried_news(prev)
+        since = history.previous_made_at
+    carried = history.previous_news
     conditions = [NewsItem.hidden.is_(False), NewsItem.published_at < until]
-    if prev is None:
+    if first:
         conditions.append(NewsItem.published_at >= since)
     else:
         conditions.append(
@@ -215,25 +179,21 @@ def _events(session: Session, on: dt.date, tz: ZoneInfo) -> tuple[EventEntry, ..
 
 
 def pending_announcements(
-    session: Session, list_id: int, on: dt.date | None = None
+    session: Session, list_id: int, this_edition: frozenset[int] = frozenset()
 ) -> list[Announcement]:
     """Approved digest announcements for the list that no edition has carried yet.
 
-    With ``on``, those carried by this list's edition of that date count too, so
-    choosing the same edition again after its campaign exists gives the same answer.
+    Those carried by ``this_edition`` (the campaigns of the edition being chosen)
+    count too, so choosing the same edition again after its campaign exists gives
+    the same answer.
     """
-    carried_by = aliased(Campaign)
     unclaimed: ColumnElement[bool] = announcement_lists.c.campaign_id.is_(None)
-    if on is not None:
-        unclaimed = or_(
-            unclaimed,
-            and_(carried_by.list_id == list_id, carried_by.edition_date == on),
-        )
+    if this_edition:
+        unclaimed = or_(unclaimed, announcement_lists.c.campaign_id.in_(sorted(this_edition)))
     return list(
         session.scalars(
             select(Announcement)
             .join(announcement_lists, announcement_lists.c.announcement_id == Announcement.id)
-            .outerjoin(carried_by, carried_by.id == announcement_lists.c.campaign_id)
             .where(
                 announcement_lists.c.list_id == list_id,
                 unclaimed,
@@ -246,10 +206,18 @@ def pending_announcements(
 
 
 def select_edition_content(
-    session: Session, mailing_list: MailingList, on: dt.date, settings: Settings
+    session: Session,
+    mailing_list: MailingList,
+    on: dt.date,
+    settings: Settings,
+    history: EditionHistory,
 ) -> EditionContent:
-    """Everything that goes into the edition of ``mailing_list`` dated ``on``."""
-    tz = list_timezone(mailing_list, settings)
+    """Everything that goes into the edition of ``mailing_list`` dated ``on``.
+
+    ``history`` is what delivery knows of the list's editions (the previous one,
+    and this one if it was made already): content does not read campaigns.
+    """
+    tz = lists.list_zone(mailing_list, settings.default_timezone)
     defs = observances.definitions(session)
     featured, coming = observances.for_edition(on, next_edition_date(mailing_list, on), defs)
     content = EditionContent(
@@ -260,11 +228,11 @@ def select_edition_content(
         timezone=tz.key,
         features=tuple(observances.feature_for(o, defs) for o in featured),
         coming_up=tuple(observances.coming_up_entry(o) for o in coming),
-        news=_news(session, mailing_list.id, on, tz, settings.news_limit),
+        news=_news(session, history, on, tz, settings.news_limit),
         events=_events(session, on, tz),
         announcements=tuple(
             AnnouncementEntry(a.id, a.title, render_markdown(a.body_md))
-            for a in pending_announcements(session, mailing_list.id, on)
+            for a in pending_announcements(session, mailing_list.id, history.this_edition)
         ),
     )
     if content.is_empty:
@@ -313,4 +281,4 @@ def upcoming_events(
 
     The digest shows the first ``events_limit`` of them and links here for the rest.
     """
-    return _events(session, on, list_timezone(mailing_list, settings))
+    return _events(session, on, lists.list_zone(mailing_list, settings.default_timezone))

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from mailer.compose.gate import edition_findings
 from mailer.compose.render import TemplateProblem, render_digest
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
+from mailer.content.edition import EditionHistory
 from mailer.content.selection import mark_announcements_included, select_edition_content
 from mailer.db import audit, utcnow
 from mailer.delivery import outbox
@@ -38,13 +38,44 @@ class CampaignStateError(ValueError):
 
 
 def edition_key(mailing_list: MailingList, on: dt.date) -> str:
+    """``list-<id>:<ISO year>-W<week>``: by id, because admins may rename a slug mid-week."""
     year, week, _ = on.isocalendar()
-    return f"{mailing_list.slug}:{year}-W{week:02d}"
+    return f"list-{mailing_list.id}:{year}-W{week:02d}"
 
 
-def list_today(mailing_list: MailingList, now: dt.datetime | None = None) -> dt.date:
-    """Today's date where the list's readers live (the edition date by default)."""
-    return (now or utcnow()).astimezone(ZoneInfo(mailing_list.timezone)).date()
+def edition_history(session: Session, list_id: int, on: dt.date) -> EditionHistory:
+    """What choosing the list's edition of ``on`` needs to know of its campaigns.
+
+    The previous edition is the latest digest dated before ``on`` that was sent or
+    is sending (a draft or cancelled one never reached readers); its news, from
+    ``meta["items"]["news"]``, is not repeated.
+    """
+    previous = session.scalars(
+        select(Campaign)
+        .where(
+            Campaign.kind == CampaignKind.DIGEST,
+            Campaign.list_id == list_id,
+            Campaign.status.in_([CampaignStatus.SENT, CampaignStatus.SENDING]),
+            Campaign.edition_date < on,
+        )
+        .order_by(Campaign.edition_date.desc(), Campaign.id.desc())
+        .limit(1)
+    ).first()
+    this_edition = frozenset(
+        session.scalars(
+            select(Campaign.id).where(Campaign.list_id == list_id, Campaign.edition_date == on)
+        )
+    )
+    if previous is None:
+        return EditionHistory(this_edition=this_edition)
+    meta = previous.meta or {}
+    items = meta.get("items", meta)
+    news = items.get("news", []) if isinstance(items, dict) else []
+    return EditionHistory(
+        previous_made_at=previous.created_at,
+        previous_news=frozenset(int(i) for i in news if str(i).isdigit()),
+        this_edition=this_edition,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +110,8 @@ def create_digest(
     existing = session.scalar(select(Campaign).where(Campaign.edition_key == key))
     if existing is not None and existing.status != CampaignStatus.BLOCKED:
         return EditionOutcome(existing, False, f"edition {key} exists (campaign {existing.id})")
-    content = select_edition_content(session, mailing_list, on, settings)
+    history = edition_history(session, mailing_list.id, on)
+    content = select_edition_content(session, mailing_list, on, settings, history)
     if content.is_empty and not force and existing is None:
         log.info("skipping %s: nothing to send", key)
         return EditionOutcome(None, False, f"edition {key} has no content; skipped")

@@ -51,8 +51,9 @@ class Campaign(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     list_id: Mapped[int] = mapped_column(ForeignKey("mailing_lists.id", ondelete="RESTRICT"))
-    # "<list slug>:<ISO year>-W<week>" for digests, "announcement:<id>:<list slug>" for
-    # announcements. Unique, so a second scheduler or a manual send cannot make it again.
+    # "list-<list id>:<ISO year>-W<week>" for digests, "announcement:<id>:list-<list id>"
+    # for announcements: by id, never the slug, which admins may rename. Unique, so a
+    # second scheduler, a manual send or a renamed slug cannot make it again.
     edition_key: Mapped[str] = mapped_column(String(200), unique=True)
     edition_date: Mapped[dt.date | None] = mapped_column(default=None)
     announcement_id: Mapped[int | None] = mapped_column(

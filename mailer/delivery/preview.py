@@ -115,11 +115,13 @@ def current_edition(
     """
     from mailer.compose.render import render_digest
     from mailer.content.selection import select_edition_content
+    from mailer.delivery.campaigns import edition_history
 
     stored = None if fresh else stored_snapshot(session, mailing_list, on)
     if stored is not None:
         return stored
-    content = select_edition_content(session, mailing_list, on, settings)
+    history = edition_history(session, mailing_list.id, on)
+    content = select_edition_content(session, mailing_list, on, settings, history)
     snapshot = render_digest(content, mailing_list, settings)
     return Edition(
         snapshot,

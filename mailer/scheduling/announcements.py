@@ -1,7 +1,7 @@
 """Standalone announcements: send each approved one at its time, once per target list.
 
 Each target list gets its own campaign with the edition key
-``announcement:<id>:<list slug>`` (unique), so a second scheduler or a
+``announcement:<id>:list-<list id>`` (unique), so a second scheduler or a
 restart finds the campaign instead of making another. The announcement is
 marked ``sent`` once every target list's campaign has started.
 """
@@ -24,6 +24,7 @@ from mailer.content.models import Announcement, AnnouncementMode, AnnouncementSt
 from mailer.db import audit, session_scope, utcnow
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
+from subscribers import lists
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ ACTOR = "scheduler"
 
 
 def announcement_key(announcement_id: int, mailing_list: MailingList) -> str:
-    return f"announcement:{announcement_id}:{mailing_list.slug}"
+    return f"announcement:{announcement_id}:list-{mailing_list.id}"
 
 
 def pending_standalone(session: Session) -> list[Announcement]:
@@ -128,7 +129,7 @@ def _create(
         kind=CampaignKind.ANNOUNCEMENT,
         list_id=ml.id,
         edition_key=key,
-        edition_date=campaigns.list_today(ml, now),
+        edition_date=lists.list_today(ml, now, settings.default_timezone),
         announcement_id=a.id,
         subject=snapshot.subject,
         preheader=snapshot.preheader,

@@ -29,6 +29,7 @@ from mailer.config import Settings
 from mailer.db import audit, session_scope, utcnow
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
+from subscribers import lists
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -42,29 +43,21 @@ class ScheduleError(ValueError):
 
 
 def digest_clock(mailing_list: MailingList) -> tuple[int, int, ZoneInfo]:
-    """(hour, minute, zone) of the list's digest, validated."""
+    """(hour, minute, zone) of the list's digest, validated by the lists' own rules."""
     try:
-        hour_s, minute_s = mailing_list.digest_time.split(":")
-        hour, minute = int(hour_s), int(minute_s)
-        if not (0 <= hour < 24 and 0 <= minute < 60):
-            raise ValueError
-    except ValueError:
-        raise ScheduleError(
-            f"list {mailing_list.slug!r}: digest_time {mailing_list.digest_time!r} "
-            "is not a time like 07:00"
-        ) from None
+        hour_s, minute_s = lists.check_time(mailing_list.digest_time).split(":")
+    except lists.ListError as exc:
+        raise ScheduleError(f"list {mailing_list.slug!r}: digest_time {exc}") from None
     if not 0 <= mailing_list.digest_weekday <= 6:
         raise ScheduleError(
             f"list {mailing_list.slug!r}: digest_weekday {mailing_list.digest_weekday} "
             "must be 0 (Monday) to 6 (Sunday)"
         )
     try:
-        zone = ZoneInfo(mailing_list.timezone)
-    except (KeyError, ValueError):
-        raise ScheduleError(
-            f"list {mailing_list.slug!r}: unknown time zone {mailing_list.timezone!r}"
-        ) from None
-    return hour, minute, zone
+        zone = lists.list_zone(mailing_list)
+    except lists.ListError as exc:  # its message names the list
+        raise ScheduleError(str(exc)) from None
+    return int(hour_s), int(minute_s), zone
 
 
 def digest_trigger(mailing_list: MailingList, settings: Settings) -> BaseTrigger:
@@ -102,7 +95,8 @@ def last_due(mailing_list: MailingList, now: dt.datetime) -> dt.datetime:
 class DigestRun:
     list_slug: str
     edition_key: str
-    action: str  # started, exists, resumed-start, empty, blocked, skipped, disabled, missing
+    #: started, exists, resumed-start, empty, blocked, skipped, not-due, disabled, missing
+    action: str
     campaign_id: int | None = None
     reason: str = ""
 
@@ -128,7 +122,7 @@ def run_digest(
             return DigestRun(ml.slug, "", "disabled", reason="digest is turned off for this list")
         interval = settings.scheduler_digest_every_seconds > 0
         due = now if interval else last_due(ml, now)
-        on = due.astimezone(ZoneInfo(ml.timezone)).date()
+        on = due.astimezone(lists.list_zone(ml)).date()
         key = campaigns.edition_key(ml, on)
         existing = session.scalar(select(Campaign).where(Campaign.edition_key == key))
         if existing is not None:
@@ -136,6 +130,11 @@ def run_digest(
         late = now - due
         grace = dt.timedelta(hours=settings.digest_grace_hours)
         if late > grace:
+            since = lists.schedule_since(ml)
+            if due < since:
+                # The job of an old schedule fired before reconcile moved it, or the list
+                # is newer than that time: it was never due, so nothing was missed.
+                return DigestRun(ml.slug, key, "not-due", reason=_not_due(ml, due, since))
             return _skip(session, ml, key, on, due, late, grace)
         outcome = campaigns.create_digest(session, ml, on, settings)
         if outcome.campaign is None:
@@ -151,6 +150,15 @@ def run_digest(
         recipients = campaigns.start(session, outcome.campaign, ACTOR)
         log.info("digest %s started for %d recipients", key, recipients)
         return DigestRun(ml.slug, key, "started", outcome.campaign.id, f"{recipients} recipients")
+
+
+def _not_due(ml: MailingList, due: dt.datetime, since: dt.datetime) -> str:
+    zone = lists.list_zone(ml)
+    what = "was created" if ml.digest_schedule_changed_at is None else "changed its schedule"
+    return (
+        f"the list {what} at {since.astimezone(zone):%a %Y-%m-%d %H:%M %Z}, after the digest "
+        f"time {due.astimezone(zone):%a %Y-%m-%d %H:%M %Z}; the next digest is {describe(ml)}"
+    )
 
 
 def _continue(session: Session, ml: MailingList, campaign: Campaign) -> DigestRun:
@@ -176,7 +184,7 @@ def _skip(
     late: dt.timedelta,
     grace: dt.timedelta,
 ) -> DigestRun:
-    local_due = due.astimezone(ZoneInfo(ml.timezone))
+    local_due = due.astimezone(lists.list_zone(ml))
     hours = late.total_seconds() / 3600
     reason = (
         f"not sent: the scheduler was not running at {local_due:%a %Y-%m-%d %H:%M %Z}; "
@@ -213,8 +221,8 @@ def catch_up(
     """On start: deal with each list's most recent digest time that passed while we were down.
 
     Within the grace it is sent now; beyond it the week is recorded as
-    skipped. Lists created after that time, and weeks that already have an
-    edition, are left alone.
+    skipped. Lists created or rescheduled after that time, and weeks that
+    already have an edition, are left alone.
     """
     if settings.scheduler_digest_every_seconds > 0:
         return []
@@ -227,9 +235,9 @@ def catch_up(
             except ScheduleError as exc:
                 log.error("%s", exc)
                 continue
-            if due < ml.created_at:
+            if due < lists.schedule_since(ml):
                 continue
-            on = due.astimezone(ZoneInfo(ml.timezone)).date()
+            on = due.astimezone(lists.list_zone(ml)).date()
             key = campaigns.edition_key(ml, on)
             if session.scalar(select(Campaign.id).where(Campaign.edition_key == key)) is None:
                 due_lists.append(ml.id)

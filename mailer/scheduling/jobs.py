@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
 from mailer.content.ingest import ingest_all
+from mailer.db import session_scope
+from mailer.delivery import campaigns
 from mailer.feedback.mailboxes import MailboxError
 from mailer.feedback.process import process_location
 from mailer.scheduling.announcements import run_announcement
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 DIGEST = "mailer.scheduling.jobs:digest"
 ANNOUNCEMENT = "mailer.scheduling.jobs:announcement"
+CAMPAIGN = "mailer.scheduling.jobs:campaign"
 INGEST = "mailer.scheduling.jobs:ingest"
 BOUNCES = "mailer.scheduling.jobs:bounces"
 
@@ -76,6 +79,18 @@ def announcement(announcement_id: int) -> None:
         result.campaigns,
         result.reason,
     )
+
+
+def campaign(campaign_id: int) -> None:
+    """A campaign someone scheduled (`mailer campaigns schedule`) has come due: start it.
+
+    Starts every due scheduled campaign, not only this one, so one that
+    came due while no scheduler ran is started by the first job that fires.
+    """
+    rt = current()
+    with session_scope(rt.factory) as session:
+        started = campaigns.start_due(session)
+    log.info("campaign job %s: started %s", campaign_id, started or "nothing (not due or done)")
 
 
 def ingest() -> None:

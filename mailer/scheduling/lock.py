@@ -32,6 +32,9 @@ LOCK_NAME = "mailer.scheduler"
 #: The advisory lock key: "mail" + "schd" as two 32-bit halves, fixed so every
 #: installation sharing one PostgreSQL database agrees on it.
 ADVISORY_KEY = 0x6D61696C_73636864
+#: Advisory locks are per database, but ``pg_locks`` lists the whole server: a look-up
+#: that leaves this filter out names another deployment's scheduler as ours.
+THIS_DATABASE = "(SELECT oid FROM pg_database WHERE datname = current_database())"
 
 
 def default_holder() -> str:
@@ -93,6 +96,7 @@ class AdvisoryLock:
                 text(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                     "AND pid = pg_backend_pid() AND granted "
+                    f"AND database = {THIS_DATABASE} "
                     "AND ((classid::bigint << 32) | objid::bigint) = :k"
                 ),
                 {"k": ADVISORY_KEY},
@@ -127,6 +131,7 @@ class AdvisoryLock:
                     "SELECT a.application_name FROM pg_locks l "
                     "JOIN pg_stat_activity a ON a.pid = l.pid "
                     "WHERE l.locktype = 'advisory' AND l.granted "
+                    f"AND l.database = {THIS_DATABASE} "
                     "AND ((l.classid::bigint << 32) | l.objid::bigint) = :k"
                 ),
                 {"k": ADVISORY_KEY},

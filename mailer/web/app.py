@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -18,18 +17,15 @@ from flask import Flask, abort, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from werkzeug.exceptions import HTTPException
 
-import mailer
 from mailer.config import Settings, get_settings
 from mailer.db import make_engine, make_sessionmaker
+from mailer.resources import STATIC_DIR, TEMPLATES_DIR
 from mailer.web import auth as web_auth
 from mailer.web.db import close_db
 from mailer.web.security import add_security_headers, configure_cookies
 
 log = logging.getLogger(__name__)
 
-PACKAGE_DIR = Path(mailer.__file__).parent
-TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
 
 csrf = CSRFProtect()
 

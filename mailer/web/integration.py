@@ -33,7 +33,7 @@ from mailer.delivery.backends.base import Outcome
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign
 from mailer.delivery.preview import Edition, current_edition
-from subscribers import service
+from subscribers import lists, service
 from subscribers.models import MailingList, Subscriber, Subscription
 from subscribers.tokens import TokenSigner
 
@@ -169,7 +169,10 @@ def digest_preview(
 ) -> Edition:
     """The coming digest exactly as it will be sent (the stored campaign once it exists)."""
     return current_edition(
-        session, mailing_list, on or campaigns.list_today(mailing_list), settings
+        session,
+        mailing_list,
+        on or lists.list_today(mailing_list, default=settings.default_timezone),
+        settings,
     )
 
 
@@ -181,7 +184,10 @@ def create_and_start_digest(
 ) -> tuple[Campaign | None, str]:
     """This week's digest of the list, created once and started; (campaign, what happened)."""
     outcome = campaigns.create_digest(
-        session, mailing_list, campaigns.list_today(mailing_list), settings
+        session,
+        mailing_list,
+        lists.list_today(mailing_list, default=settings.default_timezone),
+        settings,
     )
     campaign = outcome.campaign
     if campaign is None:

@@ -8,7 +8,6 @@ subscriber the token names.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
@@ -16,7 +15,7 @@ from sqlalchemy import select
 
 from mailer.compose.formatting import event_when
 from mailer.compose.links import web_link
-from mailer.content.selection import EVENT_DAYS, list_timezone, upcoming_events
+from mailer.content.selection import EVENT_DAYS, upcoming_events
 from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.web import integration, ratelimit
 from mailer.web.archive import public_html
@@ -24,6 +23,7 @@ from mailer.web.auth import client_ip
 from mailer.web.db import db
 from mailer.web.forms import SubscribeForm, choices
 from mailer.web.security import EDITION_CSP
+from subscribers import lists as list_rules
 from subscribers.models import MailingList
 
 bp = Blueprint("public", __name__)
@@ -180,8 +180,8 @@ def list_events(slug: str) -> str:
     if mlist is None:
         abort(404)
     settings = current_app.extensions["mailer.settings"]
-    tz = list_timezone(mlist, settings)
-    today = dt.datetime.now(tz).date()
+    tz = list_rules.list_zone(mlist, settings.default_timezone)
+    today = list_rules.list_today(mlist, default=settings.default_timezone)
     events = upcoming_events(db(), mlist, today, settings)
     return render_template(
         "web/public/events.html",

@@ -7,11 +7,11 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from mailer.db import audit
 from mailer.web.admin import bp
 from mailer.web.auth import actor
 from mailer.web.db import db
 from mailer.web.forms import WEEKDAYS, ListForm, timezone_names
+from subscribers import lists as list_rules
 from subscribers.models import MailingList, Subscription, SubscriptionStatus
 
 FIELDS = (
@@ -45,16 +45,19 @@ def lists() -> str:
     return render_template("web/admin/lists.html", lists=rows, counts=counts, weekdays=WEEKDAYS)
 
 
-def _save(form: ListForm, mlist: MailingList) -> None:
+def _fields(form: ListForm) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for name in FIELDS:
         value = getattr(form, name).data
-        setattr(mlist, name, value.strip() if isinstance(value, str) else bool(value))
-    mlist.digest_weekday = int(form.digest_weekday.data or 0)
+        values[name] = value.strip() if isinstance(value, str) else bool(value)
+    values["digest_weekday"] = int(form.digest_weekday.data or 0)
+    return values
 
 
-def _slug_taken(slug: str, own_id: int | None) -> bool:
-    other = db().scalar(select(MailingList.id).where(MailingList.slug == slug))
-    return other is not None and other != own_id
+def _field_error(form: ListForm, exc: list_rules.ListError) -> None:
+    """A rule of ``subscribers.lists`` the form's validators did not catch (a taken slug)."""
+    field = getattr(form, exc.field, form.slug)
+    field.errors = [*field.errors, str(exc)[:1].upper() + str(exc)[1:] + "."]
 
 
 @bp.route("/lists/new", methods=["GET", "POST"])
@@ -69,15 +72,13 @@ def list_new() -> Any:
         form.digest_time.data = "07:00"
         form.digest_weekday.data = "0"
     if form.validate_on_submit():
-        if _slug_taken(form.slug.data or "", None):
-            form.slug.errors = ["Another list already uses this slug."]
+        session = db()
+        try:
+            mlist = list_rules.create(session, actor(), **_fields(form))
+        except list_rules.ListError as exc:
+            session.rollback()
+            _field_error(form, exc)
         else:
-            session = db()
-            mlist = MailingList()
-            _save(form, mlist)
-            session.add(mlist)
-            session.flush()
-            audit(session, actor(), "list.create", f"list:{mlist.slug}")
             session.commit()
             flash(f"List “{mlist.name}” created.", "success")
             return redirect(url_for("admin.lists"))
@@ -97,15 +98,12 @@ def list_edit(list_id: int) -> Any:
     if request.method == "GET":
         form.digest_weekday.data = str(mlist.digest_weekday)
     if form.validate_on_submit():
-        if _slug_taken(form.slug.data or "", mlist.id):
-            form.slug.errors = ["Another list already uses this slug."]
+        try:
+            list_rules.update(session, mlist, actor(), **_fields(form))
+        except list_rules.ListError as exc:
+            session.rollback()
+            _field_error(form, exc)
         else:
-            before = {name: getattr(mlist, name) for name in (*FIELDS, "digest_weekday")}
-            _save(form, mlist)
-            changed = {
-                k: [v, getattr(mlist, k)] for k, v in before.items() if getattr(mlist, k) != v
-            }
-            audit(session, actor(), "list.update", f"list:{mlist.slug}", changes=changed)
             session.commit()
             flash(f"List “{mlist.name}” saved.", "success")
             return redirect(url_for("admin.lists"))

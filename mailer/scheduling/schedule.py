@@ -1,7 +1,8 @@
 """APScheduler wiring for ``mailer scheduler``: which jobs exist, and keeping them current.
 
-The database is the schedule: every list's digest day, time and zone, and
-every approved standalone announcement's time. ``reconcile`` turns that into
+The database is the schedule: every list's digest day, time and zone, every
+approved standalone announcement's time, and every scheduled campaign's start
+(``mailer campaigns schedule``). ``reconcile`` turns that into
 APScheduler jobs (adding, rescheduling and removing them), once at start and
 then every ``scheduler_reconcile_seconds``, so an admin's change takes effect
 without a restart.
@@ -37,6 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
 from mailer.db import make_engine, session_scope, utcnow
+from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.scheduling import jobs
 from mailer.scheduling.announcements import pending_standalone
 from mailer.scheduling.digests import ScheduleError, describe, digest_trigger
@@ -46,7 +48,7 @@ log = logging.getLogger(__name__)
 
 JOBSTORE_TABLE = "apscheduler_jobs"
 #: Job id prefixes owned by reconcile: anything else in the store is left alone.
-DATA_PREFIXES = ("digest:", "announcement:")
+DATA_PREFIXES = ("digest:", "announcement:", "campaign:")
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,23 @@ def desired_jobs(session: Session, settings: Settings, now: dt.datetime) -> list
                 (a.id,),
                 f"announcement {a.id} {a.title[:60]!r} at {a.send_at:%Y-%m-%d %H:%M} {utc}",
                 zone,
+            )
+        )
+    for c in session.scalars(
+        select(Campaign)
+        .where(Campaign.status == CampaignStatus.SCHEDULED)
+        .order_by(Campaign.scheduled_at, Campaign.id)
+    ):
+        assert c.scheduled_at is not None  # campaigns.schedule always sets it
+        specs.append(
+            JobSpec(
+                f"campaign:{c.id}",
+                jobs.CAMPAIGN,
+                DateTrigger(run_date=max(c.scheduled_at, now)),
+                (c.id,),
+                f"start campaign {c.id} {c.subject[:60]!r} "
+                f"at {c.scheduled_at:%Y-%m-%d %H:%M} {utc}",
+                settings.default_timezone,
             )
         )
     return specs
@@ -256,5 +275,18 @@ def job_table(
         nxt = spec.trigger.get_next_fire_time(None, now.astimezone(zone))
         if isinstance(spec.trigger, IntervalTrigger) and stored.get(spec.id):
             nxt = stored[spec.id]  # an interval counts from when the scheduler added it
-        rows.append(JobView(spec.id, spec.name, nxt, spec.zone, stored.get(spec.id)))
+        rows.append(
+            JobView(spec.id, spec.name, _instant(nxt), spec.zone, _instant(stored.get(spec.id)))
+        )
     return sorted(rows, key=lambda r: (r.next_run is None, r.next_run or now, r.id))
+
+
+def _instant(when: dt.datetime | None) -> dt.datetime | None:
+    """The UTC instant APScheduler fires at.
+
+    Its cron trigger returns wall-clock times carrying the list's zone, and at a
+    daylight-saving change that wall time may not exist ("02:30" on the spring
+    Sunday in Chicago); the job fires at the instant that time maps to (08:30 UTC,
+    03:30 CDT). Turning it into UTC first makes every later display of it real.
+    """
+    return when.astimezone(dt.UTC) if when is not None else None
