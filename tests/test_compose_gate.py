@@ -173,7 +173,10 @@ def test_the_scheduler_does_not_send_a_blocked_edition_and_a_fix_releases_it(
     session.expire_all()
     campaign = session.get(Campaign, run.campaign_id)
     assert campaign is not None and campaign.status == CampaignStatus.SENDING
-    assert campaign.edition_key == "weekly:2027-W11" and "forced" not in campaign.meta
+    assert (
+        campaign.edition_key == f"list-{campaign.list_id}:2027-W11"
+        and "forced" not in campaign.meta
+    )
     assert session.scalar(select(func.count()).select_from(Delivery)) == 3
 
 

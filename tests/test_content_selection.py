@@ -15,6 +15,7 @@ from mailer.content.models import Observance, announcement_lists
 from mailer.content.observance_texts import BUILTIN_BY_SLUG
 from mailer.content.selection import (
     mark_announcements_included,
+    select_edition_content,
     should_send,
 )
 from mailer.delivery.campaigns import edition_history
@@ -24,7 +25,7 @@ from subscribers.models import MailingList
 
 def choose(session: Session, ml: MailingList, on: dt.date, settings: Settings) -> EditionContent:
     """The edition as delivery chooses it: with what it knows of the list's campaigns."""
-    return choose(session, ml, on, settings, edition_history(session, ml.id, on))
+    return select_edition_content(session, ml, on, settings, edition_history(session, ml.id, on))
 
 
 CHI = ZoneInfo("America/Chicago")
