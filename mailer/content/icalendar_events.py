@@ -8,9 +8,8 @@ moved comes out as the right occurrences. We add the storage conventions:
 - times with a TZID (or UTC) are stored as aware UTC, the zone name kept;
 - floating times (no zone) are read in the installation's default zone and
   stored with an empty ``timezone``;
-- all-day events are stored at 00:00 UTC of their date and ``ends_at`` at
-  00:00 UTC of the day after the last one (exclusive, like iCalendar's DTEND
-  and as compose reads it), or ``None`` when the feed gives no end;
+- all-day events follow :mod:`mailer.content.all_day` (DTEND exclusive,
+  00:00 UTC of the dates; ``None`` when the feed gives no end);
 - an occurrence of a recurring event has guid ``UID@<original start>``, a
   single event its UID, so re-ingesting updates instead of duplicating.
 """
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 
+from mailer.content.all_day import stored_span
 from mailer.content.markup import strip_tags, truncate_text_words
 
 PAST_DAYS = 1
@@ -80,10 +80,6 @@ def _instant(value: dt.datetime, floating_tz: ZoneInfo) -> tuple[dt.datetime, st
     if value.tzinfo is None:
         return value.replace(tzinfo=floating_tz).astimezone(dt.UTC), ""
     return value.astimezone(dt.UTC), _zone_name(value)
-
-
-def _day(value: dt.date) -> dt.datetime:
-    return dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC)
 
 
 def _key(value: dt.date | dt.datetime, floating_tz: ZoneInfo) -> str:
@@ -151,8 +147,9 @@ def _event(comp: icalendar.Event, recurring: set[str], floating_tz: ZoneInfo) ->
         ends = _instant(dtend, floating_tz)[0] if isinstance(dtend, dt.datetime) else None
         all_day = False
     else:
-        starts, zone, all_day = _day(dtstart), "", True
-        ends = _day(dtend) if isinstance(dtend, dt.date) and dtend > dtstart else None
+        zone, all_day = "", True
+        end_day = dtend.date() if isinstance(dtend, dt.datetime) else dtend
+        starts, ends = stored_span(dtstart, end_exclusive=end_day)
     if ends is not None and ends <= starts and not all_day:
         ends = None
     description = truncate_text_words(
