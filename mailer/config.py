@@ -54,6 +54,8 @@ class Settings:
     templates_dir: str = ""
     default_timezone: str = "America/Chicago"
     news_limit: int = 8
+    # content: seconds one source may take in all (connect, redirects, every read)
+    fetch_deadline: float = 60.0
     greeting_fallback: str = "friend"
     # sending
     batch_size: int = 500

@@ -24,6 +24,7 @@ import icalendar
 import recurring_ical_events
 
 from mailer.content.all_day import stored_span
+from mailer.content.links import web_link
 from mailer.content.markup import strip_tags, truncate_text_words
 
 PAST_DAYS = 1
@@ -88,6 +89,13 @@ def _key(value: dt.date | dt.datetime, floating_tz: ZoneInfo) -> str:
     return value.strftime("%Y%m%d")
 
 
+def expansion_window(
+    now: dt.datetime, past_days: int = PAST_DAYS, horizon_days: int = HORIZON_DAYS
+) -> tuple[dt.datetime, dt.datetime]:
+    """The span a calendar is read over; ingest mirrors the source's events inside it."""
+    return now - dt.timedelta(days=past_days), now + dt.timedelta(days=horizon_days)
+
+
 def parse_calendar(
     body: bytes,
     *,
@@ -105,13 +113,12 @@ def parse_calendar(
     if not isinstance(cal, icalendar.Calendar) or cal.name != "VCALENDAR":
         raise CalendarError("not an iCalendar file (no BEGIN:VCALENDAR)")
     floating_tz = ZoneInfo(default_timezone)
+    start, end = expansion_window(now, past_days, horizon_days)
     recurring = {
         str(c.get("UID"))
         for c in cal.walk("VEVENT")
         if c.get("RRULE") or c.get("RDATE") or c.get("RECURRENCE-ID")
     }
-    start = now - dt.timedelta(days=past_days)
-    end = now + dt.timedelta(days=horizon_days)
     try:
         expanded = recurring_ical_events.of(cal).between(start, end)
     except Exception as exc:  # the library raises many kinds for bad RRULEs and dates
@@ -155,9 +162,7 @@ def _event(comp: icalendar.Event, recurring: set[str], floating_tz: ZoneInfo) ->
     description = truncate_text_words(
         strip_tags(str(comp.get("DESCRIPTION") or "")), DESCRIPTION_WORDS
     )
-    url = str(comp.get("URL") or "").strip()
-    if not url.startswith(("http://", "https://")):
-        url = ""
+    url = web_link(str(comp.get("URL") or ""))
     return CalendarEvent(
         guid=guid[:1000],
         title=title[:500],

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.content.all_day import stored_span
+from mailer.content.links import web_link
 from mailer.content.markup import render_markdown, sanitize_html, strip_tags
 from mailer.content.models import Event, NewsItem, Source, SourceKind
 from mailer.db import utcnow
@@ -46,9 +47,10 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
 
 
 def _check_url(url: str, field: str) -> str:
+    """Staff get told (and nothing is stored) instead of losing a link they typed."""
     url = url.strip()
-    if url and not url.startswith(("http://", "https://")):
-        raise ContentError(f"{field}: {url!r} must start with http:// or https://")
+    if url and not web_link(url):
+        raise ContentError(f"{field}: {url!r} must be a full http:// or https:// address")
     return url
 
 
