@@ -76,22 +76,24 @@ class _WatchedAdapter(HTTPAdapter):
     """An adapter that can cut every connection it opened (the deadline's lever)."""
 
     def __init__(self) -> None:
-        self.connections: weakref.WeakSet[HTTPConnection] = weakref.WeakSet()
+        # The sockets themselves: http.client lets go of a connection's socket when
+        # the response says "Connection: close", while the body is still being read.
+        self.sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         super().__init__()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        opened = self.connections
+        opened = self.sockets
 
         class Conn(HTTPConnection):
             def connect(self) -> None:
-                opened.add(self)
                 super().connect()
+                opened.add(self.sock)
 
         class TLSConn(HTTPSConnection):
             def connect(self) -> None:
-                opened.add(self)
                 super().connect()
+                opened.add(self.sock)
 
         class Pool(HTTPConnectionPool):
             ConnectionCls = Conn
@@ -103,11 +105,9 @@ class _WatchedAdapter(HTTPAdapter):
 
     def cut(self) -> None:
         """Shut down every socket (a blocked read returns at once); pools reconnect later."""
-        for conn in list(self.connections):
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+        for sock in list(self.sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 def fetch_session() -> requests.Session:
