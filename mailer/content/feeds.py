@@ -17,7 +17,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 
@@ -215,7 +214,7 @@ def _json_entries(body: bytes, base_url: str, warnings: list[str]) -> list[dict[
             {
                 "guid": str(item.get("id") or item.get("url") or ""),
                 "title": _escape(item.get("title", "")),
-                "url": urljoin(feed_home, str(item.get("url") or item.get("external_url") or "")),
+                "url": web_link(str(item.get("url") or item.get("external_url") or ""), feed_home),
                 "summary": summary,
                 "author": author,
                 "published": _parse_iso(
