@@ -276,3 +276,25 @@ def test_a_temporary_redirect_keeps_the_address(
     with session_factory() as session:
         source = session.get(Source, sid)
         assert source is not None and source.url == server.url("/feed")
+
+
+# -- Clean summaries ------------------------------------------------------------------------
+
+
+def test_summaries_lose_tracking_pixels_keep_direction_and_sit_below_their_title(
+    server: FeedServer, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    server.serve_file("/feed", "feeds/wordpress-com-summary.rss", "application/rss+xml")
+    sid = _source(session_factory, server, "/feed")
+    assert ingest_source(session_factory, settings, sid, now=NOW).new == 1
+    (stored,) = _items(session_factory, sid).values()
+    assert "pixel.wp.com" not in stored.summary_html
+    assert '<p dir="rtl" lang="ar">' in stored.summary_html
+    assert stored.summary_html.startswith("<p><strong>Iftar schedule</strong></p>")
+    content = _edition(session_factory, settings, TODAY)
+    with session_factory() as session:
+        ml = session.scalars(select(MailingList)).one()
+        snap = render_digest(content, ml, settings)
+    assert "pixel.wp.com" not in snap.html
+    assert 'dir="rtl"' in snap.html and 'lang="ar"' in snap.html
+    assert "<h2>Iftar schedule</h2>" not in snap.html

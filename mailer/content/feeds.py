@@ -23,7 +23,7 @@ import feedparser
 from mailer.content.dates import lenient_date
 from mailer.content.edition import UNTITLED
 from mailer.content.links import web_link
-from mailer.content.markup import sanitize_html, strip_tags, truncate_html_words
+from mailer.content.markup import sanitize_summary, strip_tags, truncate_html_words
 
 SUMMARY_WORDS = 80
 MAX_ITEMS = 500
@@ -242,7 +242,7 @@ def _clean(entry: dict[str, Any], base_url: str, summary_words: int) -> FeedItem
         # No id and no link: the title and date are all that identify it.
         basis = f"{title}|{entry['published']}".encode()
         guid = "sha1:" + hashlib.sha1(basis).hexdigest()
-    summary = truncate_html_words(sanitize_html(entry["summary"], base_url), summary_words)
+    summary = truncate_html_words(sanitize_summary(entry["summary"], base_url), summary_words)
     image = web_link(entry["image"], base_url)
     return FeedItem(
         guid=guid[:1000],
