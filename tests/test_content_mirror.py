@@ -8,14 +8,16 @@ breaks it) and ingests again, then looks at what the next edition would carry.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 import pytest
-from content_http import FeedServer, Route
+from content_http import DATA, FeedServer, Route
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailer.compose.render import render_digest
 from mailer.config import Settings
 from mailer.content.ingest import ingest_source
 from mailer.content.manual import add_event
@@ -193,3 +195,51 @@ def test_a_sent_edition_keeps_its_archive_copy(
     assert page.status_code == 200
     assert "Human Rights Day panel" in page.get_data(as_text=True)
     assert _edition(session_factory, settings) == []
+
+
+GOOGLE = (DATA / "ical/google-moved-occurrences.ics").read_bytes()
+
+
+def _without_overrides(body: bytes) -> bytes:
+    """The Google calendar as it was before its two occurrences were moved."""
+    events = re.findall(rb"BEGIN:VEVENT.*?END:VEVENT\r?\n", body, re.DOTALL)
+    for event in events:
+        if b"RECURRENCE-ID" in event:
+            body = body.replace(event, b"")
+    return body
+
+
+def test_a_google_calendar_whose_occurrences_moved(
+    server: FeedServer, session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    now = dt.datetime(2023, 8, 7, 1, tzinfo=UTC)
+    server.routes["/g.ics"] = Route(_without_overrides(GOOGLE), "text/calendar")
+    with session_factory.begin() as session:
+        sid = add_source(session, kind="events", url=server.url("/g.ics"), name="Google").id
+        ml = MailingList(slug="sydney", name="Sydney Weekly", timezone="Australia/Sydney")
+        session.add(ml)
+
+    def edition() -> list[str]:
+        with session_factory() as session:
+            mlist = session.scalars(select(MailingList)).one()
+            content = select_edition_content(session, mlist, dt.date(2023, 8, 7), settings)
+            text = render_digest(content, mlist, settings).text
+        return [line for line in text.splitlines() if "2:00 PM" in line or "(all day)" in line]
+
+    assert (
+        ingest_source(session_factory, settings, sid, now=now).new == 6
+    )  # 3 Tuesdays, 3 Thursdays
+    assert edition() == [
+        "Tuesday, August 8, 2:00 PM – 3:00 PM AEST",
+        "Thursday, August 10 (all day)",  # DTEND 20230811 is exclusive: one day
+        "Tuesday, August 15, 2:00 PM – 3:00 PM AEST",
+        "Thursday, August 17 (all day)",
+    ]
+    server.routes["/g.ics"] = Route(GOOGLE, "text/calendar")
+    assert ingest_source(session_factory, settings, sid, now=now).status == "ok"
+    assert edition() == [
+        "Tuesday, August 8, 2:00 PM – 3:00 PM AEST",
+        "Thursday, August 10 (all day)",
+        "Monday, August 14, 2:00 PM – 3:00 PM AEST",
+        "Wednesday, August 16 (all day)",
+    ]
