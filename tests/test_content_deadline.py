@@ -6,6 +6,9 @@ MAILER_FETCH_DEADLINE, shortened for the test.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.commands import content, sources
 from mailer.config import Settings, set_settings
+from mailer.content.fetch import FetchError, FetchOptions, fetch
 from mailer.content.ingest import ingest_all
 from mailer.content.models import Source
 from mailer.content.sources import add_source
@@ -84,3 +88,33 @@ def test_content_ingest_command_obeys_the_setting_and_sources_list_shows_why(
         cli, ["sources", "list"], env={**env, "COLUMNS": "250"}, catch_exceptions=False
     )
     assert "took longer than the 1.5 s deadline" in listing.output
+
+
+def test_a_tls_handshake_that_drips_is_cut_too() -> None:
+    """A server that accepts the connection and answers the TLS hello a byte at a time."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                while not stop.wait(0.5):
+                    conn.send(b"\x16")  # the first byte of a TLS record, then nothing useful
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/feed"
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match=r"took longer than the 1\.5 s deadline"):
+            fetch(
+                url,
+                etag="",
+                last_modified="",
+                settings=Settings(),
+                options=FetchOptions(deadline=1.5),
+            )
+        assert time.monotonic() - started < 1.5 + 2
+    finally:
+        stop.set()
+        listener.close()

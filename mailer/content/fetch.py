@@ -86,14 +86,20 @@ class _WatchedAdapter(HTTPAdapter):
         opened = self.sockets
 
         class Conn(HTTPConnection):
-            def connect(self) -> None:
-                super().connect()
-                opened.add(self.sock)
+            def _new_conn(self) -> socket.socket:
+                sock = super()._new_conn()
+                opened.add(sock)
+                return sock
 
         class TLSConn(HTTPSConnection):
+            def _new_conn(self) -> socket.socket:
+                sock = super()._new_conn()
+                opened.add(sock)  # so a handshake that drips can be cut too
+                return sock
+
             def connect(self) -> None:
                 super().connect()
-                opened.add(self.sock)
+                opened.add(self.sock)  # the TLS socket replaces the plain one
 
         class Pool(HTTPConnectionPool):
             ConnectionCls = Conn
