@@ -19,6 +19,7 @@ from mailer.commands import sources as sources_command
 from mailer.compose.render import digest_headline, render_digest
 from mailer.config import Settings
 from mailer.content.edition import EditionContent
+from mailer.content.feeds import parse_feed
 from mailer.content.ingest import ingest_source
 from mailer.content.models import NewsItem, Source
 from mailer.content.selection import select_edition_content
@@ -184,6 +185,12 @@ def test_whitespace_or_a_bom_before_the_xml_declaration_is_accepted(
     with session_factory() as session:
         source = session.get(Source, sid)
         assert source is not None and source.last_warning == ""
+
+
+def test_a_json_feed_with_a_bom_served_as_text_is_read() -> None:
+    body = b"\xef\xbb\xbf\n" + (FEEDS / "academic-pathways.json").read_bytes()
+    feed = parse_feed(body, "https://pathways.example.org/feed.json", content_type="text/plain")
+    assert len(feed.items) == 2 and feed.warnings == []
 
 
 def test_a_flagged_feed_that_still_reads_is_stored_with_a_warning(

@@ -1,12 +1,15 @@
 """News feeds: bytes of RSS 2.0, Atom 1.0 or JSON Feed 1.x -> clean items.
 
 RSS and Atom are parsed by feedparser, which copes with the web's loose
-feeds (CDATA, entities, xml:base) and resolves relative links itself. The
-released feedparser (6.0) does not read JSON Feed, so that format, which is
-plain JSON with a published schema, is read with the standard library into
-the same :class:`FeedItem`. Every summary then passes our own sanitiser with
-the feed's URL as base (feedparser's sanitiser is not the one we vouch for),
-and is cut at a word boundary.
+feeds (CDATA, entities, xml:base, and ill-formed XML, which it reads with a
+lenient parser and flags: we keep such a feed's items and warn). The released
+feedparser (6.0) does not read JSON Feed, so that format, which is plain JSON
+with a published schema, is read with the standard library into the same
+:class:`FeedItem`. Ids are kept as written; links are made absolute against
+the feed's URL and must be http(s) (:mod:`mailer.content.links`); dates
+feedparser cannot read go to :mod:`mailer.content.dates`. Every summary then
+passes our own sanitiser (feedparser's is not the one we vouch for), and is
+cut at a word boundary.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from mailer.content.markup import sanitize_summary, strip_tags, truncate_html_wo
 
 SUMMARY_WORDS = 80
 MAX_ITEMS = 500
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class FeedError(ValueError):
@@ -47,7 +51,7 @@ class FeedItem:
 
 
 def looks_like_json(body: bytes, content_type: str = "") -> bool:
-    return "json" in content_type or body.lstrip()[:1] == b"{"
+    return "json" in content_type or body.removeprefix(_UTF8_BOM).lstrip()[:1] == b"{"
 
 
 @dataclass(frozen=True)
@@ -77,9 +81,6 @@ def parse_feed(
             "one source; ask its owner for a feed of recent items"
         )
     return ParsedFeed([_clean(e, base_url, summary_words) for e in entries], warnings)
-
-
-_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _trim_prolog(body: bytes) -> bytes:
