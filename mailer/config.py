@@ -56,6 +56,8 @@ class Settings:
     news_limit: int = 8
     # Events per digest (soonest first); the rest are behind a "N more events" link.
     events_limit: int = 12
+    # content: seconds one source may take in all (connect, redirects, every read)
+    fetch_deadline: float = 60.0
     greeting_fallback: str = "friend"
     # sending
     batch_size: int = 500

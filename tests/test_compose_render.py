@@ -200,10 +200,11 @@ def test_events_show_in_the_lists_time_zone_and_all_day_events_as_dates() -> Non
 
 
 def test_multi_day_all_day_events_follow_the_content_storage_convention() -> None:
-    # Content stores all-day events at 00:00 UTC of their dates, the end inclusive.
+    # Content stores all-day events at 00:00 UTC of their dates, the end exclusive
+    # (RFC 5545 DTEND); the cases below give the last day, as people say it.
     def all_day(start: dt.date, end: dt.date | None) -> EventEntry:
         at = dt.datetime.combine(start, dt.time(), dt.UTC)
-        until = dt.datetime.combine(end, dt.time(), dt.UTC) if end else None
+        until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC) if end else None
         return EventEntry(
             id=9, title="Pathways institute", starts_at=at, ends_at=until, all_day=True
         )

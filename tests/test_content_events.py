@@ -109,10 +109,10 @@ def test_icalendar_feed_stored_in_utc_with_recurrences(
     )
     server.routes["/odei.ics"] = Route(cancelled, "text/calendar")
     third = ingest_source(session_factory, settings, sid, now=NOW)
-    assert (third.new, third.updated, third.unchanged) == (0, 1, 6)
+    assert (third.new, third.updated, third.unchanged, third.removed) == (0, 0, 6, 1)
 
     with session_factory.begin() as session:
-        assert _events(session)[f"{UID}@20260323T223000Z"].hidden
+        assert f"{UID}@20260323T223000Z" not in _events(session)  # the source no longer has it
         ml = MailingList(slug="odei-news", name="ODEI News", timezone="America/Chicago")
         session.add(ml)
         session.flush()

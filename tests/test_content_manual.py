@@ -64,7 +64,7 @@ def test_manual_items_are_idempotent_by_guid(session: Session) -> None:
     ("kwargs", "message"),
     [
         ({"title": " "}, "title: a news item needs a title"),
-        ({"url": "javascript:alert(1)"}, "url: 'javascript:alert(1)' must start with http"),
+        ({"url": "javascript:alert(1)"}, "url: 'javascript:alert(1)' must be a full http"),
         ({"image_url": "https://x/i.png"}, "image_alt: describe the image"),
         ({"published_at": dt.datetime(2026, 3, 1, 9)}, "published_at: give a time zone"),
     ],

@@ -67,3 +67,43 @@ def test_strip_tags() -> None:
     assert strip_tags("Black History &amp; <em>The Arts</em>\n Week&nbsp;4") == (
         "Black History & The Arts Week 4"
     )
+
+
+# Tracking pixels as real feeds carry them: WordPress.com's stats pixel and FeedBurner's
+# "~r" pixel (attributes), and a mailer-style 1x1 sized by CSS.
+WPCOM_PIXEL = (
+    '<img alt="" border="0" src="https://pixel.wp.com/b.gif?host=odei.example.org&amp;'
+    'blog=1234&amp;post=567&amp;subd=odei&amp;ref=&amp;feed=1" width="1" height="1" />'
+)
+FEEDBURNER_PIXEL = (
+    '<img src="http://feeds.feedburner.com/~r/OdeiNews/~4/Xy12" height="1" width="1" alt=""/>'
+)
+CSS_PIXEL = '<img src="https://t.example.com/open.gif" style="width:2px; height: 2px; border:0">'
+
+
+@pytest.mark.parametrize("pixel", [WPCOM_PIXEL, FEEDBURNER_PIXEL, CSS_PIXEL])
+def test_tracking_pixels_are_removed(pixel: str) -> None:
+    cleaned = sanitize_html(f"<p>Ramadan begins.</p>{pixel}", base_url="https://e.org/feed")
+    assert cleaned == "<p>Ramadan begins.</p>"
+
+
+def test_real_images_stay_whatever_their_size_attributes() -> None:
+    html = '<img src="https://e.org/a.jpg" width="300" height="200" alt="Iftar">'
+    assert sanitize_html(html) == html
+    assert "b.jpg" in sanitize_html('<img src="https://e.org/b.jpg" alt="No size">')
+
+
+def test_direction_and_language_survive() -> None:
+    html = '<p dir="rtl" lang="ar">رمضان كريم</p><p dir="evil" lang="x y">t</p>'
+    assert sanitize_html(html) == '<p dir="rtl" lang="ar">رمضان كريم</p><p>t</p>'
+    assert sanitize_html('<span lang="pt-BR">Olá</span>') == '<span lang="pt-BR">Olá</span>'
+
+
+def test_headings_in_a_summary_are_demoted_below_the_item_title() -> None:
+    from mailer.content.markup import sanitize_summary
+
+    html = '<h1>Big</h1><h2 dir="rtl">Section <em>two</em></h2><p>Text</p><h6>small</h6>'
+    assert sanitize_summary(html, "https://e.org/feed") == (
+        '<p><strong>Big</strong></p><p dir="rtl"><strong>Section <em>two</em></strong></p>'
+        "<p>Text</p><p><strong>small</strong></p>"
+    )

@@ -110,12 +110,24 @@ def test_staff_adds_events_in_their_time_zone(
         assert timed.ends_at == dt.datetime(2099, 3, 13, 0, 0, tzinfo=dt.UTC)
         assert timed.timezone == "America/Chicago"
         all_day = s.scalar(select(Event).where(Event.all_day.is_(True)))
-        assert all_day is not None and all_day.starts_at == dt.datetime(
-            2099, 3, 1, 6, tzinfo=dt.UTC
+        # Dates, not instants: 00:00 UTC of the day, the end exclusive (RFC 5545 DTEND).
+        assert all_day is not None and (all_day.starts_at, all_day.ends_at) == (
+            dt.datetime(2099, 3, 1, tzinfo=dt.UTC),
+            dt.datetime(2099, 3, 2, tzinfo=dt.UTC),
         )
+    r = staff_client.post_form(
+        "/staff/events/",
+        {"title": "Exhibit", "day": "2099-03-03", "all_day": "y", "last_day": "2099-03-05",
+         "timezone": "America/Chicago"},
+    )  # fmt: skip
+    assert r.status_code == 302
+    with session_factory() as s:
+        exhibit = s.scalar(select(Event).where(Event.title == "Exhibit"))
+        assert exhibit is not None and exhibit.ends_at == dt.datetime(2099, 3, 6, tzinfo=dt.UTC)
     page = staff_client.get("/staff/events/").get_data(as_text=True)
     assert "Thu Mar 12, 2099 5:30 PM – 7:00 PM CDT" in page
-    assert "Sun Mar 1, 2099 (all day)" in page
+    assert "Sun Mar 1, 2099 (all day)" in page and "Mon Mar 2, 2099" not in page
+    assert "Tue Mar 3, 2099 – Thu Mar 5, 2099 (all day)" in page
 
 
 def test_event_form_checks_times_and_zone(staff_client: WebClient) -> None:

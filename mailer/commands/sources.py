@@ -63,11 +63,13 @@ def add(kind: str, url: str, name: str, fetch: bool) -> None:
 @click.option("--kind", type=click.Choice(["news", "events"]), default=None)
 @friendly_errors
 def list_(kind: str | None) -> None:
-    """List sources with their last fetch and any error."""
+    """List sources with their last fetch, and why the last one failed or what it warned of."""
     tz = zone(None)
     with unit_of_work() as session:
         rows = list_sources(session, kind)
-        table = Table("id", "kind", "name", "url", "enabled", "status", "last ok", "error")
+        table = Table(
+            "id", "kind", "name", "url", "enabled", "status", "last ok", "error / warning"
+        )
         for s in rows:
             table.add_row(
                 str(s.id),
@@ -77,7 +79,7 @@ def list_(kind: str | None) -> None:
                 "yes" if s.enabled else "no",
                 s.last_status,
                 local(s.last_ok_at, tz),
-                s.last_error[:80],
+                (s.last_error or (f"warning: {s.last_warning}" if s.last_warning else ""))[:120],
             )
     if rows:
         console.print(table)

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import lxml.html
 from lxml import etree
 
+from mailer.content.all_day import shown_days
+
 
 def longdate(value: dt.date | dt.datetime) -> str:
     """'March 3, 2025' (no zero padding, any platform)."""
@@ -45,32 +47,11 @@ def _local(value: dt.datetime, tz: str) -> dt.datetime:
     return value.astimezone(ZoneInfo(tz))
 
 
-def all_day_dates(start: dt.datetime, end: dt.datetime | None, tz: str) -> tuple[dt.date, dt.date]:
-    """First and last day of an all-day event.
-
-    All-day events carry dates, not instants. Content stores them at 00:00
-    UTC of their date with ``ends_at`` the last day, inclusive, or None for a
-    single day (see ``mailer/content/icalendar_events.py``); such values are
-    read as dates, never converted (which would move them to the day before
-    in the Americas). Any other time is read in the list's time zone.
-    """
-
-    def day(value: dt.datetime) -> dt.date:
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        utc = aware.astimezone(dt.UTC)
-        if utc.time() == dt.time(0):
-            return utc.date()
-        return aware.astimezone(ZoneInfo(tz)).date()
-
-    first = day(start)
-    last = day(end) if end is not None else first
-    return first, max(first, last)
-
-
 def event_when(event: Any, tz: str) -> str:
     """When an event happens, in the list's time zone: one short line."""
     if event.all_day:
-        first, last = all_day_dates(event.starts_at, event.ends_at, tz)
+        # DTEND is exclusive; shown_days is the one place that makes it inclusive.
+        first, last = shown_days(event.starts_at, event.ends_at)
         if first == last:
             return f"{dayname_date(first)} (all day)"
         if first.year == last.year and first.month == last.month:

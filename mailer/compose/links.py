@@ -5,44 +5,20 @@ an empty string, a path relative to a page we never saw, ``javascript:``, a
 ``tag:`` or ``urn:`` id. Such a link cannot be followed from an inbox, so
 compose shows the item without a link (no ``<a href="">``, no bare "Read it:"
 line) and reports what it dropped, so ``mailer digest check`` can name the
-item (a warning: the message itself is sound). This module is the one place
-that decides; the rendered message is then checked again by
-:mod:`mailer.compose.checks`, where a bad link that still got through (a user
-template, say) is an error.
+item (a warning: the message itself is sound). The rule itself is
+:func:`mailer.content.links.link_problem` (ingest stores by it too); the
+rendered message is then checked again by :mod:`mailer.compose.checks`, where
+a bad link that still got through (a user template, say) is an error.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import lxml.html
 from lxml import etree
 
+from mailer.content.links import link_problem, web_link
 
-def link_problem(url: object) -> str:
-    """Why ``url`` is not a followable web link ('' when it is one)."""
-    if not isinstance(url, str):
-        return "missing" if url is None else "not text"
-    value = url.strip()
-    if not value:
-        return "empty"
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return "not a URL"
-    scheme = parts.scheme.lower()
-    if not scheme:
-        return "relative"
-    if scheme not in ("http", "https"):
-        return f"not http(s) ({scheme}:)"
-    if not parts.hostname:
-        return "without a host"
-    return ""
-
-
-def web_link(url: object) -> str:
-    """``url`` stripped when it is an absolute http(s) link with a host, else ''."""
-    return url.strip() if isinstance(url, str) and not link_problem(url) else ""
+__all__ = ["dropped", "link_problem", "unwrap_bad_links", "web_link"]
 
 
 def dropped(label: str, url: object) -> str | None:

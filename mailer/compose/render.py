@@ -211,9 +211,8 @@ def digest_headline(content: EditionContent) -> str:
         return content.features[0].name
     if content.announcements:
         return content.announcements[0].title
-    if content.news:
-        return content.news[0].title
-    return ""
+    # Never an untitled item ("ODEI Weekly — December 2, 2026: (untitled)").
+    return next((n.title for n in content.news if n.titled), "")
 
 
 def events_page_url(mailing_list: MailingList, settings: Settings) -> str:

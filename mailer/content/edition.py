@@ -42,16 +42,25 @@ class ComingUpEntry:
     ends_on: dt.date
 
 
+#: The title stored for a feed item that has none (RSS 2.0 allows it).
+UNTITLED = "(untitled)"
+
+
 @dataclass(frozen=True)
 class NewsEntry:
     id: int
     title: str
-    url: str
+    url: str  # absolute http(s), or "" for none
     summary_html: str  # sanitised HTML
     published_at: dt.datetime  # aware UTC
     source_name: str = ""
     image_url: str = ""
     image_alt: str = ""
+
+    @property
+    def titled(self) -> bool:
+        """An untitled item is never the lead story nor the subject's headline."""
+        return bool(self.title.strip()) and self.title != UNTITLED
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ moved comes out as the right occurrences. We add the storage conventions:
 - times with a TZID (or UTC) are stored as aware UTC, the zone name kept;
 - floating times (no zone) are read in the installation's default zone and
   stored with an empty ``timezone``;
-- all-day events are stored at 00:00 UTC of their date and ``ends_at`` at
-  00:00 UTC of the day after the last one (exclusive, like iCalendar's DTEND
-  and as compose reads it), or ``None`` when the feed gives no end;
+- all-day events follow :mod:`mailer.content.all_day` (DTEND exclusive,
+  00:00 UTC of the dates; ``None`` when the feed gives no end);
 - an occurrence of a recurring event has guid ``UID@<original start>``, a
   single event its UID, so re-ingesting updates instead of duplicating.
 """
@@ -24,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 
+from mailer.content.all_day import stored_span
+from mailer.content.links import web_link
 from mailer.content.markup import strip_tags, truncate_text_words
 
 PAST_DAYS = 1
@@ -82,14 +83,17 @@ def _instant(value: dt.datetime, floating_tz: ZoneInfo) -> tuple[dt.datetime, st
     return value.astimezone(dt.UTC), _zone_name(value)
 
 
-def _day(value: dt.date) -> dt.datetime:
-    return dt.datetime.combine(value, dt.time(0), tzinfo=dt.UTC)
-
-
 def _key(value: dt.date | dt.datetime, floating_tz: ZoneInfo) -> str:
     if isinstance(value, dt.datetime):
         return _instant(value, floating_tz)[0].strftime("%Y%m%dT%H%M%SZ")
     return value.strftime("%Y%m%d")
+
+
+def expansion_window(
+    now: dt.datetime, past_days: int = PAST_DAYS, horizon_days: int = HORIZON_DAYS
+) -> tuple[dt.datetime, dt.datetime]:
+    """The span a calendar is read over; ingest mirrors the source's events inside it."""
+    return now - dt.timedelta(days=past_days), now + dt.timedelta(days=horizon_days)
 
 
 def parse_calendar(
@@ -109,13 +113,12 @@ def parse_calendar(
     if not isinstance(cal, icalendar.Calendar) or cal.name != "VCALENDAR":
         raise CalendarError("not an iCalendar file (no BEGIN:VCALENDAR)")
     floating_tz = ZoneInfo(default_timezone)
+    start, end = expansion_window(now, past_days, horizon_days)
     recurring = {
         str(c.get("UID"))
         for c in cal.walk("VEVENT")
         if c.get("RRULE") or c.get("RDATE") or c.get("RECURRENCE-ID")
     }
-    start = now - dt.timedelta(days=past_days)
-    end = now + dt.timedelta(days=horizon_days)
     try:
         expanded = recurring_ical_events.of(cal).between(start, end)
     except Exception as exc:  # the library raises many kinds for bad RRULEs and dates
@@ -151,16 +154,15 @@ def _event(comp: icalendar.Event, recurring: set[str], floating_tz: ZoneInfo) ->
         ends = _instant(dtend, floating_tz)[0] if isinstance(dtend, dt.datetime) else None
         all_day = False
     else:
-        starts, zone, all_day = _day(dtstart), "", True
-        ends = _day(dtend) if isinstance(dtend, dt.date) and dtend > dtstart else None
+        zone, all_day = "", True
+        end_day = dtend.date() if isinstance(dtend, dt.datetime) else dtend
+        starts, ends = stored_span(dtstart, end_exclusive=end_day)
     if ends is not None and ends <= starts and not all_day:
         ends = None
     description = truncate_text_words(
         strip_tags(str(comp.get("DESCRIPTION") or "")), DESCRIPTION_WORDS
     )
-    url = str(comp.get("URL") or "").strip()
-    if not url.startswith(("http://", "https://")):
-        url = ""
+    url = web_link(str(comp.get("URL") or ""))
     return CalendarEvent(
         guid=guid[:1000],
         title=title[:500],

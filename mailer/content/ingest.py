@@ -1,12 +1,15 @@
-"""Fetching every source and storing what is new, one source at a time.
+"""Fetching every source and storing what it says.
 
-Each source is fetched with requests (a User-Agent naming the product, a
-timeout, a size cap, conditional GET with the ETag and Last-Modified it sent
-last time) and stored in its own transaction. Whatever goes wrong with one
-source (HTTP error, timeout, not a feed, too many items) is recorded on that
-source as ``failing`` with the reason, and the others carry on; items stored
-before are never deleted, and the validators are only updated after a
-successful store, so a failed run is retried in full next time.
+Each source is fetched (:mod:`mailer.content.fetch`: a User-Agent naming the
+product, per-read timeouts and a total deadline, size and redirect caps,
+conditional GET), parsed in full, and only then stored in its own transaction
+(:mod:`mailer.content.store`). Whatever goes wrong with one source (HTTP
+error, deadline, not a feed, too many items) is recorded on that source as
+``failing`` with the reason and the others carry on: nothing stored before is
+changed, and the validators are only updated after a successful store, so a
+failed run is retried in full next time. A permanent redirect (301/308)
+updates the source's URL after a good store; its items keep their identity.
+``ingest_all`` fetches a few sources at once and stores them one at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import requests
@@ -21,32 +25,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
-from mailer.content.feeds import FeedError, FeedItem, parse_feed
-from mailer.content.icalendar_events import CalendarError, CalendarEvent, parse_calendar
-from mailer.content.models import Event, NewsItem, Source, SourceKind
+from mailer.content.feeds import FeedError, ParsedFeed, parse_feed
+from mailer.content.fetch import Fetched, FetchError, FetchOptions, check_type, fetch
+from mailer.content.icalendar_events import (
+    CalendarError,
+    CalendarEvent,
+    expansion_window,
+    parse_calendar,
+)
+from mailer.content.models import Source, SourceKind
+from mailer.content.store import StoreCounts, store_events, store_news
 from mailer.db import session_scope, utcnow
+
+__all__ = ["FetchOptions", "SourceReport", "ingest_all", "ingest_source"]
 
 log = logging.getLogger(__name__)
 
-NEWS_TYPES = (
-    "application/rss+xml",
-    "application/atom+xml",
-    "application/rdf+xml",
-    "application/xml",
-    "text/xml",
-    "application/feed+json",
-    "application/json",
-)
-EVENT_TYPES = ("text/calendar", "application/ics", "text/x-calendar")
-# Servers often say nothing useful; these do not disqualify a document.
-NEUTRAL_TYPES = ("", "text/plain", "application/octet-stream")
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    timeout: float = 20.0
-    max_bytes: int = 5 * 1024 * 1024
-    max_items: int = 500
+#: Sources fetched at once by ``ingest_all`` (network-bound; storing stays serial).
+FETCH_WORKERS = 8
 
 
 @dataclass
@@ -58,6 +54,7 @@ class SourceReport:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
     error: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -66,184 +63,126 @@ class SourceReport:
             return f"{self.name}: FAILED: {self.error}"
         if self.status == "not_modified":
             return f"{self.name}: not modified since last fetch"
-        return f"{self.name}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+        text = f"{self.name}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+        if self.removed:
+            text += f", {self.removed} removed"
+        return "; ".join([text, *self.notes])
 
-
-class FetchError(Exception):
-    """The source could not be fetched; the message is what the admin sees."""
+    def count(self, counts: StoreCounts) -> None:
+        self.new, self.updated, self.unchanged = counts.new, counts.updated, counts.unchanged
+        self.removed = counts.removed
+        self.notes.extend(counts.notes)
 
 
 @dataclass(frozen=True)
-class Fetched:
-    body: bytes
+class _Target:
+    """What fetching a source needs, read before the fetch (no session held open)."""
+
+    source_id: int
     url: str
-    content_type: str
     etag: str
     last_modified: str
+    kind: str
 
 
-def user_agent(settings: Settings) -> str:
-    from importlib.metadata import PackageNotFoundError, version
+@dataclass
+class _Read:
+    """One good fetch and parse of a source; ``fetched`` is None for 304 Not Modified."""
 
-    try:
-        ver = version("odei-mailer")
-    except PackageNotFoundError:
-        ver = "dev"
-    return (
-        f"odei-mailer/{ver} (feed reader of the {settings.org_short_name} newsletter; "
-        f"+{settings.base_url})"
-    )
+    fetched: Fetched | None
+    feed: ParsedFeed | None = None
+    events: list[CalendarEvent] = field(default_factory=list)
 
 
-def fetch(
-    url: str,
-    *,
-    etag: str,
-    last_modified: str,
+def _load(session_factory: sessionmaker[Session], source_id: int) -> tuple[SourceReport, _Target]:
+    with session_factory() as session:
+        source = session.get(Source, source_id)
+        if source is None:
+            raise LookupError(f"no source with id {source_id}")
+        report = SourceReport(source.id, source.name, source.kind)
+        target = _Target(source.id, source.url, source.etag, source.last_modified, source.kind)
+    return report, target
+
+
+def _read(
+    target: _Target,
     settings: Settings,
     options: FetchOptions,
+    now: dt.datetime,
     http: requests.Session | None = None,
-    kind: str = SourceKind.NEWS,
-) -> Fetched | None:
-    """GET ``url``; ``None`` means 304 Not Modified."""
-    wanted = NEWS_TYPES if kind == SourceKind.NEWS else EVENT_TYPES
-    headers = {"User-Agent": user_agent(settings), "Accept": ", ".join(wanted) + ", */*;q=0.1"}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    getter = http or requests
-    try:
-        with getter.get(url, headers=headers, timeout=options.timeout, stream=True) as resp:
-            if resp.status_code == 304:
-                return None
-            if resp.status_code >= 400:
-                raise FetchError(f"HTTP {resp.status_code} {resp.reason} from {resp.url}")
-            declared = resp.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > options.max_bytes:
-                raise FetchError(_too_big(int(declared), options.max_bytes))
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > options.max_bytes:
-                    raise FetchError(_too_big(size, options.max_bytes))
-                chunks.append(chunk)
-            content_type = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            return Fetched(
-                body=b"".join(chunks),
-                url=resp.url,
-                content_type=content_type,
-                etag=resp.headers.get("ETag", ""),
-                last_modified=resp.headers.get("Last-Modified", ""),
-            )
-    except requests.Timeout:
-        raise FetchError(f"timed out after {options.timeout:g} s fetching {url}") from None
-    except requests.RequestException as exc:
-        raise FetchError(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from None
-
-
-def _too_big(size: int, cap: int) -> str:
-    return f"response is larger than the {cap // 1024} KiB cap (at least {size // 1024} KiB)"
-
-
-def _check_type(kind: str, content_type: str) -> None:
-    allowed = NEWS_TYPES if kind == SourceKind.NEWS else EVENT_TYPES
-    if content_type in allowed or content_type in NEUTRAL_TYPES:
-        return
-    what = "an RSS, Atom or JSON feed" if kind == SourceKind.NEWS else "an iCalendar file"
-    raise FetchError(
-        f"content type {content_type!r} is not {what}; check the URL points at the feed itself"
+) -> _Read:
+    """Fetch and parse in full (no database): raises FetchError, FeedError or CalendarError."""
+    fetched = fetch(
+        target.url,
+        etag=target.etag,
+        last_modified=target.last_modified,
+        settings=settings,
+        options=options,
+        http=http,
+        kind=target.kind,
     )
+    if fetched is None:
+        return _Read(None)
+    check_type(target.kind, fetched.content_type)
+    if target.kind == SourceKind.NEWS:
+        feed = parse_feed(
+            fetched.body,
+            fetched.url,
+            content_type=fetched.content_type,
+            max_items=options.max_items,
+        )
+        return _Read(fetched, feed=feed)
+    events = parse_calendar(fetched.body, now=now, default_timezone=settings.default_timezone)
+    return _Read(fetched, events=events)
 
 
-def _store_news(
-    session: Session, source: Source, items: list[FeedItem], report: SourceReport, now: dt.datetime
-) -> None:
-    existing = {
-        n.guid: n for n in session.scalars(select(NewsItem).where(NewsItem.source_id == source.id))
-    }
-    seen: set[str] = set()
-    for item in items:
-        if item.guid in seen:
-            continue
-        seen.add(item.guid)
-        row = existing.get(item.guid)
-        values: dict[str, object] = {
-            "title": item.title,
-            "url": item.url,
-            "summary_html": item.summary_html,
-            "author": item.author,
-            "image_url": item.image_url,
-            "image_alt": item.image_alt,
-        }
-        if row is None:
-            session.add(
-                NewsItem(
-                    source_id=source.id,
-                    guid=item.guid,
-                    published_at=item.published_at or now,
-                    updated_at=item.updated_at,
-                    fetched_at=now,
-                    **values,
-                )
-            )
-            report.new += 1
-            continue
-        if item.published_at:
-            values["published_at"] = item.published_at
-        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-        if changed:
-            for key, value in changed.items():
-                setattr(row, key, value)
-            row.updated_at = item.updated_at or now
-            report.updated += 1
-        else:
-            report.unchanged += 1
-
-
-def _store_events(
-    session: Session,
-    source: Source,
-    events: list[CalendarEvent],
+def _store(
+    session_factory: sessionmaker[Session],
+    source_id: int,
+    read: _Read,
     report: SourceReport,
     now: dt.datetime,
 ) -> None:
-    existing = {
-        e.guid: e for e in session.scalars(select(Event).where(Event.source_id == source.id))
-    }
-    seen: set[str] = set()
-    for ev in events:
-        if ev.guid in seen:
-            continue
-        seen.add(ev.guid)
-        row = existing.get(ev.guid)
-        if ev.cancelled:
-            if row is not None and not row.hidden:
-                row.hidden = True
-                report.updated += 1
-            continue
-        values: dict[str, object] = {
-            "title": ev.title,
-            "starts_at": ev.starts_at,
-            "ends_at": ev.ends_at,
-            "all_day": ev.all_day,
-            "timezone": ev.timezone,
-            "location": ev.location,
-            "url": ev.url,
-            "description": ev.description,
-        }
-        if row is None:
-            session.add(Event(source_id=source.id, guid=ev.guid, fetched_at=now, **values))
-            report.new += 1
-            continue
-        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-        if changed:
-            for key, value in changed.items():
-                setattr(row, key, value)
-            report.updated += 1
+    fetched = read.fetched
+    with session_scope(session_factory) as session:
+        source = session.get(Source, source_id)
+        assert source is not None
+        if fetched is None:
+            report.status = "not_modified"
         else:
-            report.unchanged += 1
+            if read.feed is not None:
+                report.count(store_news(session, source, read.feed.items, now))
+                source.last_warning = "; ".join(read.feed.warnings)[:2000]
+                report.notes.extend(f"warning: {w}" for w in read.feed.warnings)
+            else:
+                window = expansion_window(now)
+                report.count(store_events(session, source, read.events, window, now))
+                source.last_warning = ""
+            source.etag = fetched.etag[:500]
+            source.last_modified = fetched.last_modified[:100]
+            if fetched.moved_to:
+                source.url = fetched.moved_to[:2000]
+                report.notes.append(f"moved permanently to {fetched.moved_to}")
+        source.last_fetched_at = source.last_ok_at = now
+        source.last_status, source.last_error = "ok", ""
+
+
+def _finish(
+    session_factory: sessionmaker[Session],
+    report: SourceReport,
+    now: dt.datetime,
+    read: Callable[[], _Read],
+) -> SourceReport:
+    """Store what ``read`` gives, or record why it failed; never raises for the source."""
+    try:
+        _store(session_factory, report.source_id, read(), report, now)
+    except (FetchError, FeedError, CalendarError) as exc:
+        _record_failure(session_factory, report.source_id, str(exc), now, report)
+    except Exception as exc:  # a bug or a database error must not stop the other sources
+        log.exception("ingesting source %s failed", report.source_id)
+        error = f"{exc.__class__.__name__}: {exc}"
+        _record_failure(session_factory, report.source_id, error, now, report)
+    return report
 
 
 def ingest_source(
@@ -256,57 +195,10 @@ def ingest_source(
     http: requests.Session | None = None,
 ) -> SourceReport:
     """Fetch and store one source; never raises for a problem with the source itself."""
-    options = options or FetchOptions()
-    now = now or utcnow()
-    with session_factory() as session:
-        source = session.get(Source, source_id)
-        if source is None:
-            raise LookupError(f"no source with id {source_id}")
-        report = SourceReport(source.id, source.name, source.kind)
-        url, etag, last_modified, kind = source.url, source.etag, source.last_modified, source.kind
-    try:
-        fetched = fetch(
-            url,
-            etag=etag,
-            last_modified=last_modified,
-            settings=settings,
-            options=options,
-            http=http,
-            kind=kind,
-        )
-        if fetched is not None:
-            _check_type(kind, fetched.content_type)
-            if kind == SourceKind.NEWS:
-                parsed: list[FeedItem] | list[CalendarEvent] = parse_feed(
-                    fetched.body,
-                    fetched.url,
-                    content_type=fetched.content_type,
-                    max_items=options.max_items,
-                )
-            else:
-                parsed = parse_calendar(
-                    fetched.body, now=now, default_timezone=settings.default_timezone
-                )
-        with session_scope(session_factory) as session:
-            source = session.get(Source, source_id)
-            assert source is not None
-            if fetched is None:
-                report.status = "not_modified"
-            elif kind == SourceKind.NEWS:
-                _store_news(session, source, parsed, report, now)  # type: ignore[arg-type]
-            else:
-                _store_events(session, source, parsed, report, now)  # type: ignore[arg-type]
-            if fetched is not None:
-                source.etag = fetched.etag[:500]
-                source.last_modified = fetched.last_modified[:100]
-            source.last_fetched_at = source.last_ok_at = now
-            source.last_status, source.last_error = "ok", ""
-    except (FetchError, FeedError, CalendarError) as exc:
-        _record_failure(session_factory, source_id, str(exc), now, report)
-    except Exception as exc:  # a bug or a database error must not stop the other sources
-        log.exception("ingesting source %s failed", source_id)
-        _record_failure(session_factory, source_id, f"{exc.__class__.__name__}: {exc}", now, report)
-    return report
+    opts = options or FetchOptions.from_settings(settings)
+    at = now or utcnow()
+    report, target = _load(session_factory, source_id)
+    return _finish(session_factory, report, at, lambda: _read(target, settings, opts, at, http))
 
 
 def _record_failure(
@@ -317,7 +209,8 @@ def _record_failure(
     report: SourceReport,
 ) -> None:
     report.status, report.error = "failing", error
-    report.new = report.updated = report.unchanged = 0
+    report.new = report.updated = report.unchanged = report.removed = 0
+    report.notes.clear()
     log.warning("source %s (%s): %s", report.name, source_id, error)
     with session_scope(session_factory) as session:
         source = session.get(Source, source_id)
@@ -334,22 +227,36 @@ def ingest_all(
     now: dt.datetime | None = None,
     options: FetchOptions | None = None,
 ) -> list[SourceReport]:
-    """Ingest every enabled source with a URL (the ``manual`` pseudo-sources have none)."""
+    """Ingest every enabled source with a URL (the ``manual`` pseudo-sources have none).
+
+    Up to ``FETCH_WORKERS`` sources are fetched and parsed at once, each within
+    its own deadline and with its own connections (the deadline cuts only its
+    own), so a slow source costs its deadline and no more; what they give is
+    stored one source at a time in this thread. Sources that failed last time (or
+    were never fetched) start first, so a slow one's deadline runs alongside the
+    others' work. Reports come back in source order.
+    """
+    opts = options or FetchOptions.from_settings(settings)
+    at = now or utcnow()
     with session_factory() as session:
         ids = list(
             session.scalars(
                 select(Source.id)
                 .where(Source.enabled.is_(True), Source.url != "")
-                .order_by(Source.id)
+                # Failing and new sources first: a slow one then spends its deadline
+                # while the others are fetched, not after them.
+                .order_by((Source.last_status == "ok").asc(), Source.id)
             )
         )
+    loaded = [_load(session_factory, source_id) for source_id in ids]
     reports = []
-    with requests.Session() as http:
-        for source_id in ids:
-            report = ingest_source(
-                session_factory, settings, source_id, now=now, options=options, http=http
-            )
+    with ThreadPoolExecutor(max_workers=FETCH_WORKERS, thread_name_prefix="ingest") as pool:
+        pending = {
+            pool.submit(_read, target, settings, opts, at): report for report, target in loaded
+        }
+        for future in as_completed(pending):
+            report = _finish(session_factory, pending[future], at, future.result)
             reports.append(report)
             if progress:
                 progress(report)
-    return reports
+    return sorted(reports, key=lambda r: r.source_id)

@@ -14,6 +14,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailer.content.all_day import stored_span
+from mailer.content.links import web_link
 from mailer.content.markup import render_markdown, sanitize_html, strip_tags
 from mailer.content.models import Event, NewsItem, Source, SourceKind
 from mailer.db import utcnow
@@ -45,9 +47,10 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
 
 
 def _check_url(url: str, field: str) -> str:
+    """Staff get told (and nothing is stored) instead of losing a link they typed."""
     url = url.strip()
-    if url and not url.startswith(("http://", "https://")):
-        raise ContentError(f"{field}: {url!r} must start with http:// or https://")
+    if url and not web_link(url):
+        raise ContentError(f"{field}: {url!r} must be a full http:// or https:// address")
     return url
 
 
@@ -110,18 +113,20 @@ def add_event(
 ) -> Event:
     """Add (or, for a known guid, update) a hand-entered event.
 
-    Timed events need aware datetimes. All-day events are stored at 00:00 UTC
-    of their date, so the date never shifts with the reader's zone; for them
-    ``ends_at``, if given, is the last day (inclusive, as people say it) and is
-    stored as the exclusive end, the day after, like iCalendar's DTEND.
+    Timed events need aware datetimes. For all-day events ``ends_at``, if
+    given, is the last day (inclusive, as people type it); it is stored by the
+    one all-day rule (:mod:`mailer.content.all_day`: the end exclusive).
     """
     title = strip_tags(title)
     if not title:
         raise ContentError("title: an event needs a title")
     if all_day or (isinstance(starts_at, dt.date) and not isinstance(starts_at, dt.datetime)):
         all_day = True
-        start = _day(starts_at)
-        end = _day(ends_at) + dt.timedelta(days=1) if ends_at else None
+        first = _day(starts_at)
+        last = _day(ends_at) if ends_at else None
+        if last is not None and last < first:
+            raise ContentError("ends_at: the event ends before it starts")
+        start, end = stored_span(first, last)
     else:
         assert isinstance(starts_at, dt.datetime)
         start = _aware(starts_at, "starts_at")
@@ -152,9 +157,8 @@ def add_event(
     return event
 
 
-def _day(value: dt.datetime | dt.date) -> dt.datetime:
-    day = value.date() if isinstance(value, dt.datetime) else value
-    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+def _day(value: dt.datetime | dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def set_hidden(session: Session, kind: str, item_id: int, hidden: bool = True) -> NewsItem | Event:

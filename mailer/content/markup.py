@@ -37,6 +37,11 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "time": {"datetime"},
 }
+# Any tag may say which way its text runs and in which language (Arabic, Hebrew and
+# Urdu read right to left; screen readers pick their voice from lang).
+GENERIC_ATTRIBUTES = frozenset({"dir", "lang"})
+_DIRECTIONS = frozenset({"ltr", "rtl", "auto"})
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _URL_ATTRIBUTES = {"href", "src"}
 # Content of these is dropped, not just the tags.
@@ -57,6 +62,10 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
         return ""
 
     def _resolve(tag: str, attr: str, value: str) -> str | None:
+        if attr == "dir":
+            return value.strip().lower() if value.strip().lower() in _DIRECTIONS else None
+        if attr == "lang":
+            return value.strip() if _LANGUAGE_TAG.match(value.strip()) else None
         if attr in _URL_ATTRIBUTES:
             value = value.strip()
             if not value:
@@ -65,17 +74,73 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
                 value = urljoin(base_url, value)
         return value
 
+    attributes = {k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()}
+    attributes["*"] = set(GENERIC_ATTRIBUTES)
     cleaned = nh3.clean(
-        fragment,
+        drop_tracking_pixels(fragment),
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(_DROP_CONTENT),
-        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        attributes=attributes,
         attribute_filter=_resolve,
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
     return cleaned.strip()
+
+
+_PIXEL_MAX = 2  # px: an image this small in either direction shows nothing to a reader
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""\b(width|height|style)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_CSS_SIZE = re.compile(
+    r"(?:^|;)\s*(?:max-)?(width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|$)"
+)
+_CSS_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def _is_pixel(tag: str) -> bool:
+    for name, *values in _ATTR.findall(tag):
+        value = next((v for v in values if v), "").strip().lower()
+        if name.lower() == "style":
+            if _CSS_HIDDEN.search(value):
+                return True
+            sizes = [float(n) for _, n in _CSS_SIZE.findall(value)]
+        else:
+            number = re.match(r"\d+(?:\.\d+)?", value)
+            sizes = [float(number.group())] if number and not value.endswith("%") else []
+        if any(size <= _PIXEL_MAX for size in sizes):
+            return True
+    return False
+
+
+def drop_tracking_pixels(fragment: str) -> str:
+    """Remove images of 0-2 px (width or height, by attribute or CSS) and hidden ones.
+
+    Feeds embed tracking pixels (WordPress.com's stats ``b.gif``, FeedBurner's
+    ``~r`` image, mailers' open trackers): they tell a third party who opened our
+    digest and when, and show nothing. This runs before nh3, which drops
+    ``style`` and with it the evidence.
+    """
+    if "<img" not in fragment.lower():
+        return fragment
+    return _IMG_TAG.sub(lambda m: "" if _is_pixel(m.group()) else m.group(), fragment)
+
+
+_HEADING = re.compile(r"<(/?)h[1-6]\b([^>]*)>", re.IGNORECASE)
+
+
+def sanitize_summary(fragment: str, base_url: str | None = None) -> str:
+    """:func:`sanitize_html` for an item's summary, with its headings demoted.
+
+    A summary sits under its item's own title (an ``<h3>`` in the digest), so a
+    heading inside it would outrank the title, and screen readers would list it
+    as a section. Each ``<h1>``-``<h6>`` becomes a paragraph in bold,
+    ``<p><strong>...</strong></p>``, keeping its ``dir`` and ``lang``.
+    """
+    demoted = _HEADING.sub(
+        lambda m: "</strong></p>" if m.group(1) else f"<p{m.group(2)}><strong>", fragment or ""
+    )
+    return sanitize_html(demoted, base_url)  # which also cleans what the headings carried
 
 
 def render_markdown(md: str) -> str:

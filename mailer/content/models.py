@@ -60,6 +60,8 @@ class Source(Base):
     # ok, failing, never
     last_status: Mapped[str] = mapped_column(String(16), default="never")
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # What was odd about the last good fetch (a feed feedparser flagged but read).
+    last_warning: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -83,6 +85,9 @@ class NewsItem(Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Carried without a usable date on the source's first ingest: what the
+    # source already had, not this week's news. Never selected for an edition.
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
 
     source: Mapped[Source] = relationship()
 

@@ -85,7 +85,13 @@ def _news(
         # anything published after that is new to its readers.
         since = history.previous_made_at
     carried = history.previous_news
-    conditions = [NewsItem.hidden.is_(False), NewsItem.published_at < until]
+    # Baseline items (undated on their source's first ingest) are never news; items
+    # dated after the edition date wait for their date.
+    conditions = [
+        NewsItem.hidden.is_(False),
+        NewsItem.baseline.is_(False),
+        NewsItem.published_at < until,
+    ]
     if first:
         conditions.append(NewsItem.published_at >= since)
     else:
@@ -109,7 +115,7 @@ def _news(
         .order_by(NewsItem.published_at.desc(), NewsItem.id.desc())
         .limit(max(limit, 0))
     ).all()
-    return tuple(
+    entries = (
         NewsEntry(
             id=item.id,
             title=item.title,
@@ -122,6 +128,8 @@ def _news(
         )
         for item, source_name in rows
     )
+    # An untitled item never leads the edition: titled ones first, each group newest first.
+    return tuple(sorted(entries, key=lambda entry: not entry.titled))
 
 
 def _events(session: Session, on: dt.date, tz: ZoneInfo) -> tuple[EventEntry, ...]:

@@ -180,6 +180,7 @@ class EventForm(FlaskForm):
     url = StringField("Link", validators=[Optional(), Length(max=2000), https_url])
     day = DateField("Date", validators=[DataRequired("Give the date, e.g. 2026-03-12.")])
     all_day = BooleanField("All day")
+    last_day = DateField("Last day", validators=[Optional()])
     starts = TimeField("Starts", validators=[Optional()])
     ends = TimeField("Ends", validators=[Optional()])
     timezone = StringField("Time zone", validators=[DataRequired(), validate_timezone])
@@ -190,6 +191,10 @@ class EventForm(FlaskForm):
         starts, ends = self.starts.data, self.ends.data
         if not self.all_day.data and starts is None and not self.starts.errors:
             self.starts.errors = [*self.starts.errors, "Give a start time, or tick “All day”."]
+            ok = False
+        last_day, day = self.last_day.data, self.day.data
+        if self.all_day.data and last_day is not None and day is not None and last_day < day:
+            self.last_day.errors = [*self.last_day.errors, "The last day is before the first."]
             ok = False
         if ends is not None and starts is not None and ends <= starts:
             self.ends.errors = [*self.ends.errors, "The end must be after the start."]

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from mailer.content.all_day import shown_days, stored_span
 from mailer.content.models import Event, NewsItem, Source, SourceKind
 from mailer.db import audit, utcnow
 from mailer.web.auth import actor
@@ -89,13 +90,14 @@ def events() -> Any:
         zone = ZoneInfo(form.timezone.data or settings.default_timezone)
         day = form.day.data
         assert day is not None
-        start_time = dt.time(0) if form.all_day.data else form.starts.data
-        starts = dt.datetime.combine(day, start_time or dt.time(0), tzinfo=zone)
-        ends = None
+        ends: dt.datetime | None = None
         if form.all_day.data:
-            ends = starts + dt.timedelta(days=1)
-        elif form.ends.data is not None:
-            ends = dt.datetime.combine(day, form.ends.data, tzinfo=zone)
+            # Dates, not instants: the one all-day rule, the last day as typed.
+            starts, ends = stored_span(day, form.last_day.data or day)
+        else:
+            starts = dt.datetime.combine(day, form.starts.data or dt.time(0), tzinfo=zone)
+            if form.ends.data is not None:
+                ends = dt.datetime.combine(day, form.ends.data, tzinfo=zone)
         event = Event(
             source_id=manual_source(session, SourceKind.EVENTS).id,
             guid=f"manual:{uuid.uuid4()}",
@@ -106,7 +108,7 @@ def events() -> Any:
             starts_at=starts.astimezone(dt.UTC),
             ends_at=ends.astimezone(dt.UTC) if ends else None,
             all_day=bool(form.all_day.data),
-            timezone=zone.key,
+            timezone="" if form.all_day.data else zone.key,
         )
         session.add(event)
         session.flush()
@@ -127,10 +129,12 @@ def events() -> Any:
 
 
 def _local(event: Event) -> str:
+    if event.all_day:
+        first, last = shown_days(event.starts_at, event.ends_at)
+        text = first.strftime("%a %b %-d, %Y")
+        return f"{text} – {last:%a %b %-d, %Y} (all day)" if last != first else f"{text} (all day)"
     zone = ZoneInfo(event.timezone) if event.timezone else dt.UTC
     start = event.starts_at.astimezone(zone)
-    if event.all_day:
-        return start.strftime("%a %b %-d, %Y (all day)")
     text = start.strftime("%a %b %-d, %Y %-I:%M %p")
     if event.ends_at:
         text += event.ends_at.astimezone(zone).strftime(" – %-I:%M %p")
