@@ -7,6 +7,10 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from mailer.compose.snapshot import PLACEHOLDERS
+from mailer.config import Settings
+from mailer.content.edition import EditionContent
+from mailer.content.selection import select_edition_content
+from mailer.delivery.campaigns import edition_history
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
 
@@ -69,3 +73,11 @@ def started_campaign(session: Session, count: int) -> int:
     campaigns.start(session, c)
     session.commit()
     return c.id
+
+
+def edition_content(
+    session: Session, mailing_list: MailingList, on: dt.date, settings: Settings
+) -> EditionContent:
+    """The edition of ``on`` as delivery chooses it: with what it knows of the list's campaigns."""
+    history = edition_history(session, mailing_list.id, on)
+    return select_edition_content(session, mailing_list, on, settings, history)

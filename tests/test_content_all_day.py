@@ -22,9 +22,9 @@ from mailer.config import Settings
 from mailer.content.all_day import shown_days, stored_span
 from mailer.content.ingest import ingest_source
 from mailer.content.models import Event
-from mailer.content.selection import select_edition_content
 from mailer.content.sources import add_source
 from subscribers.models import MailingList
+from tests.helpers import edition_content
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -64,7 +64,7 @@ def _both_parts(session: Session, settings: Settings) -> tuple[str, str]:
         ml = MailingList(slug="odei-weekly", name="ODEI Weekly", timezone="America/Chicago")
         session.add(ml)
         session.flush()
-    content = select_edition_content(session, ml, EDITION, settings)
+    content = edition_content(session, ml, EDITION, settings)
     snap = render_digest(content, ml, settings)
     return " ".join(snap.html.split()), " ".join(snap.text.split())
 

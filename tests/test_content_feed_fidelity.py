@@ -22,9 +22,9 @@ from mailer.content.edition import EditionContent
 from mailer.content.feeds import parse_feed
 from mailer.content.ingest import ingest_source
 from mailer.content.models import NewsItem, Source
-from mailer.content.selection import select_edition_content
 from mailer.content.sources import add_source
 from subscribers.models import MailingList
+from tests.helpers import edition_content
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 12, 2, 12, tzinfo=UTC)
@@ -57,7 +57,7 @@ def _edition(sf: sessionmaker[Session], settings: Settings, on: dt.date) -> Edit
             ml = MailingList(slug="odei-weekly", name="ODEI Weekly", timezone="America/Chicago")
             session.add(ml)
             session.flush()
-        return select_edition_content(session, ml, on, settings)
+        return edition_content(session, ml, on, settings)
 
 
 def rss(*items: str) -> bytes:

@@ -22,11 +22,11 @@ from mailer.config import Settings
 from mailer.content.ingest import ingest_source
 from mailer.content.manual import add_event
 from mailer.content.models import Event
-from mailer.content.selection import select_edition_content
 from mailer.content.sources import add_source
 from mailer.delivery.campaigns import create_digest
 from mailer.delivery.models import CampaignStatus
 from subscribers.models import MailingList
+from tests.helpers import edition_content
 
 pytest_plugins = ["web_fixtures"]
 
@@ -92,7 +92,7 @@ def _edition(sf: sessionmaker[Session], settings: Settings) -> list[tuple[str, s
             ml = MailingList(slug="odei-weekly", name="ODEI Weekly", timezone="America/Chicago")
             session.add(ml)
             session.flush()
-        content = select_edition_content(session, ml, EDITION, settings)
+        content = edition_content(session, ml, EDITION, settings)
         return [(e.title, e.starts_at.strftime("%m-%d %H:%M")) for e in content.events]
 
 
@@ -222,7 +222,7 @@ def test_a_google_calendar_whose_occurrences_moved(
     def edition() -> list[str]:
         with session_factory() as session:
             mlist = session.scalars(select(MailingList)).one()
-            content = select_edition_content(session, mlist, dt.date(2023, 8, 7), settings)
+            content = edition_content(session, mlist, dt.date(2023, 8, 7), settings)
             text = render_digest(content, mlist, settings).text
         return [line for line in text.splitlines() if "2:00 PM" in line or "(all day)" in line]
 
