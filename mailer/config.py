@@ -61,6 +61,12 @@ class Settings:
     rate_per_hour: int = 0
     max_attempts: int = 5
     max_consecutive_failures: int = 50
+    # first retry after 30-60 s, then doubling (with jitter); a server's Retry-After wins
+    retry_base_seconds: float = 30.0
+    # a worker is dead once its lease is this old unrenewed; its batch is then resent
+    lease_seconds: float = 30.0
+    # a delivery whose sending stopped its worker this often is failed, not resent again
+    max_crashes: int = 3
     smtp_connections: int = 1
     smtp_timeout: float = 30.0
     # web: how many reverse proxies in front of `mailer web` set X-Forwarded-* headers

@@ -89,15 +89,24 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    # NULL once the reader was forgotten: the row stays (anonymised) so the campaign's
+    # counts still add up (see subscribers.erasure and ``anonymise`` below).
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL")
+    )
     # Snapshot of the address and name at enqueue time.
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Given at the first claim and kept for every retry and resend after a crash, so a
+    # receiving system can drop the duplicate (RFC 5322 3.6.4).
     message_id: Mapped[str] = mapped_column(String(300), default="")
     worker: Mapped[str] = mapped_column(String(200), default="")
+    # How often the row was found ``sending`` under a dead worker and taken back (the
+    # poison cap: at ``max_crashes`` it fails instead, see outbox.recover_orphans).
+    recoveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     queued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -12,7 +12,9 @@ skipped, and a duplicate is bounded by the batch that was in flight.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +22,12 @@ from sqlalchemy import (
     BindParameter,
     CursorResult,
     Integer,
+    String,
     and_,
     any_,
     bindparam,
+    case,
+    cast,
     func,
     literal,
     select,
@@ -46,9 +51,11 @@ __all__ = [
     "finish_if_done",
     "finish_locked",
     "has_remaining",
+    "in_flight_elsewhere",
     "record_batch",
     "recover_orphans",
     "release",
+    "release_own",
     "remaining",
     "skip_remaining",
 ]
@@ -59,10 +66,23 @@ from subscribers.models import Subscriber
 @dataclass(frozen=True, slots=True)
 class Claimed:
     delivery_id: int
-    subscriber_id: int
+    subscriber_id: int | None  # None once the reader was forgotten (the row is skipped)
     email: str
     name: str
     attempts: int
+    message_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    """What one recovery pass did with rows left ``sending`` by dead workers."""
+
+    requeued: int = 0
+    skipped: int = 0  # their campaign was cancelled meanwhile
+    failed: int = 0  # the poison cap: they had crashed their worker too often
+
+    def __bool__(self) -> bool:
+        return bool(self.requeued or self.skipped or self.failed)
 
 
 def enqueue(session: Session, campaign: Campaign) -> int:
@@ -124,6 +144,7 @@ def claim(
     now: dt.datetime | None = None,
     list_id: int | None = None,
     while_sending: bool = False,
+    msgid_domain: str = "",
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows ``sending`` and return them; [] when none is due.
 
@@ -131,9 +152,20 @@ def claim(
     one claimed, so an empty answer always means "nothing due". With
     ``while_sending`` nothing is claimed unless the campaign is ``sending``:
     the pause/cancel check and the claim are then one statement.
+
+    A row claimed for the first time gets its Message-ID here, in the same
+    statement (``<delivery id>.<random>@msgid_domain``, unique across
+    databases by its random part); every retry and every resend after a crash
+    keeps it, so the receiving side can drop a duplicate.
     """
+    if not msgid_domain:
+        from mailer.config import get_settings
+
+        msgid_domain = get_settings().message_id_domain
     while True:
-        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id, while_sending)
+        took, kept = _claim_once(
+            session, campaign_id, limit, worker, now, list_id, while_sending, msgid_domain
+        )
         if kept or not took:
             return kept
 
@@ -146,6 +178,7 @@ def _claim_once(
     now: dt.datetime | None,
     list_id: int | None,
     while_sending: bool = False,
+    msgid_domain: str = "localhost",
 ) -> tuple[int, list[Claimed]]:
     """One claim: (rows taken, rows still to send).
 
@@ -189,9 +222,23 @@ def _claim_once(
             claimed_at=now,
             worker=worker,
             attempts=Delivery.attempts + 1,
+            message_id=case(
+                (
+                    Delivery.message_id == "",
+                    "<"
+                    + cast(Delivery.id, String)
+                    + literal(f".{secrets.token_hex(8)}@{msgid_domain}>", String),
+                ),
+                else_=Delivery.message_id,
+            ),
         )
         .returning(
-            Delivery.id, Delivery.subscriber_id, Delivery.email, Delivery.name, Delivery.attempts
+            Delivery.id,
+            Delivery.subscriber_id,
+            Delivery.email,
+            Delivery.name,
+            Delivery.attempts,
+            Delivery.message_id,
         )
         .execution_options(synchronize_session=False)
     ).all()
@@ -202,7 +249,7 @@ def _claim_once(
         list_id
         or session.execute(select(Campaign.list_id).where(Campaign.id == campaign_id)).scalar_one()
     )
-    ids = [c.subscriber_id for c in claimed]
+    ids = [c.subscriber_id for c in claimed if c.subscriber_id is not None]
     among: list[int] | BindParameter[Any] = ids
     if session.get_bind().dialect.name == "postgresql":
         # One array parameter rather than a placeholder per id: the statement text is
@@ -246,33 +293,148 @@ def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
         )
 
 
-def recover_orphans(session: Session, now: dt.datetime | None = None) -> int:
-    """Requeue rows left ``sending`` by workers without a live lease; returns how many.
+#: Campaigns whose ``sending`` rows recovery looks at: those that can still send, and
+#: cancelled ones (a dead worker's rows there are settled as skipped). The claim index
+#: finds the rows by campaign without scanning the send log of every past campaign.
+_RECOVERABLE = (CampaignStatus.SENDING, CampaignStatus.PAUSED, CampaignStatus.CANCELLED)
 
-    The rule is in ``mailer.delivery.lease``: a dead worker's rows come back
-    (promptly when it died on this host), a live, slow worker's rows stay.
-    Their fate is unknown, so they are sent again: nobody is skipped, and a
-    duplicate is bounded by the batch that was in flight.
+
+def recover_orphans(
+    session: Session, now: dt.datetime | None = None, max_crashes: int = 3
+) -> Recovered:
+    """Settle the rows left ``sending`` by workers whose lease expired (mailer.delivery.lease).
+
+    Their fate is unknown, so on a campaign that can still send they go back to
+    the queue and are sent again: nobody is skipped, and a duplicate is bounded
+    by the batch that was in flight. A row found this way for the
+    ``max_crashes``-th time is failed instead (it keeps killing its worker:
+    Mailman's "bad" queue), so nothing is recovered for ever. On a cancelled
+    campaign they are skipped, so the campaign's counts add up.
     """
     now = now or utcnow()
-    lease.expire_dead_local(session, now)
-    result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
-        update(Delivery)
+    orphans = session.execute(
+        select(Delivery.id, Delivery.campaign_id, Delivery.recoveries, Campaign.status)
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
         .where(
-            # Only campaigns that can still send: the claim index then finds the rows
-            # without scanning the send log of every past campaign.
             Delivery.campaign_id.in_(
-                select(Campaign.id).where(
-                    Campaign.status.in_([CampaignStatus.SENDING, CampaignStatus.PAUSED])
-                )
+                select(Campaign.id).where(Campaign.status.in_(list(_RECOVERABLE)))
             ),
             Delivery.status == DeliveryStatus.SENDING,
             Delivery.worker.not_in(lease.live_holders(now)),
         )
-        .values(status=DeliveryStatus.QUEUED, last_error="requeued after its worker stopped")
-        .execution_options(synchronize_session=False)
+    ).all()
+    if not orphans:
+        return Recovered()
+    skip = [(i, c) for i, c, _, status in orphans if status == CampaignStatus.CANCELLED]
+    poison = [
+        (i, c)
+        for i, c, n, status in orphans
+        if status != CampaignStatus.CANCELLED and n + 1 >= max_crashes
+    ]
+    settled = {i for i, _ in skip} | {i for i, _ in poison}
+    requeue = [i for i, *_ in orphans if i not in settled]
+    skipped = _settle(
+        session, now, skip, DeliveryStatus.SKIPPED, "campaign cancelled; its worker had stopped"
+    )
+    failed = _settle(
+        session,
+        now,
+        poison,
+        DeliveryStatus.FAILED,
+        f"its sending stopped the worker {max_crashes} times; not retried again",
+    )
+    requeued = _changed(
+        session,
+        update(Delivery)
+        .where(*_still_orphan(requeue, now))
+        .values(
+            status=DeliveryStatus.QUEUED,
+            recoveries=Delivery.recoveries + 1,
+            last_error="requeued after its worker stopped",
+        ),
+    )
+    return Recovered(requeued, skipped, failed)
+
+
+def _still_orphan(ids: Iterable[int], now: dt.datetime) -> tuple[Any, ...]:
+    """Guarded again in the UPDATE: a concurrent recovery may have requeued a row and a
+    live worker claimed it since our look (PostgreSQL re-checks these on the new row)."""
+    return (
+        Delivery.id.in_(list(ids)),
+        Delivery.status == DeliveryStatus.SENDING,
+        Delivery.worker.not_in(lease.live_holders(now)),
+    )
+
+
+def _changed(session: Session, stmt: Any) -> int:
+    result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
+        stmt.execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)
+
+
+def _settle(
+    session: Session, now: dt.datetime, rows: list[tuple[int, int]], status: str, reason: str
+) -> int:
+    """Give orphaned rows a final status, counted on their campaigns; returns how many."""
+    if not rows:
+        return 0
+    done = session.execute(
+        update(Delivery)
+        .where(*_still_orphan((i for i, _ in rows), now))
+        .values(status=status, recoveries=Delivery.recoveries + 1, last_error=reason)
+        .returning(Delivery.campaign_id)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    column = "skipped_count" if status == DeliveryStatus.SKIPPED else "failed_count"
+    per_campaign = Counter(done)
+    for campaign_id, n in sorted(per_campaign.items()):
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values({column: getattr(Campaign, column) + n})
+        )
+    return sum(per_campaign.values())
+
+
+def release_own(session: Session, worker: str, keep: Iterable[int] = ()) -> int:
+    """After a lost database connection: put back this worker's ``sending`` rows that
+    it no longer holds in memory (a claim whose answer was lost), except ``keep``.
+    """
+    stmt = update(Delivery).where(
+        Delivery.campaign_id.in_(select(Campaign.id).where(Campaign.status.in_(_RECOVERABLE))),
+        Delivery.status == DeliveryStatus.SENDING,
+        Delivery.worker == worker,
+    )
+    kept = list(keep)
+    if kept:
+        stmt = stmt.where(Delivery.id.not_in(kept))
+    return _changed(
+        session,
+        stmt.values(
+            status=DeliveryStatus.QUEUED,
+            attempts=Delivery.attempts - 1,
+            last_error="requeued after a lost database connection",
+        ),
+    )
+
+
+def in_flight_elsewhere(session: Session, campaign_ids: Sequence[int], worker: str) -> int:
+    """Rows of these campaigns that other workers (live or not yet known dead) are sending."""
+    if not campaign_ids:
+        return 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.campaign_id.in_(list(campaign_ids)),
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.worker != worker,
+            )
+        )
+        or 0
+    )
 
 
 def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:
