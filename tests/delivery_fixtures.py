@@ -57,3 +57,19 @@ def statuses(session: Session, campaign_id: int) -> dict[str, int]:
             .group_by(Delivery.status)
         ).all()
     )
+
+
+def assert_counts_add_up(session: Session, campaign_id: int) -> dict[str, int]:
+    """The counting rule: sent + failed + bounced + skipped + queued + sending = recipients,
+    and the campaign's counters agree with its rows. Returns the rows by status."""
+    from mailer.delivery.models import Campaign
+
+    session.expire_all()
+    rows = statuses(session, campaign_id)
+    camp = session.get(Campaign, campaign_id)
+    assert camp is not None
+    assert sum(rows.values()) == camp.total_count, (rows, camp.total_count)
+    assert camp.sent_count == rows.get("sent", 0), (rows, camp.sent_count)
+    assert camp.failed_count == rows.get("failed", 0) + rows.get("bounced", 0), rows
+    assert camp.skipped_count == rows.get("skipped", 0), (rows, camp.skipped_count)
+    return rows

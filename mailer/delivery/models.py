@@ -8,13 +8,15 @@ recipient's fate (sent, failed, bounced, skipped) is on record.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from mailer.db import Base, utcnow
+from subscribers.erasure import register_eraser
 from subscribers.models import MailingList
 
 
@@ -113,6 +115,19 @@ class Delivery(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     campaign: Mapped[Campaign] = relationship()
+
+
+@register_eraser
+def anonymise(session: Session, subscriber_ids: Sequence[int], placeholder: str) -> None:
+    """A forgotten reader's deliveries stay, without their address or name, so every
+    campaign's counts still add up (a queued one is skipped at its claim)."""
+    if subscriber_ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.subscriber_id.in_(list(subscriber_ids)))
+            .values(email=placeholder, name="")
+            .execution_options(synchronize_session=False)
+        )
 
 
 class RateBucket(Base):
