@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer.config import Settings
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery
-from tests.delivery_fixtures import delivered_files, received, statuses, worker_process
+from tests.delivery_fixtures import (
+    delivered_files,
+    message_ids,
+    received,
+    statuses,
+    worker_process,
+)
 from tests.helpers import make_campaign, make_list, make_subscribers
 
 RECIPIENTS = 2_000
@@ -79,3 +85,6 @@ def test_sigkill_mid_campaign_loses_nobody_and_duplicates_stay_within_a_batch(
         assert camp.sent_count == RECIPIENTS
         recovered = session.query(Delivery).filter(Delivery.attempts > 1).count()
         assert 0 < recovered <= BATCH * kills  # killed batches were tried again, nothing else
+        stored = {d.email: d.message_id for d in session.query(Delivery)}
+    # A resent message carries its first Message-ID: the receiver can drop the duplicate.
+    assert message_ids(outbox) == {address: {mid} for address, mid in stored.items()}
