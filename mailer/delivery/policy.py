@@ -87,16 +87,19 @@ class PauseWatch:
 
     ``max_in_a_row`` permanent failures with no success between them pause
     (a policy block, a broken template, an unauthenticated sender); so does a
-    window of ``window`` counted answers in which retries that failed again
-    make up ``transient_share`` or more. First-try transient answers count
-    for nothing either way (greylisting).
+    window of ``window`` counted answers (twice ``max_in_a_row`` unless given)
+    in which retries that failed again make up ``transient_share`` or more.
+    First-try transient answers count for nothing either way (greylisting).
     """
 
     max_in_a_row: int
-    window: int = 100
+    window: int = 0
     transient_share: float = 0.9
     in_a_row: int = 0
     recent: deque[bool] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.window = self.window or max(2 * self.max_in_a_row, 2)
 
     def observe(self, outcome: Outcome, attempts: int) -> None:
         if outcome is Outcome.TRANSIENT and attempts <= 1:
