@@ -71,6 +71,7 @@ class Claimed:
     name: str
     attempts: int
     message_id: str = ""
+    recoveries: int = 0  # > 0: in flight when a worker stopped before (see the worker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,7 @@ def _claim_once(
             Delivery.name,
             Delivery.attempts,
             Delivery.message_id,
+            Delivery.recoveries,
         )
         .execution_options(synchronize_session=False)
     ).all()

@@ -224,6 +224,7 @@ class Worker:
             self.limiter.release(limit - len(claimed))
         if not claimed:
             return False
+        claimed = self._one_suspect_at_a_time(campaign_id, claimed)
         builder = builder or self._builder(campaign_id)
         messages, unbuildable = batch.build(builder, claimed)
         # The previous batch's results are committed before this one is handed over, so
@@ -247,6 +248,19 @@ class Worker:
         return True
 
     # -- helpers --------------------------------------------------------------------
+
+    def _one_suspect_at_a_time(self, campaign_id: int, claimed: list[Claimed]) -> list[Claimed]:
+        """Rows that were in flight when a worker stopped go out alone, one per batch.
+
+        One of them may be what stopped it (a poison row): sent alone, it takes
+        only itself towards the crash cap, not the rows that shared its batch.
+        """
+        suspect = next((c for c in claimed if c.recoveries), None)
+        if suspect is None or len(claimed) == 1:
+            return claimed
+        others = [c.delivery_id for c in claimed if c is not suspect]
+        self.store.release(campaign_id, others, "waiting while a resent row goes alone")
+        return [suspect]
 
     def _builder(self, campaign_id: int) -> MessageBuilder:
         edition = self.store.edition(campaign_id)
