@@ -31,16 +31,12 @@ from mailer.delivery.models import CampaignStatus
 from mailer.delivery.outbox import Claimed, Recovered
 from mailer.delivery.policy import PauseWatch
 from mailer.delivery.ratelimit import RateLimiter
-from mailer.delivery.sqlstore import LIGHT, SqlOutboxStore
+from mailer.delivery.sqlstore import SqlOutboxStore
 from mailer.delivery.store import OutboxStore, Recorded
 
-__all__ = ["LIGHT", "Recorded", "Worker", "WorkerStats", "drain", "worker_name"]
+__all__ = ["Recorded", "Worker", "WorkerStats", "drain", "sql_store"]
 
 log = logging.getLogger(__name__)
-
-#: A new worker's lease instance id (see mailer.delivery.lease).
-worker_name = lease.instance_id
-
 
 @dataclass
 class WorkerStats:
