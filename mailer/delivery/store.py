@@ -16,7 +16,8 @@ from typing import Protocol
 
 from mailer.compose.snapshot import Snapshot
 from mailer.delivery.backends.base import SendResult
-from mailer.delivery.outbox import Claimed, Recovered
+from mailer.delivery.outbox import Claimed
+from mailer.delivery.recovery import Recovered
 from subscribers.models import MailingList
 
 __all__ = ["CampaignProgress", "Claimed", "Edition", "OutboxStore", "Recorded", "Recovered"]

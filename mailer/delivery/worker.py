@@ -28,15 +28,17 @@ from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
 from mailer.delivery.memory import keep_freed_memory
 from mailer.delivery.message import MessageBuilder
 from mailer.delivery.models import CampaignStatus
-from mailer.delivery.outbox import Claimed, Recovered
+from mailer.delivery.outbox import Claimed
 from mailer.delivery.policy import PauseWatch
 from mailer.delivery.ratelimit import RateLimiter
+from mailer.delivery.recovery import Recovered
 from mailer.delivery.sqlstore import SqlOutboxStore
 from mailer.delivery.store import OutboxStore, Recorded
 
 __all__ = ["Recorded", "Worker", "WorkerStats", "drain", "sql_store"]
 
 log = logging.getLogger(__name__)
+
 
 @dataclass
 class WorkerStats:
