@@ -15,13 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
-from mailer.delivery import lease, outbox
+from mailer.delivery import campaigns, lease, outbox
 from mailer.delivery.backends.base import Outcome, SendResult
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery
 from mailer.delivery.worker import Worker
+from subscribers.models import MailingList
 from subscribers.service import forget
 from tests.delivery_fixtures import assert_counts_add_up, worker_process
-from tests.helpers import started_campaign
+from tests.helpers import make_campaign, started_campaign
 from tests.smtp_server import Slow, SmtpFaultServer
 
 
@@ -114,3 +115,24 @@ def test_cancel_after_a_crash_settles_the_dead_workers_rows_as_skipped(
         camp = session.get(Campaign, cid)
         assert camp is not None and camp.status == CampaignStatus.CANCELLED
     assert sum(got.values()) >= rows["sent"]  # skipped rows may have reached the server
+
+
+def test_cancel_settles_at_once_the_rows_of_a_worker_whose_lease_expired(
+    session: Session,
+) -> None:
+    cid = started_campaign(session, 5)
+    ml = session.scalar(select(MailingList))
+    assert ml is not None
+    second = make_campaign(session, ml, "weekly:2027-W11")
+    campaigns.start(session, second)
+    other = second.id
+    outbox.claim(session, cid, 2, "gone-host:9:0ddba11")  # its worker died, no lease left
+    outbox.claim(session, other, 1, "gone-host:9:0ddba11")
+    session.commit()
+    camp = session.get(Campaign, cid)
+    assert camp is not None
+    assert campaigns.cancel(session, camp, actor="admin") == 3
+    session.commit()
+    assert assert_counts_add_up(session, cid) == {"skipped": 5}
+    # Only the cancelled campaign was settled; the other one's row waits for a worker.
+    assert assert_counts_add_up(session, other) == {"sending": 1, "queued": 4}

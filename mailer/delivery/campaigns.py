@@ -205,7 +205,7 @@ def cancel(session: Session, campaign: Campaign, actor: str = "system", reason: 
     campaign.finished_at = utcnow()
     skipped = outbox.skip_remaining(session, campaign.id, f"campaign cancelled: {reason}".strip())
     session.flush()
-    outbox.recover_orphans(session)
+    outbox.recover_orphans(session, campaign_id=campaign.id)
     audit(
         session,
         actor,

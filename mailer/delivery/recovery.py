@@ -42,7 +42,10 @@ _RECOVERABLE = (CampaignStatus.SENDING, CampaignStatus.PAUSED, CampaignStatus.CA
 
 
 def recover_orphans(
-    session: Session, now: dt.datetime | None = None, max_crashes: int = 3
+    session: Session,
+    now: dt.datetime | None = None,
+    max_crashes: int = 3,
+    campaign_id: int | None = None,
 ) -> Recovered:
     """Settle the rows left ``sending`` by workers whose lease expired (mailer.delivery.lease).
 
@@ -51,16 +54,18 @@ def recover_orphans(
     by the batch that was in flight. A row found this way for the
     ``max_crashes``-th time is failed instead (it keeps killing its worker:
     Mailman's "bad" queue), so nothing is recovered for ever. On a cancelled
-    campaign they are skipped, so the campaign's counts add up.
+    campaign they are skipped, so the campaign's counts add up. ``campaign_id``
+    narrows the pass to one campaign.
     """
     now = now or utcnow()
+    campaigns = select(Campaign.id).where(Campaign.status.in_(list(_RECOVERABLE)))
+    if campaign_id is not None:
+        campaigns = campaigns.where(Campaign.id == campaign_id)
     orphans = session.execute(
         select(Delivery.id, Delivery.campaign_id, Delivery.recoveries, Campaign.status)
         .join(Campaign, Campaign.id == Delivery.campaign_id)
         .where(
-            Delivery.campaign_id.in_(
-                select(Campaign.id).where(Campaign.status.in_(list(_RECOVERABLE)))
-            ),
+            Delivery.campaign_id.in_(campaigns),
             Delivery.status == DeliveryStatus.SENDING,
             Delivery.worker.not_in(lease.live_holders(now)),
         )
