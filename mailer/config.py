@@ -248,6 +248,12 @@ def check_settings(settings: Settings) -> list[tuple[str, str, str]]:
         problems.append(
             ("error", "default_timezone", f"unknown time zone {settings.default_timezone!r}")
         )
+    if settings.lease_seconds < 1:
+        problems.append(
+            ("error", "lease_seconds", "must be at least 1 (a heartbeat renews it every third)")
+        )
+    if settings.max_crashes < 1:
+        problems.append(("error", "max_crashes", "must be at least 1"))
     if settings.templates_dir and not Path(settings.templates_dir).is_dir():
         problems.append(("error", "templates_dir", f"{settings.templates_dir} is not a directory"))
     return problems
