@@ -223,6 +223,8 @@ class Worker:
         if not claimed:
             return False
         claimed = self._one_suspect_at_a_time(campaign_id, claimed)
+        if not claimed:
+            return True
         builder = builder or self._builder(campaign_id)
         messages, unbuildable = batch.build(builder, claimed)
         # The previous batch's results are committed before this one is handed over, so
@@ -257,7 +259,10 @@ class Worker:
         if suspect is None or len(claimed) == 1:
             return claimed
         others = [c.delivery_id for c in claimed if c is not suspect]
-        self.store.release(campaign_id, others, "waiting while a resent row goes alone")
+        status = self.store.release(campaign_id, others, "waiting while a resent row goes alone")
+        if status != CampaignStatus.SENDING:  # paused or cancelled meanwhile: not even it
+            self.store.release(campaign_id, [suspect.delivery_id], f"campaign {status}")
+            return []
         return [suspect]
 
     def _builder(self, campaign_id: int) -> MessageBuilder:
