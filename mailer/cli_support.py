@@ -35,6 +35,9 @@ def settings() -> Settings:
 
 def session_factory(s: Settings | None = None) -> sessionmaker[Session]:
     """One engine per database URL per process, reused by every command."""
+    # Every table's module, so the erasers they register (subscribers.erasure) run.
+    import mailer.models  # noqa: F401
+
     s = s or settings()
     if s.database_url not in _factories:
         _factories[s.database_url] = make_sessionmaker(make_engine(s.database_url))

@@ -65,6 +65,12 @@ class Settings:
     rate_per_hour: int = 0
     max_attempts: int = 5
     max_consecutive_failures: int = 50
+    # first retry after 30-60 s, then doubling (with jitter); a server's Retry-After wins
+    retry_base_seconds: float = 30.0
+    # a worker is dead once its lease is this old unrenewed; its batch is then resent
+    lease_seconds: float = 30.0
+    # a delivery whose sending stopped its worker this often is failed, not resent again
+    max_crashes: int = 3
     smtp_connections: int = 1
     smtp_timeout: float = 30.0
     # web: how many reverse proxies in front of `mailer web` set X-Forwarded-* headers
@@ -246,6 +252,12 @@ def check_settings(settings: Settings) -> list[tuple[str, str, str]]:
         problems.append(
             ("error", "default_timezone", f"unknown time zone {settings.default_timezone!r}")
         )
+    if settings.lease_seconds < 1:
+        problems.append(
+            ("error", "lease_seconds", "must be at least 1 (a heartbeat renews it every third)")
+        )
+    if settings.max_crashes < 1:
+        problems.append(("error", "max_crashes", "must be at least 1"))
     if settings.templates_dir and not Path(settings.templates_dir).is_dir():
         problems.append(("error", "templates_dir", f"{settings.templates_dir} is not a directory"))
     return problems

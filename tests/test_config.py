@@ -52,3 +52,12 @@ def test_check_reports_missing_pieces(tmp_path: Path) -> None:
     assert ("error", "dkim_domain") in levels
     assert ("error", "default_timezone") in levels
     assert ("warning", "secret_key") in levels
+
+
+def test_engine_settings_come_from_the_environment_and_are_checked() -> None:
+    s = load_settings(
+        {"MAILER_LEASE_SECONDS": "0.5", "MAILER_MAX_CRASHES": "0", "MAILER_RETRY_BASE_SECONDS": "5"}
+    )
+    assert (s.lease_seconds, s.max_crashes, s.retry_base_seconds) == (0.5, 0, 5.0)
+    errors = {name for level, name, _ in check_settings(s) if level == "error"}
+    assert {"lease_seconds", "max_crashes"} <= errors

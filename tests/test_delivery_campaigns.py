@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer.cli import cli
 from mailer.config import Settings
 from mailer.db import AuditLog, utcnow
-from mailer.delivery import campaigns, outbox
+from mailer.delivery import campaigns, lease, outbox
 from mailer.delivery.campaigns import CampaignStateError
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery
 from mailer.delivery.worker import Worker
@@ -107,6 +107,7 @@ def test_cancel_skips_the_queue_and_lets_the_batch_in_flight_finish(
         c = make_campaign(session, ml)
         campaigns.start(session, c)
         session.commit()
+        lease.renew(session, "w1:0:0", lease.DEFAULT_TTL)  # a live worker holds a batch
         in_flight = outbox.claim(session, c.id, 3, "w1:0:0")
         session.commit()
         assert campaigns.cancel(session, c, actor="admin", reason="sent by mistake") == 7

@@ -1,7 +1,7 @@
 """kill -9 a worker in the middle of a campaign, again and again: nobody is lost.
 
-Every kill leaves at most one batch ``sending``; the next worker sees that
-the process holding it is gone and resends it. So every recipient gets the
+Every kill leaves at most one batch ``sending``; once the killed worker's
+lease has expired (a short one here), a worker resends it. So every recipient gets the
 message, and the duplicates are at most one batch per kill. The proof of
 "received" is the Maildir: a message counts once its file is in ``new/``.
 """
@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer.config import Settings
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery
-from tests.delivery_fixtures import delivered_files, received, statuses, worker_process
+from tests.delivery_fixtures import (
+    delivered_files,
+    message_ids,
+    received,
+    statuses,
+    worker_process,
+)
 from tests.helpers import make_campaign, make_list, make_subscribers
 
 RECIPIENTS = 2_000
@@ -40,7 +46,7 @@ def test_sigkill_mid_campaign_loses_nobody_and_duplicates_stay_within_a_batch(
         campaigns.start(session, c)
         session.commit()
         cid = c.id
-    env = {**cli_env, "MAILER_BATCH_SIZE": str(BATCH)}
+    env = {**cli_env, "MAILER_BATCH_SIZE": str(BATCH), "MAILER_LEASE_SECONDS": "2"}
 
     kills = 0
     for threshold in KILL_AT:
@@ -59,7 +65,8 @@ def test_sigkill_mid_campaign_loses_nobody_and_duplicates_stay_within_a_batch(
 
     with session_factory() as session:
         left_sending = statuses(session, cid).get("sending", 0)
-    assert left_sending <= BATCH  # at most the batch in flight at the last kill
+    # At most the batch in flight at each kill whose lease had not yet expired.
+    assert left_sending <= BATCH * kills
 
     final = worker_process(env)
     output, _ = final.communicate(timeout=120)
@@ -78,3 +85,6 @@ def test_sigkill_mid_campaign_loses_nobody_and_duplicates_stay_within_a_batch(
         assert camp.sent_count == RECIPIENTS
         recovered = session.query(Delivery).filter(Delivery.attempts > 1).count()
         assert 0 < recovered <= BATCH * kills  # killed batches were tried again, nothing else
+        stored = {d.email: d.message_id for d in session.query(Delivery)}
+    # A resent message carries its first Message-ID: the receiver can drop the duplicate.
+    assert message_ids(outbox) == {address: {mid} for address, mid in stored.items()}

@@ -100,7 +100,7 @@ def test_stale_sending_rows_are_requeued(session: Session) -> None:
     campaigns.start(session, c)
     outbox.claim(session, c.id, 2, "dead-worker", now=utcnow() - dt.timedelta(hours=1))
     session.commit()
-    assert outbox.recover_orphans(session) == 2
+    assert outbox.recover_orphans(session).requeued == 2
     session.commit()
     assert _statuses(session, c.id) == {"queued": 3}
 

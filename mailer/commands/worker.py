@@ -6,72 +6,24 @@ import datetime as dt
 import signal
 import threading
 import time
-from dataclasses import dataclass
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.cli_support import console, needs_schema, session_factory, settings
 from mailer.config import Settings
-from mailer.db import session_scope, utcnow
-from mailer.delivery import lease
 from mailer.delivery.backends import BackendError
-from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from mailer.delivery.worker import LIGHT, Worker
+from mailer.delivery.models import CampaignStatus
+from mailer.delivery.store import CampaignProgress
+from mailer.delivery.worker import Worker, sql_store
 
 
-@dataclass(frozen=True)
-class _State:
-    status: str
-    reason: str
-    total: int
-    sent: int
-    failed: int
-    skipped: int
-    in_flight: int
-    due: int
-
-
-def _campaign_state(factory: sessionmaker[Session], campaign_id: int) -> _State:
-    """The campaign's progress as every worker sees it (the counts live in the database)."""
-    now = utcnow()
-    with session_scope(factory) as session:
-        c = session.get(Campaign, campaign_id, options=LIGHT)
-        assert c is not None
-        by_status = dict(
-            session.execute(
-                select(Delivery.status, func.count())
-                .where(
-                    Delivery.campaign_id == campaign_id,
-                    Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]),
-                )
-                .group_by(Delivery.status)
-            ).all()
-        )
-        due = (
-            session.scalar(
-                select(func.count())
-                .select_from(Delivery)
-                .where(
-                    Delivery.campaign_id == campaign_id,
-                    Delivery.status == DeliveryStatus.QUEUED,
-                    (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
-                )
-            )
-            or 0
-        )
-        return _State(
-            c.status,
-            c.status_reason,
-            c.total_count,
-            c.sent_count,
-            c.failed_count,
-            c.skipped_count,
-            int(by_status.get(DeliveryStatus.SENDING, 0)),
-            int(due),
-        )
+def _campaign_state(
+    factory: sessionmaker[Session], s: Settings, campaign_id: int
+) -> CampaignProgress:
+    """The campaign's progress as every worker sees it (the counts live in the store)."""
+    return sql_store(factory, s).progress(campaign_id)
 
 
 def deliver_with_progress(
@@ -103,8 +55,8 @@ def deliver_with_progress(
         except BaseException as exc:  # shown after the bar, not lost in a thread
             errors.append(exc)
 
-    state = _campaign_state(factory, campaign_id)
-    start_done = state.sent + state.failed + state.skipped
+    state = _campaign_state(factory, s, campaign_id)
+    start_done = state.done
     started = time.monotonic()
     columns = (
         TextColumn("[bold]campaign {task.fields[cid]}"),
@@ -136,8 +88,8 @@ def deliver_with_progress(
                 stop.set()
                 thread.join(timeout=60)
                 raise
-            state = _campaign_state(factory, campaign_id)
-            done = state.sent + state.failed + state.skipped
+            state = _campaign_state(factory, s, campaign_id)
+            done = state.done
             elapsed = max(time.monotonic() - started, 1e-6)
             rate = (done - start_done) / elapsed
             todo = max(state.total - done, 0)
@@ -153,9 +105,9 @@ def deliver_with_progress(
             if state.status != CampaignStatus.SENDING or stop.is_set():
                 break
             if not thread.is_alive():
-                if errors or (state.in_flight == 0 and state.due == 0):
+                if errors or (state.sending == 0 and state.due == 0):
                     break
-                if state.due and not state.in_flight:
+                if state.due and not state.sending:
                     # Something became due after our worker finished (e.g. a retry): go again.
                     thread = threading.Thread(target=work, name="send", daemon=True)
                     thread.start()
@@ -163,8 +115,8 @@ def deliver_with_progress(
     thread.join(timeout=60)
     if errors:
         raise errors[0]
-    state = _campaign_state(factory, campaign_id)
-    waiting = state.total - state.sent - state.failed - state.skipped
+    state = _campaign_state(factory, s, campaign_id)
+    waiting = state.queued + state.sending
     colour = "green" if state.status == CampaignStatus.SENT else "yellow"
     line = (
         f"[{colour}]Campaign {campaign_id} {state.status}[/{colour}]: {state.sent} sent, "
@@ -200,13 +152,13 @@ def _duration(seconds: float) -> str:
 @click.option(
     "--lease",
     "lease_seconds",
-    type=click.FloatRange(min=3),
-    default=lease.DEFAULT_TTL.total_seconds(),
-    show_default=True,
-    help="Seconds after which another machine may resend this worker's batch if it vanishes.",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Seconds after which another worker may resend this worker's batch if it stops "
+    "renewing its lease (default: MAILER_LEASE_SECONDS, 30).",
 )
 @needs_schema
-def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: float) -> None:
+def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: float | None) -> None:
     """Deliver queued campaigns through the configured backend (MAILER_BACKEND).
 
     Run as many workers as you like, on one machine or many: on PostgreSQL
@@ -215,8 +167,9 @@ def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: flo
     MAILER_RATE_PER_HOUR) holds across all of them.
 
     SIGTERM or Ctrl-C finishes the current batch and exits. A worker killed
-    harder leaves its batch `sending`; the next worker resends it, at once
-    when the dead worker ran on the same machine, after --lease otherwise.
+    harder leaves its batch `sending`; another worker resends it once the dead
+    one's lease has expired (--lease seconds without a heartbeat). A lost
+    database connection is retried with backoff; the worker carries on.
 
     Example: mailer worker --once   (send what is due now, then exit)
     """
@@ -225,7 +178,8 @@ def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: flo
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        w = Worker(session_factory(s), s, stop=stop, lease_ttl=dt.timedelta(seconds=lease_seconds))
+        ttl = dt.timedelta(seconds=lease_seconds) if lease_seconds else None
+        w = Worker(session_factory(s), s, stop=stop, lease_ttl=ttl)
     except (BackendError, ValueError) as exc:
         raise click.ClickException(f"backend {s.backend!r}: {exc}") from None
     totals: dict[int, list[int]] = {}

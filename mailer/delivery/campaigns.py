@@ -315,7 +315,10 @@ def resume(session: Session, campaign: Campaign, actor: str = "system") -> None:
 def cancel(session: Session, campaign: Campaign, actor: str = "system", reason: str = "") -> int:
     """Stop for good: every delivery still queued becomes ``skipped``; returns how many.
 
-    Messages already handed to a worker's backend finish and are recorded.
+    Messages already handed to a live worker's backend finish and are recorded.
+    Rows a dead worker left ``sending`` are skipped as soon as its lease has
+    expired (here, if it already has; otherwise by the next worker's recovery),
+    so the campaign's counts add up.
     """
     if campaign.status in (CampaignStatus.SENT, CampaignStatus.CANCELLED):
         raise CampaignStateError(f"campaign {campaign.id} is {campaign.status}; nothing to cancel")
@@ -323,6 +326,8 @@ def cancel(session: Session, campaign: Campaign, actor: str = "system", reason: 
     campaign.status_reason = reason or f"cancelled by {actor}"
     campaign.finished_at = utcnow()
     skipped = outbox.skip_remaining(session, campaign.id, f"campaign cancelled: {reason}".strip())
+    session.flush()
+    outbox.recover_orphans(session, campaign_id=campaign.id)
     audit(
         session,
         actor,

@@ -1,17 +1,20 @@
 """Worker liveness: who may still be sending the rows marked ``sending``.
 
 Every running worker holds a lease, a row ``worker:<id>`` in the ``locks``
-table whose ``holder`` is the worker's name (``host:pid:thread``), renewed by
-a heartbeat thread every third of its time to live. The recovery rule, in
-one sentence: **a row left ``sending`` is requeued only when the worker
-named on it holds no live lease** -- its lease expired (a dead or cut-off
-machine, after at most one lease time) or it ran on this very host and its
-process no longer exists (a killed worker, found at once). A live worker,
-however slow its server, keeps renewing its lease and keeps its rows.
+table whose ``holder`` is the worker's instance id (``host:pid:<random>``),
+renewed by a heartbeat thread every third of its time to live. The rule, in
+one sentence: **a worker is dead only when its lease has expired**; only then
+are the rows marked ``sending`` under its id recovered.
+
+Nothing is guessed from the host name or the process id in the instance id:
+containers that share a host name (host networking, Kubernetes hostNetwork)
+each have their own PID namespace, where another worker's pid looks dead, or
+is a different process, or is the very same number. The random part makes
+every instance id unique; host and pid are there for people reading logs.
 
 A worker whose lease did lapse (the database was unreachable for longer than
 the lease) may find its rows taken over when it comes back; ``record`` only
-writes rows still ``sending`` under its own name, so the bookkeeping stays
+writes rows still ``sending`` under its own id, so the bookkeeping stays
 right and the cost is at most that batch sent twice.
 """
 
@@ -21,24 +24,31 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import secrets
 import socket
 import threading
+from typing import Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from mailer.db import Lock, session_scope, utcnow
+from mailer.db import Lock, utcnow
 
 log = logging.getLogger(__name__)
 
 PREFIX = "worker:"
-#: How long a lease lasts without renewal; the heartbeat renews it every third of this.
+#: How long a lease lasts without renewal (MAILER_LEASE_SECONDS); renewed every third.
 DEFAULT_TTL = dt.timedelta(seconds=30)
 
 
+def instance_id() -> str:
+    """A new worker's id: unique by its random part; host and pid only help people."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
 def lock_name(worker: str) -> str:
-    # Lock names are short keys; the full worker name is the holder.
+    # Lock names are short keys; the full instance id is the holder.
     return PREFIX + hashlib.sha1(worker.encode()).hexdigest()[:24]
 
 
@@ -60,66 +70,31 @@ def drop(session: Session, worker: str) -> None:
     session.execute(delete(Lock).where(Lock.name == lock_name(worker)))
 
 
-def _process_gone(worker: str) -> bool:
-    """True when ``worker`` ran on this host and its process no longer exists."""
-    parts = worker.split(":")
-    if len(parts) < 2 or parts[0] != socket.gethostname() or not parts[1].isdigit():
-        return False
-    pid = int(parts[1])
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, owned by someone else
-        return False
-    return False
-
-
-def expire_dead_local(session: Session, now: dt.datetime | None = None) -> list[str]:
-    """End the leases of this host's workers whose process is gone; returns their names."""
-    now = now or utcnow()
-    host = socket.gethostname() + ":"
-    rows = session.execute(
-        select(Lock.name, Lock.holder).where(
-            Lock.name.startswith(PREFIX), Lock.holder.startswith(host), Lock.expires_at > now
-        )
-    ).all()
-    dead = [holder for name, holder in rows if _process_gone(holder)]
-    if dead:
-        session.execute(
-            update(Lock)
-            .where(Lock.name.in_([lock_name(h) for h in dead]))
-            .values(expires_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return dead
-
-
-def live_holders(now: dt.datetime) -> select:  # type: ignore[valid-type]
-    """Names of workers holding a live lease (a subquery for the recovery rule)."""
+def live_holders(now: dt.datetime) -> Select[str]:
+    """Instance ids holding a live lease (a subquery for the recovery rule)."""
     return select(Lock.holder).where(Lock.name.startswith(PREFIX), Lock.expires_at > now)
+
+
+class LeaseKeeper(Protocol):
+    """Where leases live (the outbox store): renewed and dropped by the heartbeat."""
+
+    def renew_lease(self, worker: str, ttl: dt.timedelta) -> None: ...
+
+    def drop_lease(self, worker: str) -> None: ...
 
 
 class Heartbeat:
     """Keeps one worker's lease alive from a daemon thread while the worker runs."""
 
-    def __init__(
-        self, session_factory: sessionmaker[Session], worker: str, ttl: dt.timedelta = DEFAULT_TTL
-    ) -> None:
-        self.session_factory = session_factory
+    def __init__(self, store: LeaseKeeper, worker: str, ttl: dt.timedelta = DEFAULT_TTL) -> None:
+        self.store = store
         self.worker = worker
         self.ttl = ttl
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def beat(self) -> None:
-        with session_scope(self.session_factory) as session:
-            renew(session, self.worker, self.ttl)
-
     def __enter__(self) -> Heartbeat:
-        self.beat()
+        self.store.renew_lease(self.worker, self.ttl)
         self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
         self._thread.start()
         return self
@@ -128,8 +103,8 @@ class Heartbeat:
         interval = self.ttl.total_seconds() / 3
         while not self._stop.wait(interval):
             try:
-                self.beat()
-            except Exception:  # a database hiccup: try again next beat, the lease has slack
+                self.store.renew_lease(self.worker, self.ttl)
+            except Exception:  # a database blip: try again next beat, the lease has slack
                 log.warning("could not renew the lease of %s", self.worker, exc_info=True)
 
     def __exit__(self, *exc: object) -> None:
@@ -137,7 +112,6 @@ class Heartbeat:
         if self._thread is not None:
             self._thread.join(timeout=10)
         try:
-            with session_scope(self.session_factory) as session:
-                drop(session, self.worker)
+            self.store.drop_lease(self.worker)
         except Exception:
             log.warning("could not drop the lease of %s", self.worker, exc_info=True)

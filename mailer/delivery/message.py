@@ -259,10 +259,12 @@ class MessageBuilder:
             "_unsubscribe_token": unsubscribe,
         }
 
-    def build(self, recipient: Recipient) -> OutgoingMessage:
+    def build(self, recipient: Recipient, message_id: str = "") -> OutgoingMessage:
+        """The recipient's message; ``message_id`` is the one stored on its delivery
+        (kept across retries and resends), a new one only when there is none."""
         values = self.values(recipient)
         token = values.pop("_unsubscribe_token")
-        message_id = make_msgid(domain=self.msgid_domain)
+        message_id = message_id or make_msgid(domain=self.msgid_domain)
         list_unsubscribe = (
             f"<{values['unsubscribe_url']}>, "
             f"<mailto:{self.settings.unsubscribe_mailto}?subject={token}>"

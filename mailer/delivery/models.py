@@ -8,13 +8,15 @@ recipient's fate (sent, failed, bounced, skipped) is on record.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from mailer.db import Base, utcnow
+from subscribers.erasure import register_eraser
 from subscribers.models import MailingList
 
 
@@ -92,21 +94,43 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    # NULL once the reader was forgotten: the row stays (anonymised) so the campaign's
+    # counts still add up (see subscribers.erasure and ``anonymise`` below).
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL")
+    )
     # Snapshot of the address and name at enqueue time.
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Given at the first claim and kept for every retry and resend after a crash, so a
+    # receiving system can drop the duplicate (RFC 5322 3.6.4).
     message_id: Mapped[str] = mapped_column(String(300), default="")
     worker: Mapped[str] = mapped_column(String(200), default="")
+    # How often the row was found ``sending`` under a dead worker and taken back (the
+    # poison cap: at ``max_crashes`` it fails instead, see outbox.recover_orphans).
+    recoveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     queued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     campaign: Mapped[Campaign] = relationship()
+
+
+@register_eraser
+def anonymise(session: Session, subscriber_ids: Sequence[int], placeholder: str) -> None:
+    """A forgotten reader's deliveries stay, without their address or name, so every
+    campaign's counts still add up (a queued one is skipped at its claim)."""
+    if subscriber_ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.subscriber_id.in_(list(subscriber_ids)))
+            .values(email=placeholder, name="")
+            .execution_options(synchronize_session=False)
+        )
 
 
 class RateBucket(Base):

@@ -4,7 +4,7 @@ Every statement here is set-based (listmonk's lesson): one INSERT ... SELECT
 enqueues a whole campaign, one UPDATE ... RETURNING claims a batch, one
 UPDATE ... FROM records it. A row is ``sending`` from its claim until its
 result is recorded, so after a crash the rows still ``sending`` are exactly
-those whose fate is unknown, and ``recover_orphans`` puts them back in the
+those whose fate is unknown, and ``recover_orphans`` (recovery.py) puts them back in the
 queue once their worker is known dead (``mailer.delivery.lease``): nobody is
 skipped, and a duplicate is bounded by the batch that was in flight.
 """
@@ -12,6 +12,7 @@ skipped, and a duplicate is bounded by the batch that was in flight.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,12 @@ from sqlalchemy import (
     BindParameter,
     CursorResult,
     Integer,
+    String,
     and_,
     any_,
     bindparam,
+    case,
+    cast,
     func,
     literal,
     select,
@@ -34,21 +38,29 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mailer.db import audit, utcnow
-from mailer.delivery import lease
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.recording import backoff_seconds, record_batch
+from mailer.delivery.recovery import (
+    Recovered,
+    in_flight_elsewhere,
+    recover_orphans,
+    release_own,
+)
 
 __all__ = [
     "Claimed",
+    "Recovered",
     "backoff_seconds",
     "claim",
     "enqueue",
     "finish_if_done",
     "finish_locked",
     "has_remaining",
+    "in_flight_elsewhere",
     "record_batch",
     "recover_orphans",
     "release",
+    "release_own",
     "remaining",
     "skip_remaining",
 ]
@@ -59,10 +71,12 @@ from subscribers.models import Subscriber
 @dataclass(frozen=True, slots=True)
 class Claimed:
     delivery_id: int
-    subscriber_id: int
+    subscriber_id: int | None  # None once the reader was forgotten (the row is skipped)
     email: str
     name: str
     attempts: int
+    message_id: str = ""
+    recoveries: int = 0  # > 0: in flight when a worker stopped before (see the worker)
 
 
 def enqueue(session: Session, campaign: Campaign) -> int:
@@ -124,6 +138,7 @@ def claim(
     now: dt.datetime | None = None,
     list_id: int | None = None,
     while_sending: bool = False,
+    msgid_domain: str = "",
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows ``sending`` and return them; [] when none is due.
 
@@ -131,9 +146,20 @@ def claim(
     one claimed, so an empty answer always means "nothing due". With
     ``while_sending`` nothing is claimed unless the campaign is ``sending``:
     the pause/cancel check and the claim are then one statement.
+
+    A row claimed for the first time gets its Message-ID here, in the same
+    statement (``<delivery id>.<random>@msgid_domain``, unique across
+    databases by its random part); every retry and every resend after a crash
+    keeps it, so the receiving side can drop a duplicate.
     """
+    if not msgid_domain:
+        from mailer.config import get_settings
+
+        msgid_domain = get_settings().message_id_domain
     while True:
-        took, kept = _claim_once(session, campaign_id, limit, worker, now, list_id, while_sending)
+        took, kept = _claim_once(
+            session, campaign_id, limit, worker, now, list_id, while_sending, msgid_domain
+        )
         if kept or not took:
             return kept
 
@@ -146,6 +172,7 @@ def _claim_once(
     now: dt.datetime | None,
     list_id: int | None,
     while_sending: bool = False,
+    msgid_domain: str = "localhost",
 ) -> tuple[int, list[Claimed]]:
     """One claim: (rows taken, rows still to send).
 
@@ -189,9 +216,24 @@ def _claim_once(
             claimed_at=now,
             worker=worker,
             attempts=Delivery.attempts + 1,
+            message_id=case(
+                (
+                    Delivery.message_id == "",
+                    "<"
+                    + cast(Delivery.id, String)
+                    + literal(f".{secrets.token_hex(8)}@{msgid_domain}>", String),
+                ),
+                else_=Delivery.message_id,
+            ),
         )
         .returning(
-            Delivery.id, Delivery.subscriber_id, Delivery.email, Delivery.name, Delivery.attempts
+            Delivery.id,
+            Delivery.subscriber_id,
+            Delivery.email,
+            Delivery.name,
+            Delivery.attempts,
+            Delivery.message_id,
+            Delivery.recoveries,
         )
         .execution_options(synchronize_session=False)
     ).all()
@@ -202,7 +244,7 @@ def _claim_once(
         list_id
         or session.execute(select(Campaign.list_id).where(Campaign.id == campaign_id)).scalar_one()
     )
-    ids = [c.subscriber_id for c in claimed]
+    ids = [c.subscriber_id for c in claimed if c.subscriber_id is not None]
     among: list[int] | BindParameter[Any] = ids
     if session.get_bind().dialect.name == "postgresql":
         # One array parameter rather than a placeholder per id: the statement text is
@@ -244,35 +286,6 @@ def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
             )
             .execution_options(synchronize_session=False)
         )
-
-
-def recover_orphans(session: Session, now: dt.datetime | None = None) -> int:
-    """Requeue rows left ``sending`` by workers without a live lease; returns how many.
-
-    The rule is in ``mailer.delivery.lease``: a dead worker's rows come back
-    (promptly when it died on this host), a live, slow worker's rows stay.
-    Their fate is unknown, so they are sent again: nobody is skipped, and a
-    duplicate is bounded by the batch that was in flight.
-    """
-    now = now or utcnow()
-    lease.expire_dead_local(session, now)
-    result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
-        update(Delivery)
-        .where(
-            # Only campaigns that can still send: the claim index then finds the rows
-            # without scanning the send log of every past campaign.
-            Delivery.campaign_id.in_(
-                select(Campaign.id).where(
-                    Campaign.status.in_([CampaignStatus.SENDING, CampaignStatus.PAUSED])
-                )
-            ),
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.worker.not_in(lease.live_holders(now)),
-        )
-        .values(status=DeliveryStatus.QUEUED, last_error="requeued after its worker stopped")
-        .execution_options(synchronize_session=False)
-    )
-    return int(result.rowcount or 0)
 
 
 def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:

@@ -1,18 +1,17 @@
 """Recording what a backend answered: one statement for the sent, backoff for the rest.
 
-Split from the outbox because it holds the engine's retry rules: a transient
-failure goes back to the queue with exponential backoff and jitter (never
-sooner than the server's Retry-After) until ``max_attempts``; a permanent
-one fails with the server's reply; a hard bounce also suppresses the
-address. Only rows still ``sending`` under the recording worker's name are
-written (see mailer.delivery.lease).
+Split from the outbox because it applies the engine's retry rules
+(``mailer.delivery.policy.decide``, a pure function): a transient failure goes
+back to the queue with exponential backoff and jitter (never sooner than the
+server's Retry-After) until ``max_attempts``; a permanent one fails with the
+server's reply; a hard bounce also suppresses the address. Only rows still
+``sending`` under the recording worker's id are written (see mailer.delivery.lease).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import random
 from collections.abc import Sequence
 from typing import cast
 
@@ -22,16 +21,11 @@ from sqlalchemy.orm import Session
 from mailer.db import UTCDateTime, utcnow
 from mailer.delivery.backends.base import Outcome, SendResult
 from mailer.delivery.models import Campaign, Delivery, DeliveryStatus
+from mailer.delivery.policy import Action, backoff_seconds, decide
 from subscribers.models import SuppressionReason
 from subscribers.suppression import suppress
 
-
-def backoff_seconds(attempts: int, retry_after: float | None, base: float = 30.0) -> float:
-    """Exponential backoff with full jitter, never sooner than the server asked."""
-    delay = random.uniform(base, base * 2 ** min(attempts, 10))
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, 6 * 3600)
+__all__ = ["backoff_seconds", "record_batch"]
 
 
 def _mark_sent_sql(
@@ -129,6 +123,7 @@ def record_batch(
     max_attempts: int,
     now: dt.datetime | None = None,
     worker: str | None = None,
+    retry_base: float = 30.0,
 ) -> tuple[int, int, str]:
     """Write each result on its delivery; returns (sent, failed, the campaign's status).
 
@@ -172,20 +167,19 @@ def record_batch(
         others = [r for r in others if r.delivery_id in ours]
     for r in others:
         tries = attempts.get(r.delivery_id, 1)
-        if r.outcome is Outcome.TRANSIENT and tries < max_attempts:
-            delay = backoff_seconds(tries, r.retry_after)
-            status, retry_at = DeliveryStatus.QUEUED, now + dt.timedelta(seconds=delay)
+        decision = decide(r.outcome, tries, max_attempts, r.detail, r.retry_after, base=retry_base)
+        retry_at = None
+        if decision.action is Action.RETRY:
+            assert decision.delay is not None
+            status, retry_at = DeliveryStatus.QUEUED, now + dt.timedelta(seconds=decision.delay)
+        elif decision.action is Action.BOUNCE:
+            failed += 1
+            status = DeliveryStatus.BOUNCED
+            hard_ids.append(r.delivery_id)
         else:
             failed += 1
-            retry_at = None
-            if r.outcome is Outcome.HARD_BOUNCE:
-                status = DeliveryStatus.BOUNCED
-                hard_ids.append(r.delivery_id)
-            else:
-                status = DeliveryStatus.FAILED
-        detail = r.detail or r.outcome.value
-        if r.outcome is Outcome.TRANSIENT and status == DeliveryStatus.FAILED:
-            detail = f"gave up after {tries} attempts: {detail}"
+            status = DeliveryStatus.FAILED
+        detail = decision.detail
         rows.append(
             {
                 "b_id": r.delivery_id,

@@ -3,41 +3,41 @@
 Each batch is two short transactions around the backend call: claim (rows
 become ``sending``) and record (rows become ``sent``/``failed``/requeued).
 The campaign's status is read before every batch, so pause, resume and
-cancel take effect within one batch, from any process.
+cancel take effect within one batch, from any process. Storage is seen only
+through ``OutboxStore`` (mailer.delivery.store), the transport only through
+``Backend``; the retry and pause rules are pure functions (policy.py); a lost
+database connection is waited out (blips.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
-from mailer.db import audit, session_scope
-from mailer.delivery import lease, memory, outbox
+from mailer.delivery import batch, blips, lease
 from mailer.delivery.backends import Backend, BackendError, backend_from_url
 from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
-from mailer.delivery.message import MessageBuilder, Recipient
-from mailer.delivery.models import Campaign, CampaignStatus
+from mailer.delivery.memory import keep_freed_memory
+from mailer.delivery.message import MessageBuilder
+from mailer.delivery.models import CampaignStatus
+from mailer.delivery.outbox import Claimed
+from mailer.delivery.policy import PauseWatch
 from mailer.delivery.ratelimit import RateLimiter
-from subscribers.models import MailingList
+from mailer.delivery.recovery import Recovered
+from mailer.delivery.sqlstore import SqlOutboxStore
+from mailer.delivery.store import OutboxStore, Recorded
+
+__all__ = ["Recorded", "Worker", "WorkerStats", "drain", "sql_store"]
 
 log = logging.getLogger(__name__)
-
-
-def worker_name() -> str:
-    """``host:pid:thread``: the lease rule (mailer.delivery.lease) reads the host and pid."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
 @dataclass
@@ -50,22 +50,6 @@ class WorkerStats:
 
 ProgressFn = Callable[[int, int, int], None]  # campaign id, sent in batch, failed in batch
 
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """What recording a batch found: its counts and the campaign's status after it."""
-
-    campaign_id: int
-    sent: int
-    failed: int
-    status: str
-    paused: bool = False
-
-
-#: Load a campaign without its snapshot (tens of KB, compressed in PostgreSQL) when
-#: only its state and counts are needed, as on every batch.
-LIGHT = (defer(Campaign.html), defer(Campaign.text), defer(Campaign.meta))
-
 #: Transient backend failures in a row (reconnect and retry) before the campaign pauses.
 BACKEND_RETRIES = 3
 
@@ -74,81 +58,89 @@ BACKEND_RETRIES = 3
 CAMPAIGNS_EVERY = 2.0
 
 
+def sql_store(session_factory: sessionmaker[Session], settings: Settings) -> SqlOutboxStore:
+    return SqlOutboxStore(
+        session_factory,
+        max_attempts=settings.max_attempts,
+        retry_base=settings.retry_base_seconds,
+        msgid_domain=settings.message_id_domain,
+    )
+
+
 class Worker:
     """Drains sending campaigns; one per process or thread, each with its own backend."""
 
     def __init__(
         self,
-        session_factory: sessionmaker[Session],
+        store: OutboxStore | sessionmaker[Session],
         settings: Settings,
         backend: Backend | None = None,
         *,
         name: str | None = None,
         progress: ProgressFn | None = None,
         stop: threading.Event | None = None,
-        lease_ttl: dt.timedelta = lease.DEFAULT_TTL,
+        lease_ttl: dt.timedelta | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
-        self.session_factory = session_factory
+        if isinstance(store, sessionmaker):
+            store = sql_store(store, settings)
+        self.store: OutboxStore = store
         self.settings = settings
         self.backend = backend or backend_from_url(settings.backend, settings)
-        self.name = name or worker_name()
+        self.name = name or lease.instance_id()
         self.progress = progress
         self.stop = stop or threading.Event()
-        self.lease_ttl = lease_ttl
-        self.limiter = RateLimiter(session_factory, settings)
-        memory.keep_freed_memory()
+        self.lease_ttl = lease_ttl or dt.timedelta(seconds=settings.lease_seconds)
+        sql = store if isinstance(store, SqlOutboxStore) else None
+        if limiter is None and sql is not None:
+            limiter = RateLimiter(sql.session_factory, settings)
+        self.limiter = limiter
+        keep_freed_memory()
         self.stats = WorkerStats()
         self._builders: dict[int, MessageBuilder] = {}
-        self._consecutive_failures: dict[int, int] = {}
+        self._watches: dict[int, PauseWatch] = {}
         self._backend_errors = 0
+        self._db_errors = 0
         self._opened = False
         # PostgreSQL: a batch's results are written by a second thread (its own
         # connection) while this one claims and builds the next batch; SQLite has one
         # writer at a time, so it records in line.
-        self._bind = session_factory.kw.get("bind")
-        self._overlap = getattr(getattr(self._bind, "dialect", None), "name", "") == "postgresql"
+        self._overlap = sql is not None and sql.dialect == "postgresql"
         self._recorder: ThreadPoolExecutor | None = None
         self._pending: Future[Recorded] | None = None
+        self._pending_ids: set[int] = set()
+        self._next_recovery = 0.0
+        self._campaigns_checked = -CAMPAIGNS_EVERY
+        self._sending: list[int] = []
 
     # -- the loop -----------------------------------------------------------------
 
     def run(
         self, *, once: bool = False, campaign_id: int | None = None, idle: float = 2.0
     ) -> WorkerStats:
-        """Send until nothing is due (``once``) or until stopped.
+        """Send until nothing is due and no other worker holds a batch (``once``), or
+        until stopped.
 
         The worker holds a lease while it runs (see mailer.delivery.lease) and
-        requeues the rows of dead workers when it starts and once per lease
-        time after that.
+        recovers the rows of workers whose lease expired when it starts and
+        once per lease time after that. A lost database connection is retried
+        with backoff (mailer.delivery.blips); the loop carries on after it.
         """
         with (
-            lease.Heartbeat(self.session_factory, self.name, self.lease_ttl),
+            lease.Heartbeat(self.store, self.name, self.lease_ttl),
             ThreadPoolExecutor(1, thread_name_prefix="mailer-record") as recorder,
         ):
             self._recorder = recorder if self._overlap else None
-            next_recovery = 0.0
-            campaigns_checked = -CAMPAIGNS_EVERY
-            sending: list[int] = []
             try:
                 while not self.stop.is_set():
-                    round_started = time.monotonic()
-                    if time.monotonic() >= next_recovery:
-                        self.recover()
-                        next_recovery = time.monotonic() + self.lease_ttl.total_seconds()
-                    worked = False
-                    if time.monotonic() >= campaigns_checked + CAMPAIGNS_EVERY:
-                        sending = self._sending_campaigns(campaign_id)
-                        campaigns_checked = time.monotonic()
-                    for cid in sending:
-                        if self.stop.is_set():
+                    try:
+                        if not self._round(once, campaign_id, idle):
                             break
-                        worked |= self.run_batch(cid)
-                    if not worked:
-                        if once and campaigns_checked >= round_started:
-                            break
-                        campaigns_checked = -CAMPAIGNS_EVERY  # look again for new campaigns
-                        if not once:
-                            self.stop.wait(idle)
+                        self._db_errors = 0
+                    except Exception as exc:
+                        if not blips.is_blip(exc):
+                            raise
+                        self._weather(exc)
             finally:
                 try:
                     self._settle()  # the last batch's results are written before we return
@@ -159,63 +151,82 @@ class Worker:
                         self._opened = False
         return self.stats
 
-    def recover(self) -> int:
-        with session_scope(self.session_factory) as session:
-            requeued = outbox.recover_orphans(session)
-        if requeued:
-            log.warning("requeued %d deliveries left sending by a stopped worker", requeued)
-        return requeued
+    def _round(self, once: bool, campaign_id: int | None, idle: float) -> bool:
+        """One pass over the sending campaigns; False when ``once`` is done."""
+        round_started = time.monotonic()
+        if time.monotonic() >= self._next_recovery:
+            self.recover()
+            self._next_recovery = time.monotonic() + self.lease_ttl.total_seconds()
+        if time.monotonic() >= self._campaigns_checked + CAMPAIGNS_EVERY:
+            self._sending = self.store.sending_campaigns(campaign_id)
+            self._campaigns_checked = time.monotonic()
+        worked = False
+        for cid in self._sending:
+            if self.stop.is_set():
+                break
+            worked |= self.run_batch(cid)
+        if worked:
+            return True
+        fresh = self._campaigns_checked >= round_started
+        self._campaigns_checked = -CAMPAIGNS_EVERY  # look again for new campaigns
+        if once and fresh:
+            self._settle()
+            if not self.store.in_flight_elsewhere(self._sending, self.name):
+                return False
+            # Another worker holds a batch: wait until it records it, or until its lease
+            # expires and the batch comes back to the queue.
+            wait = min(idle, self.lease_ttl.total_seconds() / 3)
+            self._next_recovery = min(self._next_recovery, time.monotonic() + wait)
+            self.stop.wait(wait)
+        elif not once:
+            self.stop.wait(idle)
+        return True
 
-    def _sending_campaigns(self, only: int | None) -> list[int]:
-        with session_scope(self.session_factory) as session:
-            query = select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING)
-            if only is not None:
-                query = query.where(Campaign.id == only)
-            return list(session.scalars(query.order_by(Campaign.id)))
+    def recover(self) -> Recovered:
+        recovered = self.store.recover(self.settings.max_crashes)
+        if recovered:
+            log.warning(
+                "rows left sending by stopped workers: %d requeued, %d skipped (cancelled), "
+                "%d failed (stopped a worker %d times)",
+                recovered.requeued,
+                recovered.skipped,
+                recovered.failed,
+                self.settings.max_crashes,
+            )
+        return recovered
+
+    def _weather(self, exc: BaseException) -> None:
+        """A lost database connection: wait, then put back what a lost claim took."""
+        self._db_errors += 1
+        delay = blips.wait_for(self._db_errors)
+        log.warning("database unreachable (%s); retrying in %.1fs", blips.describe(exc), delay)
+        self.stop.wait(delay)
+        keep = set(self._pending_ids)
+        blips.retrying(
+            lambda: self.store.release_own(self.name, keep), self.stop, "releasing a lost claim"
+        )
+        self._campaigns_checked = -CAMPAIGNS_EVERY
 
     def run_batch(self, campaign_id: int) -> bool:
         """One batch of one campaign; False when nothing of it was due."""
         limit = min(self.settings.batch_size, max(1, self.backend.max_batch))
-        if self.limiter.enabled:
+        if self.limiter is not None and self.limiter.enabled:
             limit = self.limiter.acquire(limit, self.stop)
             if limit == 0:
                 return not self.stop.is_set()  # throttled: still work to do, come back
-        with session_scope(self.session_factory) as session:
-            # The campaign's state is checked by the claim itself: nothing is claimed
-            # unless it is sending (so a pause or cancel takes effect before this batch).
-            builder = self._builders.get(campaign_id)
-            claimed = outbox.claim(
-                session,
-                campaign_id,
-                limit,
-                self.name,
-                list_id=builder.list_id if builder else None,
-                while_sending=True,
-            )
-            if not claimed:
-                campaign = session.get(Campaign, campaign_id, options=LIGHT)
-                if campaign is not None:
-                    outbox.finish_if_done(session, campaign)  # re-reads the state, locked
-            elif campaign_id not in self._builders:
-                campaign = session.get(Campaign, campaign_id)
-                assert campaign is not None
-                self._builder(session, campaign)
-        if len(claimed) < limit and self.limiter.enabled:
+        builder = self._builders.get(campaign_id)
+        claimed = self.store.claim(
+            campaign_id, limit, self.name, builder.list_id if builder else None
+        )
+        if len(claimed) < limit and self.limiter is not None and self.limiter.enabled:
             self.limiter.release(limit - len(claimed))
         if not claimed:
             return False
-        builder = self._builders[campaign_id]
-        messages: list[OutgoingMessage] = []
-        unbuildable: list[SendResult] = []
-        for c in claimed:
-            try:
-                messages.append(
-                    builder.build(Recipient(c.delivery_id, c.subscriber_id, c.email, c.name))
-                )
-            except ValueError as exc:  # e.g. a header injection attempt in a stored name
-                unbuildable.append(
-                    SendResult(c.delivery_id, Outcome.PERMANENT, f"not built: {exc}")
-                )
+        claimed = self._one_suspect_at_a_time(campaign_id, claimed)
+        if not claimed:
+            return True
+        builder = builder or self._builder(campaign_id)
+        messages, unbuildable = batch.build(builder, claimed)
         # The previous batch's results are committed before this one is handed over, so
         # after a crash at most one sent batch is of unknown fate (and sent again).
         if self._settle() is not None and not self._still_sending(campaign_id, claimed):
@@ -224,7 +235,7 @@ class Worker:
             if not self._opened:
                 self.backend.open()
                 self._opened = True
-            results = self.backend.send(messages) if messages else []
+            results = batch.send(self.backend, messages) if messages else []
         except BackendError as exc:
             self._backend_failed(
                 campaign_id, [m.delivery_id for m in messages], str(exc), exc.transient
@@ -233,91 +244,77 @@ class Worker:
                 self._record(campaign_id, claimed, messages, unbuildable)
             return True
         self._backend_errors = 0
-        self._record(campaign_id, claimed, messages, list(results) + unbuildable)
+        self._record(campaign_id, claimed, messages, results + unbuildable)
         return True
 
     # -- helpers --------------------------------------------------------------------
 
-    def _builder(self, session: Session, campaign: Campaign) -> MessageBuilder:
-        builder = self._builders.get(campaign.id)
-        if builder is None:
-            mailing_list = session.get(MailingList, campaign.list_id)
-            assert mailing_list is not None
-            snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
-            builder = MessageBuilder(
-                snapshot,
-                mailing_list,
-                self.settings,
-                campaign_id=campaign.id,
-                structured=bool(getattr(self.backend, "structured", False)),
-            )
-            self._builders[campaign.id] = builder
+    def _one_suspect_at_a_time(self, campaign_id: int, claimed: list[Claimed]) -> list[Claimed]:
+        """Rows that were in flight when a worker stopped go out alone, one per batch.
+
+        One of them may be what stopped it (a poison row): sent alone, it takes
+        only itself towards the crash cap, not the rows that shared its batch.
+        """
+        suspect = next((c for c in claimed if c.recoveries), None)
+        if suspect is None or len(claimed) == 1:
+            return claimed
+        others = [c.delivery_id for c in claimed if c is not suspect]
+        status = self.store.release(campaign_id, others, "waiting while a resent row goes alone")
+        if status != CampaignStatus.SENDING:  # paused or cancelled meanwhile: not even it
+            self.store.release(campaign_id, [suspect.delivery_id], f"campaign {status}")
+            return []
+        return [suspect]
+
+    def _builder(self, campaign_id: int) -> MessageBuilder:
+        edition = self.store.edition(campaign_id)
+        builder = MessageBuilder(
+            edition.snapshot,
+            edition.mailing_list,
+            self.settings,
+            campaign_id=campaign_id,
+            structured=bool(getattr(self.backend, "structured", False)),
+        )
+        self._builders[campaign_id] = builder
         return builder
 
     def _record(
         self,
         campaign_id: int,
-        claimed: list[outbox.Claimed],
+        claimed: list[Claimed],
         messages: list[OutgoingMessage],
         results: list[SendResult],
     ) -> None:
-        by_id = {r.delivery_id: r for r in results}
+        answered = {r.delivery_id for r in results}
         # A backend that forgot a message must not lose it: treat it as transient.
-        for c in claimed:
-            if c.delivery_id not in by_id:
-                results.append(
-                    SendResult(c.delivery_id, Outcome.TRANSIENT, "no result from backend")
-                )
+        results += [
+            SendResult(c.delivery_id, Outcome.TRANSIENT, "no result from backend")
+            for c in claimed
+            if c.delivery_id not in answered
+        ]
         attempts = {c.delivery_id: c.attempts for c in claimed}
         message_ids = {m.delivery_id: m.message_id for m in messages}
-        streak = self._consecutive_failures.get(campaign_id, 0)
-        last_error = ""
-        for r in results:
-            if r.outcome is Outcome.SENT:
-                streak = 0
-            else:
-                streak += 1
-                last_error = r.detail
-        self._consecutive_failures[campaign_id] = streak
-        max_failures = self.settings.max_consecutive_failures
+        watch = self._watches.setdefault(
+            campaign_id, PauseWatch(self.settings.max_consecutive_failures)
+        )
+        pause = watch.feed((r.outcome, attempts.get(r.delivery_id, 1), r.detail) for r in results)
 
         def write() -> Recorded:
-            with session_scope(self.session_factory) as session:
-                # The counters' UPDATE returns the campaign's status and holds its row
-                # lock, so the pause and finish checks need no campaign load of their own.
-                sent, failed, status = outbox.record_batch(
-                    session,
-                    campaign_id,
-                    results,
-                    message_ids,
-                    attempts,
-                    self.settings.max_attempts,
-                    worker=self.name,
-                )
-                paused = streak >= max_failures and status == CampaignStatus.SENDING
-                if paused:
-                    campaign = session.get(Campaign, campaign_id, options=LIGHT)
-                    assert campaign is not None
-                    campaign.status = status = CampaignStatus.PAUSED
-                    campaign.status_reason = f"{streak} failures in a row; last: {last_error}"
-                    audit(
-                        session,
-                        self.name,
-                        "campaign.pause",
-                        f"campaign:{campaign_id}",
-                        note=campaign.status_reason,
-                    )
-                    log.error("campaign %s paused: %s", campaign_id, campaign.status_reason)
-                outbox.finish_locked(session, campaign_id, status)
-            return Recorded(campaign_id, sent, failed, status, paused)
+            return blips.retrying(
+                lambda: self.store.record(
+                    campaign_id, results, message_ids, attempts, self.name, pause
+                ),
+                self.stop,
+                f"recording a batch of campaign {campaign_id}",
+            )
 
         self._settle()  # one batch in flight at a time, recorded in order
+        self._pending_ids = set(attempts)
         if self._recorder is not None:
             self._pending = self._recorder.submit(write)
         else:
             self._recorded(write())
 
-    def _still_sending(self, campaign_id: int, claimed: list[outbox.Claimed]) -> bool:
+    def _still_sending(self, campaign_id: int, claimed: list[Claimed]) -> bool:
         """The campaign's state read again once the previous batch is recorded.
 
         That batch's recording ran while this one was claimed, and may have paused
@@ -325,17 +322,10 @@ class Worker:
         goes back to the queue untouched (or is skipped, if cancelled), as if the
         pause had come before its claim.
         """
-        current = select(Campaign.status).where(Campaign.id == campaign_id)
-        # One read, no transaction around it: a round trip rather than three.
-        assert self._bind is not None  # only called when overlapping (PostgreSQL)
-        with self._bind.connect() as conn:
-            status = conn.execution_options(isolation_level="AUTOCOMMIT").scalar(current)
+        status = self.store.status(campaign_id)
         if status == CampaignStatus.SENDING:
             return True
-        with session_scope(self.session_factory) as session:
-            outbox.release(session, [c.delivery_id for c in claimed], f"campaign {status}")
-            if status == CampaignStatus.CANCELLED:
-                outbox.skip_remaining(session, campaign_id, "campaign cancelled")
+        self.store.release(campaign_id, [c.delivery_id for c in claimed], f"campaign {status}")
         return False
 
     def _settle(self) -> Recorded | None:
@@ -346,8 +336,7 @@ class Worker:
         return self._recorded(pending.result())
 
     def _recorded(self, done: Recorded) -> Recorded:
-        if done.paused:
-            self._consecutive_failures[done.campaign_id] = 0
+        self._pending_ids = set()
         self.stats.sent += done.sent
         self.stats.failed += done.failed
         self.stats.batches += 1
@@ -369,13 +358,8 @@ class Worker:
         self._settle()
         self._backend_errors += 1
         retry = transient and self._backend_errors <= BACKEND_RETRIES
-        with session_scope(self.session_factory) as session:
-            outbox.release(session, delivery_ids, reason)
-            campaign = session.get(Campaign, campaign_id, options=LIGHT)
-            if not retry and campaign is not None and campaign.status == CampaignStatus.SENDING:
-                campaign.status = CampaignStatus.PAUSED
-                campaign.status_reason = f"backend failed: {reason}"
-                audit(session, self.name, "campaign.pause", f"campaign:{campaign_id}", note=reason)
+        pause = None if retry else f"backend failed: {reason}"
+        self.store.release(campaign_id, delivery_ids, reason, pause)
         if self._opened:
             try:
                 self.backend.close()

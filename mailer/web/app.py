@@ -54,6 +54,9 @@ def _flask_secret(settings: Settings) -> str:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web app for ``settings`` (default: the process settings)."""
+    # Every table's module, so the erasers they register (subscribers.erasure) run.
+    import mailer.models  # noqa: F401
+
     settings = settings or get_settings()
     app = Flask(
         "mailer.web",

@@ -1,0 +1,75 @@
+"""One batch's messages: build each, hand them to the backend, never let one row stop the rest.
+
+An unexpected exception while building or sending one message (a bug, data
+nobody foresaw) fails that delivery with the error recorded, and the batch
+goes on. Were it allowed to end the worker, the batch would be recovered
+and sent again, the part already sent twice, for ever (the poison loop the
+recovery cap in ``outbox.recover_orphans`` also guards against).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from mailer.delivery.backends.base import (
+    Backend,
+    BackendError,
+    Outcome,
+    OutgoingMessage,
+    SendResult,
+)
+from mailer.delivery.message import MessageBuilder, Recipient
+from mailer.delivery.outbox import Claimed
+
+log = logging.getLogger(__name__)
+
+
+def describe(exc: BaseException) -> str:
+    """A ValueError is our own refusal and says why; anything else also names its type."""
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def build(
+    builder: MessageBuilder, claimed: Sequence[Claimed]
+) -> tuple[list[OutgoingMessage], list[SendResult]]:
+    """The messages of a batch, and a permanent failure for each that could not be built."""
+    messages: list[OutgoingMessage] = []
+    unbuildable: list[SendResult] = []
+    for c in claimed:
+        recipient = Recipient(c.delivery_id, c.subscriber_id or 0, c.email, c.name)
+        try:
+            messages.append(builder.build(recipient, c.message_id))
+        except Exception as exc:  # e.g. a header injection attempt in a stored name
+            log.warning("delivery %s not built", c.delivery_id, exc_info=True)
+            unbuildable.append(
+                SendResult(c.delivery_id, Outcome.PERMANENT, f"not built: {describe(exc)}")
+            )
+    return messages, unbuildable
+
+
+def send(backend: Backend, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+    """The backend's answers; ``BackendError`` (the transport as a whole) is raised.
+
+    Any other exception leaves unknown which message caused it, so the batch is
+    tried again one message at a time and only the one that raises again fails.
+    A message the backend had accepted before the exception may go out twice:
+    the same bound as a crash, the batch in flight.
+    """
+    try:
+        return list(backend.send(messages))
+    except BackendError:
+        raise
+    except Exception as exc:
+        if len(messages) == 1:
+            log.warning("delivery %s not sent", messages[0].delivery_id, exc_info=True)
+            return [
+                SendResult(messages[0].delivery_id, Outcome.PERMANENT, f"not sent: {describe(exc)}")
+            ]
+        log.warning("a batch of %d raised %s; sending one by one", len(messages), describe(exc))
+        results: list[SendResult] = []
+        for message in messages:
+            results.extend(send(backend, [message]))
+        return results
