@@ -29,6 +29,7 @@ from mailer.web import integration
 from mailer.web.auth import actor, current_user, has_role
 from mailer.web.db import db
 from mailer.web.forms import AnnouncementForm, choices
+from mailer.web.params import ids_from, int_arg
 from mailer.web.security import EDITION_CSP
 from mailer.web.staff import bp
 from subscribers.models import MailingList
@@ -194,11 +195,11 @@ def announcement_preview() -> Response:
     """
     form = request.form
     lists = _all_lists()
-    wanted = {int(v) for v in form.getlist("lists") if v.isdigit()}
+    wanted = ids_from(form.getlist("lists"))
     title, body = form.get("title", "")[:300], form.get("body_md", "")[:20000]
-    stored = request.args.get("id", "")
-    if request.method == "GET" and stored.isdigit():
-        item = _own(int(stored))
+    stored = int_arg("id")
+    if request.method == "GET" and stored is not None:
+        item = _own(stored)
         title, body, wanted = item.title, item.body_md, {m.id for m in item.lists}
     chosen = [m for m in lists if m.id in wanted] or lists[:1]
     settings = _settings()

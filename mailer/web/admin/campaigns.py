@@ -27,6 +27,7 @@ from mailer.web.auth import actor
 from mailer.web.db import db
 from mailer.web.forms import EmptyForm, TestSendForm
 from mailer.web.pagination import keyset_page
+from mailer.web.params import int_arg
 from subscribers.models import MailingList
 
 RATE_WINDOW = dt.timedelta(minutes=1)
@@ -76,12 +77,12 @@ def _campaign(campaign_id: int) -> Campaign:
 
 @bp.route("/campaigns/")
 def campaigns() -> str:
-    before = request.args.get("before", "")
+    before = int_arg("before")
     # Newest first: page backwards by id.
     session = db()
     query = select(Campaign)
-    if before.isdigit():
-        query = query.where(Campaign.id < int(before))
+    if before is not None:
+        query = query.where(Campaign.id < before)
     rows = list(session.scalars(query.order_by(Campaign.id.desc()).limit(51)))
     more = len(rows) > 50
     rows = rows[:50]

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from wtforms import BooleanField
 
 from mailer.db import audit
 from mailer.web.admin import bp
@@ -45,9 +46,18 @@ def lists() -> str:
 
 
 def _save(form: ListForm, mlist: MailingList) -> None:
+    """Copy the form onto the list; a text field left out of the request is stored empty.
+
+    By the field's kind, not the value's: a scripted POST without ``from_email``
+    gives ``None``, which must not become ``False`` (stored as "0", and mail went
+    out ``From: <0>``). Empty means the default sender applies.
+    """
     for name in FIELDS:
-        value = getattr(form, name).data
-        setattr(mlist, name, value.strip() if isinstance(value, str) else bool(value))
+        field = getattr(form, name)
+        if isinstance(field, BooleanField):
+            setattr(mlist, name, bool(field.data))
+        else:
+            setattr(mlist, name, (field.data or "").strip())
     mlist.digest_weekday = int(form.digest_weekday.data or 0)
 
 
