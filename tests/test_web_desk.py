@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import WebClient, add_announcement, add_list
+from web_helpers import WebClient, add_announcement, add_list, start_digest
 
 from mailer.content.models import Announcement
 from mailer.delivery.models import Campaign
@@ -207,9 +207,7 @@ def test_once_this_weeks_edition_exists_the_preview_is_its_stored_snapshot(
         list_id = weekly.id
     before = admin_client.get("/staff/digest/odei-weekly/content").get_data(as_text=True)
     assert "Heritage month lunch" in before
-    r = admin_client.post(
-        f"/admin/lists/{list_id}/digest", data={"csrf_token": admin_client.token("/admin/lists/")}
-    )
+    r = start_digest(admin_client, list_id)
     assert r.status_code == 302 and "/admin/campaigns/" in r.headers["Location"]
     with session_factory() as s:
         campaign = s.scalar(select(Campaign))

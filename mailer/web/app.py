@@ -22,6 +22,7 @@ import mailer
 from mailer.config import Settings, get_settings
 from mailer.db import make_engine, make_sessionmaker
 from mailer.web import auth as web_auth
+from mailer.web import display
 from mailer.web.db import close_db
 from mailer.web.params import IdConverter
 from mailer.web.security import add_security_headers, configure_cookies
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     _register_blueprints(app)
     _register_errors(app)
+
+    app.jinja_env.filters["local_time"] = display.local_time
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

@@ -19,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailer.compose.personalise import SAMPLE_EMAIL, SAMPLE_NAME, personalise, sample_values
@@ -34,6 +35,7 @@ from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign
 from mailer.delivery.preview import Edition, current_edition
 from subscribers import service
+from subscribers.eligibility import sendable_subscriptions
 from subscribers.models import MailingList, Subscriber, Subscription
 from subscribers.tokens import TokenSigner
 
@@ -176,6 +178,34 @@ def digest_preview(
 # --- campaigns --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SendPlan:
+    """What "Create and send" would do now, shown for confirmation before anything is sent."""
+
+    edition: Edition  # this week's edition as it would go out (the stored one if it exists)
+    key: str  # its edition key, which the confirm form sends back
+    recipients: int  # who would get it if it started now
+    campaign: Campaign | None  # this week's campaign, if already created
+
+
+def digest_send_plan(session: Session, settings: Settings, mailing_list: MailingList) -> SendPlan:
+    """This week's digest of the list: subject, audience size and whether it exists already.
+
+    The count is the audience rule ``enqueue`` applies at start
+    (``subscribers.eligibility.sendable_subscriptions``), so the number
+    confirmed is the number sent, give or take people joining meanwhile.
+    """
+    today = campaigns.list_today(mailing_list)
+    key = campaigns.edition_key(mailing_list, today)
+    audience = sendable_subscriptions(mailing_list.id).subquery()
+    return SendPlan(
+        edition=current_edition(session, mailing_list, today, settings),
+        key=key,
+        recipients=session.scalar(select(func.count()).select_from(audience)) or 0,
+        campaign=session.scalar(select(Campaign).where(Campaign.edition_key == key)),
+    )
+
+
 def create_and_start_digest(
     session: Session, settings: Settings, mailing_list: MailingList, actor: str
 ) -> tuple[Campaign | None, str]:
@@ -215,12 +245,14 @@ def send_test(settings: Settings, campaign: Campaign, address: str) -> tuple[boo
 
 __all__ = [
     "SAMPLE_EMAIL",
+    "SendPlan",
     "SubscribeOutcome",
     "SubscribeRequest",
     "announcement_preview",
     "confirm",
     "create_and_start_digest",
     "digest_preview",
+    "digest_send_plan",
     "send_test",
     "send_unsubscribed",
     "signer",

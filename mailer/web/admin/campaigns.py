@@ -25,10 +25,10 @@ from mailer.web import integration
 from mailer.web.admin import bp
 from mailer.web.auth import actor
 from mailer.web.db import db
+from mailer.web.display import status_text
 from mailer.web.forms import EmptyForm, TestSendForm
 from mailer.web.pagination import keyset_page
 from mailer.web.params import int_arg
-from subscribers.models import MailingList
 
 RATE_WINDOW = dt.timedelta(minutes=1)
 LIVE_STATUSES = {CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED}
@@ -53,16 +53,19 @@ def campaign_progress(session: Session, campaign: Campaign) -> dict[str, Any]:
         )
     )
     done = counts["sent"] + counts["failed"] + counts["bounced"] + counts["skipped"]
+    live = campaign.status in LIVE_STATUSES
     return {
         "id": campaign.id,
         "status": campaign.status,
         "status_reason": campaign.status_reason,
+        "status_text": status_text(campaign.status, campaign.status_reason),
         "total": total,
         "counts": counts,
         "done": done,
         "percent": round(100.0 * done / total, 1) if total else 0.0,
-        "rate_per_minute": last_minute or 0,
-        "live": campaign.status in LIVE_STATUSES,
+        # A stopped send has no rate: the last minute's sends belong to before it stopped.
+        "rate_per_minute": (last_minute or 0) if live else 0,
+        "live": live,
         "started_at": campaign.started_at.isoformat() if campaign.started_at else None,
         "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
     }
@@ -177,23 +180,3 @@ def campaign_test(campaign_id: int) -> Any:
             return redirect(url_for("admin.campaign", campaign_id=campaign_id))
         form.address.errors = [f"The test could not be sent: {detail}"]
     return _campaign_page(campaign, form), 400
-
-
-@bp.route("/lists/<int:list_id>/digest", methods=["POST"])
-def list_digest_start(list_id: int) -> Response:
-    """Create this week's digest of the list (once) and start sending it."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    session = db()
-    mlist = session.get(MailingList, list_id)
-    if mlist is None:
-        abort(404)
-    settings = current_app.extensions["mailer.settings"]
-    campaign, what = integration.create_and_start_digest(session, settings, mlist, actor())
-    session.commit()
-    if campaign is None:
-        flash(f"No digest for {mlist.name}: {what}.", "info")
-        return redirect(url_for("admin.lists"))
-    flash(f"Digest {campaign.edition_key}: {what}.", "success")
-    return redirect(url_for("admin.campaign", campaign_id=campaign.id))
