@@ -28,6 +28,7 @@ from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.content.edition import AnnouncementEntry
 from mailer.content.markup import render_markdown
+from mailer.db import audit
 from mailer.delivery import campaigns
 from mailer.delivery.backends import BackendError, backend_from_url
 from mailer.delivery.backends.base import Outcome
@@ -68,6 +69,9 @@ class SubscribeOutcome:
     # (single opt-in). Whether the address was already there is never said, so the
     # form cannot be used to find out who is subscribed.
     result: str
+    # The confirmation or welcome was due and could not be sent (the outbox or the
+    # provider failed): the page must not say "check your inbox".
+    mail_failed: bool = False
 
 
 def _send(
@@ -77,24 +81,42 @@ def _send(
     subscriber: Subscriber,
     mailing_list: MailingList,
     **context: Any,
-) -> None:
-    """Send one transactional mail; a transport failure is logged, not shown to the visitor."""
+) -> bool:
+    """Send one transactional mail; True when the backend took it.
+
+    A failure is logged as an error and recorded in the audit log
+    (``mail.failed``: the kind, the list and the error), so the operator
+    finds the readers left waiting for a mail that never came.
+    """
     from mailer.delivery.transactional import send_transactional
 
     try:
         result = send_transactional(session, settings, kind, subscriber, mailing_list, **context)
     except (BackendError, OSError) as exc:
-        log.error("could not send the %s mail to subscriber %s: %s", kind, subscriber.id, exc)
-        return
-    if result.outcome != Outcome.SENT:
-        log.warning("%s mail to subscriber %s: %s", kind, subscriber.id, result.detail)
+        error = f"{type(exc).__name__}: {exc}"
+    else:
+        if result.outcome == Outcome.SENT:
+            return True
+        error = f"{result.outcome}: {result.detail}"
+    log.error("could not send the %s mail to subscriber %s: %s", kind, subscriber.id, error)
+    audit(
+        session,
+        "system",
+        "mail.failed",
+        f"subscriber:{subscriber.id}",
+        kind=kind,
+        list=mailing_list.slug,
+        error=error[:500],
+    )
+    return False
 
 
 def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> SubscribeOutcome:
     """Record a form subscription as the list's opt-in rule says, and send its mail.
 
     The view has validated the form, checked the honeypot and the rate limit,
-    and commits after this returns.
+    and commits after this returns. The subscription is kept even when its
+    mail fails (``mail_failed``): the reader can ask again once the outbox works.
     """
     result = service.subscribe(
         session,
@@ -105,9 +127,10 @@ def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> Su
         consent_ip=req.ip,
     )
     person = result.subscriber
+    sent = True
     if result.send_confirmation and person is not None:
         token = signer(settings).make("confirm", person.id, req.mailing_list.id)
-        _send(
+        sent = _send(
             session,
             settings,
             "confirm",
@@ -116,9 +139,11 @@ def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> Su
             confirm_url=link(settings, "c", token),
         )
     elif result.send_welcome and person is not None:
-        _send(session, settings, "welcome", person, req.mailing_list)
+        sent = _send(session, settings, "welcome", person, req.mailing_list)
     # From the list's rule alone: the page must not tell who was already there.
-    return SubscribeOutcome("confirm_sent" if req.mailing_list.double_opt_in else "subscribed")
+    return SubscribeOutcome(
+        "confirm_sent" if req.mailing_list.double_opt_in else "subscribed", mail_failed=not sent
+    )
 
 
 def confirm(session: Session, settings: Settings, token: str) -> Subscription:
