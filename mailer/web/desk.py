@@ -25,11 +25,13 @@ from mailer.compose.render import TemplateProblem
 from mailer.config import Settings
 from mailer.content import announcements as content
 from mailer.content.models import Announcement, AnnouncementMode
+from mailer.delivery.campaigns import list_today
+from mailer.delivery.preview import Edition
 from mailer.web import integration
 from mailer.web.auth import actor, current_user, has_role
 from mailer.web.db import db
 from mailer.web.forms import AnnouncementForm, choices
-from mailer.web.params import ids_from, int_arg
+from mailer.web.params import date_arg, ids_from, int_arg
 from mailer.web.security import EDITION_CSP
 from mailer.web.staff import bp
 from subscribers.models import MailingList
@@ -232,22 +234,32 @@ def _template_failed(exc: TemplateProblem) -> tuple[str, int]:
     ), 500
 
 
+def _picked_edition(mlist: MailingList) -> Edition:
+    """The edition for ``?date=`` (its week), else the coming one; 400 for a bad date."""
+    on = date_arg("date", list_today(mlist))
+    return integration.digest_preview(db(), _settings(), mlist, on)
+
+
 @bp.route("/digest/<slug>")
 def digest_preview(slug: str) -> Any:
     mlist = _list(slug)
     try:
-        edition = integration.digest_preview(db(), _settings(), mlist)
+        edition = _picked_edition(mlist)
     except TemplateProblem as exc:
         return _template_failed(exc)
-    return render_template("web/staff/digest_preview.html", mailing_list=mlist, edition=edition)
+    return render_template(
+        "web/staff/digest_preview.html",
+        mailing_list=mlist,
+        edition=edition,
+        picked=request.args.get("date", ""),
+    )
 
 
 @bp.route("/digest/<slug>/content")
 def digest_preview_content(slug: str) -> Any:
-    """The coming edition as a sample reader gets it, for the preview page's frame."""
-    settings = _settings()
+    """The edition as a sample reader gets it, for the preview page's frame."""
     try:
-        edition = integration.digest_preview(db(), settings, _list(slug))
+        edition = _picked_edition(_list(slug))
     except TemplateProblem as exc:
         return _template_failed(exc)
-    return _framed(integration.sample_html(edition.snapshot, settings))
+    return _framed(integration.sample_html(edition.snapshot, _settings()))

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -28,13 +29,14 @@ from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.content.edition import AnnouncementEntry
 from mailer.content.markup import render_markdown
-from mailer.db import audit
+from mailer.db import audit, utcnow
 from mailer.delivery import campaigns
 from mailer.delivery.backends import BackendError, backend_from_url
 from mailer.delivery.backends.base import Outcome
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign
 from mailer.delivery.preview import Edition, current_edition
+from mailer.scheduling.digests import ScheduleError, next_due
 from subscribers import service
 from subscribers.eligibility import sendable_subscriptions
 from subscribers.models import MailingList, Subscriber, Subscription
@@ -191,12 +193,45 @@ def announcement_preview(
     return sample_html(render_announcement(entry, mailing_list, settings), settings)
 
 
+NOT_YET_SENT = frozenset({"draft", "scheduled"})
+
+
+def coming_edition_date(
+    session: Session, mailing_list: MailingList, now: dt.datetime | None = None
+) -> dt.date:
+    """The date of the list's next edition that has not gone out yet.
+
+    The next scheduled digest time (the scheduler's own rule,
+    ``scheduling.digests.next_due``), moved on a week while that week's
+    edition already exists and has been started (sent, sending, cancelled):
+    after an edition went out, the coming one is the next, and what was
+    approved since belongs there.
+    """
+    now = now or utcnow()
+    try:
+        due = next_due(mailing_list, now)
+    except ScheduleError:
+        due = now
+    on = due.astimezone(ZoneInfo(mailing_list.timezone)).date()
+    for _ in range(60):
+        key = campaigns.edition_key(mailing_list, on)
+        status = session.scalar(select(Campaign.status).where(Campaign.edition_key == key))
+        if status is None or status in NOT_YET_SENT:
+            break
+        on += dt.timedelta(days=7)
+    return on
+
+
 def digest_preview(
     session: Session, settings: Settings, mailing_list: MailingList, on: dt.date | None = None
 ) -> Edition:
-    """The coming digest exactly as it will be sent (the stored campaign once it exists)."""
+    """The edition of the week of ``on`` (default: the coming one) exactly as it will be sent.
+
+    The stored campaign once that week's edition exists, else the content
+    selected and rendered now.
+    """
     return current_edition(
-        session, mailing_list, on or campaigns.list_today(mailing_list), settings
+        session, mailing_list, on or coming_edition_date(session, mailing_list), settings
     )
 
 
@@ -274,6 +309,7 @@ __all__ = [
     "SubscribeOutcome",
     "SubscribeRequest",
     "announcement_preview",
+    "coming_edition_date",
     "confirm",
     "create_and_start_digest",
     "digest_preview",

@@ -9,6 +9,7 @@ page (404), a malformed query parameter is a bad request (400) that names it.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from flask import abort, request
@@ -46,3 +47,25 @@ def int_arg(
 def ids_from(values: list[str]) -> set[int]:
     """The well-formed ids among form values (ticked checkboxes); the rest are ignored."""
     return {int(v) for v in values if _ASCII_DIGITS.fullmatch(v) and int(v) <= MAX_ID}
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_RANGE = dt.timedelta(days=366)
+
+
+def date_arg(name: str, today: dt.date) -> dt.date | None:
+    """The query parameter ``name`` as a YYYY-MM-DD date within a year of ``today``, or None.
+
+    Anything else answers 400 naming the parameter (a far date is refused too:
+    nobody previews the digest of 1999, and rendering one costs a query).
+    """
+    value = request.args.get(name, "")
+    if value == "":
+        return None
+    try:
+        day = dt.date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
+    except ValueError:
+        day = None
+    if day is None or abs(day - today) > DATE_RANGE:
+        abort(400, f"{name}: use a date like {today.isoformat()}, within a year of today.")
+    return day
