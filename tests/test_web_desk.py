@@ -67,10 +67,18 @@ def test_staff_queue_an_announcement_and_see_its_state(
         assert {m.slug for m in item.lists} == {"odei-weekly", "grand-rounds"}
     listing = staff_client.get("/staff/announcements/").get_data(as_text=True)
     assert "Heritage month lunch" in listing and "submitted" in listing
-    # Submitted: no more changes.
+    # Approved: no more changes (until then, see tests/test_web_announcement_life.py).
+    with session_factory() as s:
+        s.get(Announcement, item.id).status = "approved"  # type: ignore[union-attr]
+        s.commit()
     r = staff_client.post(
         f"/staff/announcements/{item.id}",
-        data=_form(staff_client, f"/staff/announcements/{item.id}", title="Changed"),
+        data=_form(
+            staff_client,
+            f"/staff/announcements/{item.id}",
+            title="Changed",
+            lists=[str(ids["weekly"])],
+        ),
     )
     assert r.status_code == 302
     with session_factory() as s:

@@ -30,7 +30,8 @@ from mailer.delivery.preview import Edition
 from mailer.web import integration
 from mailer.web.auth import actor, current_user, has_role
 from mailer.web.db import db
-from mailer.web.forms import AnnouncementForm, choices
+from mailer.web.forms import AnnouncementForm, EmptyForm, choices
+from mailer.web.outcomes import sends_for
 from mailer.web.params import date_arg, ids_from, int_arg
 from mailer.web.security import EDITION_CSP
 from mailer.web.staff import bp
@@ -136,7 +137,9 @@ def announcements() -> str:
             .limit(100)
         )
     )
-    return render_template("web/staff/announcements.html", announcements=rows)
+    return render_template(
+        "web/staff/announcements.html", announcements=rows, sends=sends_for(db(), rows)
+    )
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])
@@ -175,8 +178,32 @@ def announcement(announcement_id: int) -> Any:
         return redirect(url_for("staff.announcement", announcement_id=item.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "web/staff/announcement_form.html", form=form, item=item, editable=editable
+        "web/staff/announcement_form.html",
+        form=form,
+        item=item,
+        editable=editable,
+        withdrawable=item.status in content.WITHDRAWABLE,
+        withdraw_form=EmptyForm(),
+        sends=sends_for(db(), [item]),
     ), status
+
+
+@bp.route("/announcements/<int:announcement_id>/withdraw", methods=["POST"])
+def announcement_withdraw(announcement_id: int) -> Response:
+    """The author takes an announcement back before it is approved."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    item = _own(announcement_id)
+    session = db()
+    try:
+        content.withdraw(session, item, actor=actor())
+    except content.AnnouncementError as exc:
+        session.rollback()
+        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+    else:
+        session.commit()
+        flash(f"“{item.title}” is withdrawn: it will not be reviewed or sent.", "success")
+    return redirect(url_for("staff.announcement", announcement_id=announcement_id))
 
 
 def _framed(html: str) -> Response:
