@@ -289,3 +289,27 @@ def test_a_huge_after_answers_400_on_the_console_and_the_api(
     assert admin_client.get("/admin/subscribers/?after=abc").status_code == 400
     assert admin_client.get("/admin/subscribers/?after=").status_code == 200
     assert admin_client.get("/admin/subscribers/?after=5").status_code == 200
+
+
+def test_an_admin_ends_every_session_of_a_user(
+    app: Flask,
+    admin_client: WebClient,
+    staff_client: WebClient,
+    staff: User,
+    session_factory: sessionmaker[Session],
+) -> None:
+    saved = _saved_cookie(staff_client)
+    path = f"/admin/users/{staff.id}"
+    assert "End all sessions of sam.staff@example.org" in admin_client.get(path).get_data(True)
+    assert admin_client.post(f"{path}/end-sessions").status_code == 400  # no CSRF token
+    assert staff_client.get("/staff/").status_code == 200
+    r = admin_client.post(f"{path}/end-sessions", data={"csrf_token": admin_client.token(path)})
+    assert r.status_code == 302
+    assert staff_client.get("/staff/").status_code == 302
+    assert _replay(app, saved).get("/staff/").status_code == 302
+    assert admin_client.get("/admin/").status_code == 200  # the admin's own session goes on
+    with session_factory() as s:
+        row = s.scalar(select(AuditLog).where(AuditLog.action == "user.sessions.end"))
+        assert row is not None and row.target == f"user:{staff.email}"
+    staff_client.login(staff.email)  # the password still works
+    assert staff_client.get("/staff/").status_code == 200
