@@ -226,3 +226,49 @@ def test_create_and_send_is_readable_and_asks_first(
     finally:
         context.close()
     assert v.violations == {}, v.violations
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_staff_withdraw_and_pick_a_digest_date_in_chromium(
+    browser: Any,
+    live_server: Any,
+    session_factory: sessionmaker[Session],
+    axe_source: str,
+    artifacts_dir: Path,
+    db_url: str,
+) -> None:
+    with session_factory() as s:
+        ids = _seed(s)
+    out = artifacts_dir / "web" / "staff-life"
+    out.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    v = Visitor(context.new_page(), live_server.url, axe_source, out)
+    page = v.page
+    try:
+        v.login("sam.staff@example.org")
+        v.visit(f"/staff/announcements/{ids['announcement_id']}", "announcement-submitted")
+        # Still under review: the author may change it or take it back.
+        assert page.get_by_label("Title").is_editable()
+        page.get_by_role("button", name="Withdraw “Heritage month lunch").click()
+        v.check("announcement-withdrawn")
+        assert page.locator('[data-field="status"]').inner_text() == "withdrawn"
+        v.visit("/staff/digest/odei-weekly", "digest-coming")
+        coming = page.locator('[data-field="edition_date"] time').get_attribute("datetime")
+        page.get_by_label("Edition for the week of").fill("2027-01-04")
+        page.get_by_role("button", name="Preview").click()
+        page.wait_for_url("**/staff/digest/odei-weekly?date=2027-01-04")
+        v.check("digest-picked")
+        assert page.locator('[data-field="edition_date"] time').get_attribute("datetime") == (
+            "2027-01-04"
+        )
+        assert coming != "2027-01-04" or coming is None
+        # The frame shows that week's edition too.
+        src = page.locator("iframe.edition").get_attribute("src") or ""
+        assert src.endswith("/staff/digest/odei-weekly/content?date=2027-01-04")
+        frame = page.frame_locator("iframe.edition")
+        assert frame.get_by_text("January 4, 2027").first.is_visible()
+    finally:
+        context.close()
+    assert v.violations == {}, v.violations
+    assert [e for e in v.console_errors if "status of 40" not in e] == []
