@@ -135,7 +135,7 @@ def update(
 
 
 def submit_for_review(session: Session, ann: Announcement, *, actor: str) -> Announcement:
-    if ann.status not in EDITABLE:
+    if ann.status not in EDITABLE or ann.status == AnnouncementStatus.SUBMITTED:
         raise AnnouncementError(f"announcement {ann.id} is {ann.status}; it cannot be submitted")
     if not ann.lists:
         raise AnnouncementError(f"announcement {ann.id} has no target list")

@@ -64,6 +64,7 @@ class Throttle:
     ) -> int:
         """Seconds this address must wait before it may try ``target`` again (0: go ahead)."""
         now = now or utcnow()
+        ip = ip or "unknown"  # as ``record`` writes it
         recent = select(func.count(AuditLog.id), func.max(AuditLog.at)).where(
             AuditLog.action == self.action, AuditLog.at >= now - self.window
         )
