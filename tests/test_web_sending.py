@@ -126,3 +126,15 @@ def test_campaign_times_are_in_the_lists_zone_and_named(
     assert "UTC" not in page.replace('datetime="', "")
     listing = admin_client.get("/admin/campaigns/").get_data(as_text=True)
     assert "Dec 2, 2026 09:00 CST" in listing
+
+
+def test_a_draft_campaign_says_it_has_not_started(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        weekly = digest_list(s, readers=2)
+        cid = make_campaign(s, weekly).id
+        s.commit()
+    page = admin_client.get(f"/admin/campaigns/{cid}").get_data(as_text=True)
+    assert "Not started: nobody has been sent it yet." in page
+    assert "were sent the campaign" not in page and "% done" not in page
