@@ -53,6 +53,17 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
+def set_password(user: User, password: str) -> None:
+    """Give ``user`` a new password (policy checked) and end every session they have."""
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie issued to ``user`` so far stops working at its next request."""
+    user.session_version = (user.session_version or 0) + 1
+
+
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
 

@@ -32,3 +32,6 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Copied into the session cookie at login; bumping it ends every session of the
+    # user (logout, a password change), since a cookie with an older number is refused.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

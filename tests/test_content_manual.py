@@ -100,8 +100,10 @@ def test_announcement_life_cycle(session: Session) -> None:
     with pytest.raises(ann.AnnouncementError, match="only submitted ones can be reviewed"):
         ann.approve(session, a, actor="admin@example.org")
     ann.submit_for_review(session, a, actor="staff@example.org")
-    with pytest.raises(ann.AnnouncementError, match="only drafts and rejected ones can be edited"):
-        ann.update(session, a, actor="staff@example.org", title="New")
+    # Until approved the author may still change it: it goes back to draft, out of review.
+    ann.update(session, a, actor="staff@example.org", title="Panel at noon")
+    assert a.status == "draft" and a.title == "Panel at noon"
+    ann.submit_for_review(session, a, actor="staff@example.org")
     ann.reject(session, a, actor="admin@example.org", note="Add the room number.")
     assert (a.status, a.review_note, a.reviewed_by) == (
         "rejected",
@@ -117,11 +119,32 @@ def test_announcement_life_cycle(session: Session) -> None:
     assert actions == [
         "announcement.create",
         "announcement.submit",
+        "announcement.update",
+        "announcement.submit",
         "announcement.rejected",
         "announcement.update",
         "announcement.submit",
         "announcement.approved",
     ]
+
+
+def test_an_announcement_can_be_withdrawn_until_it_is_approved(session: Session) -> None:
+    ml = MailingList(slug="odei-news", name="ODEI News")
+    session.add(ml)
+    session.flush()
+    a = ann.create(session, actor="s", title="Panel", body_md="", lists=[ml], submit=True)
+    ann.withdraw(session, a, actor="s")
+    assert a.status == "withdrawn"
+    with pytest.raises(ann.AnnouncementError, match="only submitted ones can be reviewed"):
+        ann.approve(session, a, actor="admin@example.org")
+    ann.update(session, a, actor="s", title="Panel, again")  # editable: back to draft
+    ann.submit_for_review(session, a, actor="s")
+    ann.approve(session, a, actor="admin@example.org")
+    with pytest.raises(ann.AnnouncementError, match="only one not yet approved can be withdrawn"):
+        ann.withdraw(session, a, actor="s")
+    with pytest.raises(ann.AnnouncementError, match="only one not yet approved can be edited"):
+        ann.update(session, a, actor="s", title="Too late")
+    assert a.status == "approved"
 
 
 def test_standalone_announcements_need_a_future_time(session: Session) -> None:

@@ -38,42 +38,47 @@ def test_wrong_password_is_refused_with_a_field_error(client: WebClient, admin: 
     assert client.get("/admin/").status_code == 302
 
 
-def test_login_is_rate_limited_per_account(
+def test_failed_logins_slow_this_address_on_this_account(
     client: WebClient, admin: User, session_factory: sessionmaker[Session]
 ) -> None:
-    for _ in range(5):
-        r = client.post_form("/login", {"email": admin.email, "password": "wrong password!"})
-        assert r.status_code == 401
-    # Even the right password is refused now, and the page says why.
+    codes = [
+        client.post_form(
+            "/login", {"email": admin.email, "password": "wrong password!"}
+        ).status_code
+        for _ in range(3)
+    ]
+    assert codes == [401, 401, 401]
+    # The fourth try comes too soon: even the right password waits, and the page says how long.
     blocked = client.post_form("/login", {"email": admin.email, "password": PASSWORD})
     assert blocked.status_code == 429
-    assert "Too many failed attempts" in blocked.get_data(as_text=True)
+    assert "Too many failed attempts from your address. Wait" in blocked.get_data(as_text=True)
     with session_factory() as s:
         failures = s.scalar(
             select(func.count(AuditLog.id)).where(
                 AuditLog.action == "login.failed", AuditLog.target == admin.email
             )
         )
-    assert failures == 5
+    assert failures == 3
 
 
-def test_login_is_rate_limited_per_ip(
+def test_login_is_refused_for_an_address_guessing_many_accounts(
     client: WebClient, admin: User, session_factory: sessionmaker[Session]
 ) -> None:
-    # 19 failures from this IP against other accounts are on record (as the
-    # login view writes them); the 20th is made here, then the IP is blocked.
+    # Failures from this IP against other accounts are on record (as the login view
+    # writes them) up to one below the limit; the last is made here, then the IP is refused.
+    limit = ratelimit.LOGIN_THROTTLE.per_ip
     with session_factory() as s:
-        for i in range(19):
-            ratelimit.LOGIN.record(s, "127.0.0.1", f"nobody{i}@example.org")
+        for i in range(limit - 1):
+            ratelimit.LOGIN_THROTTLE.record(s, "127.0.0.1", f"nobody{i}@example.org")
         s.commit()
     r = client.post_form("/login", {"email": "guess@example.org", "password": "guessing!!"})
     assert r.status_code == 401
     r = client.post_form("/login", {"email": admin.email, "password": PASSWORD})
     assert r.status_code == 429
-    # Another address's failures do not block the account from a different IP.
+    # Another address is not refused because of this one.
     with session_factory() as s:
-        assert not ratelimit.LOGIN.blocked(s, "192.0.2.7", admin.email)
-        assert ratelimit.LOGIN.blocked(s, "127.0.0.1", "")
+        assert ratelimit.LOGIN_THROTTLE.retry_after(s, "192.0.2.7", admin.email) == 0
+        assert ratelimit.LOGIN_THROTTLE.retry_after(s, "127.0.0.1", admin.email) > 0
 
 
 def test_next_parameter_cannot_leave_the_site(client: WebClient, admin: User) -> None:

@@ -17,6 +17,7 @@ from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, Delivery
 from mailer.feedback.events import Kind
 from mailer.web import create_app
+from subscribers import lists as list_rules
 from subscribers.models import BounceRecord, Subscriber, Subscription, Suppression
 from tests.helpers import make_campaign, make_subscribers
 
@@ -87,7 +88,11 @@ def test_admin_creates_and_starts_this_weeks_digest_once(
         make_subscribers(s, weekly, 3)
         s.commit()
         list_id = weekly.id
-    r = _post(admin_client, f"/admin/lists/{list_id}/digest", "/admin/lists/")
+        key = campaigns.edition_key(weekly, list_rules.list_today(weekly))
+    confirm = f"/admin/lists/{list_id}/digest"
+    page = admin_client.get(confirm).get_data(as_text=True)
+    assert "3 recipients" in page
+    r = _post(admin_client, confirm, confirm, edition=key)
     assert r.status_code == 302
     with session_factory() as s:
         campaign = s.scalar(select(Campaign))
@@ -96,7 +101,7 @@ def test_admin_creates_and_starts_this_weeks_digest_once(
             return
         assert campaign.status == "sending"
         assert s.scalar(select(func.count(Delivery.id))) == 3
-    _post(admin_client, f"/admin/lists/{list_id}/digest", "/admin/lists/")
+    _post(admin_client, confirm, confirm, edition=key)
     with session_factory() as s:
         assert s.scalar(select(func.count(Campaign.id))) == 1
         assert s.scalar(select(func.count(Delivery.id))) == 3

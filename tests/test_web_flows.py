@@ -217,7 +217,9 @@ def test_admin_imports_csv_and_pauses_and_resumes_a_running_send(
     page.get_by_role("button", name="Pause sending").click()
     v.check("3-campaign-paused")
     assert status() == "paused"
-    assert page.locator('[data-field="status"]').inner_text() == "paused"
+    assert page.locator('[data-field="status_text"]').inner_text() == (
+        "Paused by ada.admin@example.org"
+    )
     page.get_by_role("button", name="Resume sending").click()
     v.check("3-campaign-resumed")
     assert status() == "sending"

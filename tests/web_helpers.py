@@ -36,6 +36,15 @@ class WebClient(FlaskClient):
         return response
 
 
+def start_digest(client: WebClient, list_id: int) -> TestResponse:
+    """Create and send this week's digest the way an admin does: read the confirm page, confirm."""
+    path = f"/admin/lists/{list_id}/digest"
+    page = client.get(path).get_data(as_text=True)
+    edition = re.search(r'name="edition" value="([^"]+)"', page)
+    assert edition, "the confirm page offers no send"
+    return client.post(path, data={"csrf_token": csrf_from(page), "edition": edition.group(1)})
+
+
 def axe_check(page: Any, axe_source: str, name: str, artifacts: Path) -> list[dict[str, Any]]:
     """Run axe-core in the page; return serious and critical violations (report saved)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):

@@ -104,7 +104,7 @@ def password(email: str, password_stdin: bool) -> None:
         if user is None:
             raise click.ClickException(f"no user {email}; see `mailer users list`")
         try:
-            user.password_hash = auth.hash_password(new)
+            auth.set_password(user, new)
         except auth.PasswordPolicyError as exc:
             raise click.ClickException(f"password: {exc}") from None
         audit(session, "cli", "user.password", f"user:{user.email}")

@@ -1,8 +1,9 @@
 """Announcements staff write and admins approve.
 
-Life cycle: ``draft`` -> ``submitted`` -> ``approved`` | ``rejected``; a
-rejected or draft announcement can be edited (back to draft) and submitted
-again. Only approved ones are used: digest-mode ones by the next edition of
+Life cycle: ``draft`` -> ``submitted`` -> ``approved`` | ``rejected``; until
+it is approved its author can edit it (back to draft, to be submitted again)
+or withdraw it (``withdrawn``: out of the review queue, never used, editable
+again). Only approved ones are used: digest-mode ones by the next edition of
 each target list (``announcement_lists.campaign_id`` records which edition
 carried it), standalone ones by delivery at ``send_at`` (it moves them on to
 ``scheduled`` and ``sent``). Callers check roles (staff may create and
@@ -22,7 +23,13 @@ from mailer.content.models import Announcement, AnnouncementMode, AnnouncementSt
 from mailer.db import audit, utcnow
 from subscribers.models import MailingList
 
-EDITABLE = (AnnouncementStatus.DRAFT, AnnouncementStatus.REJECTED)
+# Until approved, the author may change it (an edit sends it back to draft) or withdraw it.
+WITHDRAWABLE = (
+    AnnouncementStatus.DRAFT,
+    AnnouncementStatus.SUBMITTED,
+    AnnouncementStatus.REJECTED,
+)
+EDITABLE = (*WITHDRAWABLE, AnnouncementStatus.WITHDRAWN)
 
 
 class AnnouncementError(ValueError):
@@ -105,10 +112,10 @@ def update(
     mode: str | None = None,
     send_at: dt.datetime | None = None,
 ) -> Announcement:
-    """Edit a draft or rejected announcement; it becomes a draft again."""
+    """Edit an announcement not yet approved; it becomes a draft again (out of review)."""
     if ann.status not in EDITABLE:
         raise AnnouncementError(
-            f"announcement {ann.id} is {ann.status}; only drafts and rejected ones can be edited"
+            f"announcement {ann.id} is {ann.status}; only one not yet approved can be edited"
         )
     new_mode = mode or ann.mode
     new_title, new_send_at = _validate(
@@ -128,7 +135,7 @@ def update(
 
 
 def submit_for_review(session: Session, ann: Announcement, *, actor: str) -> Announcement:
-    if ann.status not in EDITABLE:
+    if ann.status not in EDITABLE or ann.status == AnnouncementStatus.SUBMITTED:
         raise AnnouncementError(f"announcement {ann.id} is {ann.status}; it cannot be submitted")
     if not ann.lists:
         raise AnnouncementError(f"announcement {ann.id} has no target list")
@@ -136,6 +143,18 @@ def submit_for_review(session: Session, ann: Announcement, *, actor: str) -> Ann
     ann.submitted_at = utcnow()
     session.flush()
     audit(session, actor, "announcement.submit", f"announcement:{ann.id}")
+    return ann
+
+
+def withdraw(session: Session, ann: Announcement, *, actor: str) -> Announcement:
+    """The author takes it back before approval: it leaves the review queue and is never used."""
+    if ann.status not in WITHDRAWABLE:
+        raise AnnouncementError(
+            f"announcement {ann.id} is {ann.status}; only one not yet approved can be withdrawn"
+        )
+    ann.status = AnnouncementStatus.WITHDRAWN
+    session.flush()
+    audit(session, actor, "announcement.withdraw", f"announcement:{ann.id}")
     return ann
 
 

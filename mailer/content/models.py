@@ -40,6 +40,7 @@ class AnnouncementStatus(StrEnum):
     REJECTED = "rejected"
     SCHEDULED = "scheduled"
     SENT = "sent"
+    WITHDRAWN = "withdrawn"  # taken back by its author before approval; never used
 
 
 class Source(Base):

@@ -91,6 +91,15 @@ def last_due(mailing_list: MailingList, now: dt.datetime) -> dt.datetime:
     return due.astimezone(dt.UTC)
 
 
+def next_due(mailing_list: MailingList, now: dt.datetime) -> dt.datetime:
+    """The first scheduled digest instant after ``now`` (aware UTC), on the local wall clock."""
+    hour, minute, zone = digest_clock(mailing_list)
+    last = last_due(mailing_list, now).astimezone(zone)
+    return dt.datetime.combine(
+        last.date() + dt.timedelta(days=7), dt.time(hour, minute), zone
+    ).astimezone(dt.UTC)
+
+
 @dataclass(frozen=True)
 class DigestRun:
     list_slug: str

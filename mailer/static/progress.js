@@ -13,13 +13,15 @@
     fetch(box.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (p) {
-        ["status", "status_reason", "percent", "total", "rate_per_minute"].forEach(function (k) { set(k, p[k]); });
+        ["status_text", "percent", "total", "rate_per_minute"].forEach(function (k) { set(k, p[k]); });
         Object.keys(p.counts).forEach(function (k) {
           var dd = box.querySelector('[data-count="' + k + '"]');
           if (dd) { dd.textContent = p.counts[k]; }
         });
         var bar = box.querySelector("progress");
         if (bar) { bar.value = p.percent; }
+        // Stopped (finished, cancelled): the page shows a summary instead of live numbers.
+        if (!p.live) { window.location.reload(); return; }
         set("updated", "Updated " + new Date().toLocaleTimeString());
         if (p.live && polls < 1800) { window.setTimeout(tick, 2000); }
       })

@@ -35,6 +35,7 @@ from mailer.web.auth import has_role
 from mailer.web.db import db
 from mailer.web.openapi import REGISTRY, Param, api_route, document
 from mailer.web.pagination import keyset_page, subscriber_search
+from mailer.web.params import int_arg
 from subscribers.models import MailingList, Subscriber, Subscription
 
 bp = Blueprint("api", __name__)
@@ -85,13 +86,12 @@ def _authenticate() -> Response | None:
 
 
 def _limit() -> int:
-    value = request.args.get("limit", "50")
-    return min(max(int(value), 1), 500) if value.isdigit() else 50
+    # Larger pages than 500 are served as 500 (documented as the maximum).
+    return min(int_arg("limit", default=50, low=1) or 50, 500)
 
 
 def _after() -> int | None:
-    value = request.args.get("after", "")
-    return int(value) if value.isdigit() else None
+    return int_arg("after")
 
 
 @bp.route("/openapi.json")
@@ -167,9 +167,9 @@ def get_subscriber(subscriber_id: int) -> Any:
 )
 def campaigns() -> Any:
     query = select(Campaign).options(selectinload(Campaign.mailing_list))
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(Campaign.id < int(before))
+    before = int_arg("before")
+    if before is not None:
+        query = query.where(Campaign.id < before)
     size = _limit()
     rows = list(db().scalars(query.order_by(Campaign.id.desc()).limit(size + 1)))
     more = len(rows) > size
@@ -212,9 +212,9 @@ def announcements() -> Any:
     status = request.args.get("status", "")
     if status:
         query = query.where(Announcement.status == status)
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(Announcement.id < int(before))
+    before = int_arg("before")
+    if before is not None:
+        query = query.where(Announcement.id < before)
     size = _limit()
     rows = list(db().scalars(query.order_by(Announcement.id.desc()).limit(size + 1)))
     more = len(rows) > size

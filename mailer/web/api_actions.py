@@ -89,6 +89,17 @@ RESULT = {
     "properties": {"result": {"type": "string"}},
     "required": ["result"],
 }
+SUBSCRIBE_RESULT = {
+    "type": "object",
+    "properties": {
+        "result": {"type": "string"},
+        "mail_failed": {
+            "type": "boolean",
+            "description": "The confirmation or welcome could not be sent (audit: mail.failed).",
+        },
+    },
+    "required": ["result", "mail_failed"],
+}
 
 
 @api_route(
@@ -97,7 +108,7 @@ RESULT = {
     role=Role.ADMIN,
     method="POST",
     summary="Subscribe an address as the list's opt-in rule says (sends the confirmation)",
-    response=RESULT,
+    response=SUBSCRIBE_RESULT,
     body=ADDRESS_BODY,
 )
 def api_subscribe() -> Any:
@@ -113,7 +124,7 @@ def api_subscribe() -> Any:
     req = integration.SubscribeRequest(mlist, email, name, client_ip(), source="api")
     outcome = integration.subscribe(db(), current_app.extensions["mailer.settings"], req)
     db().commit()
-    return {"result": outcome.result}
+    return {"result": outcome.result, "mail_failed": outcome.mail_failed}
 
 
 @api_route(

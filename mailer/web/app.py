@@ -21,7 +21,9 @@ from mailer.config import Settings, get_settings
 from mailer.db import make_engine, make_sessionmaker
 from mailer.resources import STATIC_DIR, TEMPLATES_DIR
 from mailer.web import auth as web_auth
+from mailer.web import display
 from mailer.web.db import close_db
+from mailer.web.params import IdConverter
 from mailer.web.security import add_security_headers, configure_cookies
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
     )
+    # Ids in paths are checked before a query sees them (a huge one is a 404, not a 500).
+    app.url_map.converters["int"] = IdConverter
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep OpenAPI's order
     if settings.trusted_proxies:
         # Behind nginx or a load balancer the peer is the proxy: take the client's
@@ -96,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     _register_blueprints(app)
     _register_errors(app)
+
+    app.jinja_env.filters["local_time"] = display.local_time
 
     @app.context_processor
     def _globals() -> dict[str, Any]:

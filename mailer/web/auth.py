@@ -44,17 +44,29 @@ def client_ip() -> str:
 
 
 def load_user() -> None:
-    """Before each request: the session's user, if still active."""
+    """Before each request: the session's user, if still active and the session not ended.
+
+    The cookie holds the user's id and their ``session_version`` at login;
+    logout and a password change bump the stored version, so every cookie
+    issued before (a copy saved by a browser, or stolen) is refused here.
+    """
     g.user = None
     user_id = session.get("user_id")
     if user_id is None or request.endpoint == "static":
         return
-    user = db().get(User, user_id)
-    if user is None or not user.active or session.get("pw") != user.password_hash[-16:]:
-        # Deactivated or password changed since login: the session ends here.
+    user = db().get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or session.get("sv") != user.session_version:
         session.clear()
         return
     g.user = user
+
+
+def start_session(user: User) -> None:
+    """Bind this browser to ``user`` at their current session version (nothing secret in it)."""
+    session.clear()
+    session["user_id"] = user.id
+    session["sv"] = user.session_version
+    session.permanent = True
 
 
 def current_user() -> User | None:
@@ -107,24 +119,20 @@ def login() -> Any:
         email = (form.email.data or "").strip().lower()
         ip = client_ip()
         session_db = db()
-        if ratelimit.LOGIN.blocked(session_db, ip, email):
-            form.email.errors = [
-                f"Too many failed attempts. Wait {ratelimit.LOGIN.minutes} minutes and try again."
-            ]
+        wait = ratelimit.LOGIN_THROTTLE.retry_after(session_db, ip, email)
+        if wait:
+            form.email.errors = [ratelimit.wait_message(wait)]
             status = 429
         else:
             user = auth.authenticate(session_db, email, form.password.data or "")
             if user is None:
-                ratelimit.LOGIN.record(session_db, ip, email)
+                ratelimit.LOGIN_THROTTLE.record(session_db, ip, email)
                 session_db.commit()
                 form.password.errors = ["The email or password is not correct."]
                 status = 401
             else:
                 session_db.commit()
-                session.clear()
-                session["user_id"] = user.id
-                session["pw"] = user.password_hash[-16:]
-                session.permanent = True
+                start_session(user)
                 return redirect(safe_next(request.args.get("next")) or home_for(user))
     elif request.method == "POST":
         status = 400
@@ -139,6 +147,11 @@ class LogoutForm(FlaskForm):
 def logout() -> Response:
     form = LogoutForm()
     if form.validate_on_submit():
+        user = current_user()
+        if user is not None:
+            # Server-side: every cookie of this user, wherever it was saved, ends too.
+            auth.end_sessions(user)
+            db().commit()
         session.clear()
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

@@ -25,12 +25,16 @@ from mailer.compose.render import TemplateProblem
 from mailer.config import Settings
 from mailer.content import announcements as content
 from mailer.content.models import Announcement, AnnouncementMode
+from mailer.delivery.preview import Edition
 from mailer.web import integration
 from mailer.web.auth import actor, current_user, has_role
 from mailer.web.db import db
-from mailer.web.forms import AnnouncementForm, choices
+from mailer.web.forms import AnnouncementForm, EmptyForm, choices
+from mailer.web.outcomes import sends_for
+from mailer.web.params import date_arg, ids_from, int_arg
 from mailer.web.security import EDITION_CSP
 from mailer.web.staff import bp
+from subscribers import lists as list_rules
 from subscribers.models import MailingList
 
 
@@ -133,7 +137,9 @@ def announcements() -> str:
             .limit(100)
         )
     )
-    return render_template("web/staff/announcements.html", announcements=rows)
+    return render_template(
+        "web/staff/announcements.html", announcements=rows, sends=sends_for(db(), rows)
+    )
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])
@@ -172,8 +178,32 @@ def announcement(announcement_id: int) -> Any:
         return redirect(url_for("staff.announcement", announcement_id=item.id))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "web/staff/announcement_form.html", form=form, item=item, editable=editable
+        "web/staff/announcement_form.html",
+        form=form,
+        item=item,
+        editable=editable,
+        withdrawable=item.status in content.WITHDRAWABLE,
+        withdraw_form=EmptyForm(),
+        sends=sends_for(db(), [item]),
     ), status
+
+
+@bp.route("/announcements/<int:announcement_id>/withdraw", methods=["POST"])
+def announcement_withdraw(announcement_id: int) -> Response:
+    """The author takes an announcement back before it is approved."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    item = _own(announcement_id)
+    session = db()
+    try:
+        content.withdraw(session, item, actor=actor())
+    except content.AnnouncementError as exc:
+        session.rollback()
+        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+    else:
+        session.commit()
+        flash(f"“{item.title}” is withdrawn: it will not be reviewed or sent.", "success")
+    return redirect(url_for("staff.announcement", announcement_id=announcement_id))
 
 
 def _framed(html: str) -> Response:
@@ -194,11 +224,11 @@ def announcement_preview() -> Response:
     """
     form = request.form
     lists = _all_lists()
-    wanted = {int(v) for v in form.getlist("lists") if v.isdigit()}
+    wanted = ids_from(form.getlist("lists"))
     title, body = form.get("title", "")[:300], form.get("body_md", "")[:20000]
-    stored = request.args.get("id", "")
-    if request.method == "GET" and stored.isdigit():
-        item = _own(int(stored))
+    stored = int_arg("id")
+    if request.method == "GET" and stored is not None:
+        item = _own(stored)
         title, body, wanted = item.title, item.body_md, {m.id for m in item.lists}
     chosen = [m for m in lists if m.id in wanted] or lists[:1]
     settings = _settings()
@@ -231,22 +261,32 @@ def _template_failed(exc: TemplateProblem) -> tuple[str, int]:
     ), 500
 
 
+def _picked_edition(mlist: MailingList) -> Edition:
+    """The edition for ``?date=`` (its week), else the coming one; 400 for a bad date."""
+    on = date_arg("date", list_rules.list_today(mlist, default=_settings().default_timezone))
+    return integration.digest_preview(db(), _settings(), mlist, on)
+
+
 @bp.route("/digest/<slug>")
 def digest_preview(slug: str) -> Any:
     mlist = _list(slug)
     try:
-        edition = integration.digest_preview(db(), _settings(), mlist)
+        edition = _picked_edition(mlist)
     except TemplateProblem as exc:
         return _template_failed(exc)
-    return render_template("web/staff/digest_preview.html", mailing_list=mlist, edition=edition)
+    return render_template(
+        "web/staff/digest_preview.html",
+        mailing_list=mlist,
+        edition=edition,
+        picked=request.args.get("date", ""),
+    )
 
 
 @bp.route("/digest/<slug>/content")
 def digest_preview_content(slug: str) -> Any:
-    """The coming edition as a sample reader gets it, for the preview page's frame."""
-    settings = _settings()
+    """The edition as a sample reader gets it, for the preview page's frame."""
     try:
-        edition = integration.digest_preview(db(), settings, _list(slug))
+        edition = _picked_edition(_list(slug))
     except TemplateProblem as exc:
         return _template_failed(exc)
-    return _framed(integration.sample_html(edition.snapshot, settings))
+    return _framed(integration.sample_html(edition.snapshot, _settings()))

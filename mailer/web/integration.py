@@ -18,7 +18,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mailer.compose.personalise import SAMPLE_EMAIL, SAMPLE_NAME, personalise, sample_values
@@ -27,13 +29,16 @@ from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.content.edition import AnnouncementEntry
 from mailer.content.markup import render_markdown
+from mailer.db import audit, utcnow
 from mailer.delivery import campaigns
 from mailer.delivery.backends import BackendError, backend_from_url
 from mailer.delivery.backends.base import Outcome
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign
 from mailer.delivery.preview import Edition, current_edition
+from mailer.scheduling.digests import ScheduleError, next_due
 from subscribers import lists, service
+from subscribers.eligibility import sendable_subscriptions
 from subscribers.models import MailingList, Subscriber, Subscription
 from subscribers.tokens import TokenSigner
 
@@ -66,6 +71,9 @@ class SubscribeOutcome:
     # (single opt-in). Whether the address was already there is never said, so the
     # form cannot be used to find out who is subscribed.
     result: str
+    # The confirmation or welcome was due and could not be sent (the outbox or the
+    # provider failed): the page must not say "check your inbox".
+    mail_failed: bool = False
 
 
 def _send(
@@ -75,24 +83,42 @@ def _send(
     subscriber: Subscriber,
     mailing_list: MailingList,
     **context: Any,
-) -> None:
-    """Send one transactional mail; a transport failure is logged, not shown to the visitor."""
+) -> bool:
+    """Send one transactional mail; True when the backend took it.
+
+    A failure is logged as an error and recorded in the audit log
+    (``mail.failed``: the kind, the list and the error), so the operator
+    finds the readers left waiting for a mail that never came.
+    """
     from mailer.delivery.transactional import send_transactional
 
     try:
         result = send_transactional(session, settings, kind, subscriber, mailing_list, **context)
     except (BackendError, OSError) as exc:
-        log.error("could not send the %s mail to subscriber %s: %s", kind, subscriber.id, exc)
-        return
-    if result.outcome != Outcome.SENT:
-        log.warning("%s mail to subscriber %s: %s", kind, subscriber.id, result.detail)
+        error = f"{type(exc).__name__}: {exc}"
+    else:
+        if result.outcome == Outcome.SENT:
+            return True
+        error = f"{result.outcome}: {result.detail}"
+    log.error("could not send the %s mail to subscriber %s: %s", kind, subscriber.id, error)
+    audit(
+        session,
+        "system",
+        "mail.failed",
+        f"subscriber:{subscriber.id}",
+        kind=kind,
+        list=mailing_list.slug,
+        error=error[:500],
+    )
+    return False
 
 
 def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> SubscribeOutcome:
     """Record a form subscription as the list's opt-in rule says, and send its mail.
 
     The view has validated the form, checked the honeypot and the rate limit,
-    and commits after this returns.
+    and commits after this returns. The subscription is kept even when its
+    mail fails (``mail_failed``): the reader can ask again once the outbox works.
     """
     result = service.subscribe(
         session,
@@ -103,9 +129,10 @@ def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> Su
         consent_ip=req.ip,
     )
     person = result.subscriber
+    sent = True
     if result.send_confirmation and person is not None:
         token = signer(settings).make("confirm", person.id, req.mailing_list.id)
-        _send(
+        sent = _send(
             session,
             settings,
             "confirm",
@@ -114,9 +141,11 @@ def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> Su
             confirm_url=link(settings, "c", token),
         )
     elif result.send_welcome and person is not None:
-        _send(session, settings, "welcome", person, req.mailing_list)
+        sent = _send(session, settings, "welcome", person, req.mailing_list)
     # From the list's rule alone: the page must not tell who was already there.
-    return SubscribeOutcome("confirm_sent" if req.mailing_list.double_opt_in else "subscribed")
+    return SubscribeOutcome(
+        "confirm_sent" if req.mailing_list.double_opt_in else "subscribed", mail_failed=not sent
+    )
 
 
 def confirm(session: Session, settings: Settings, token: str) -> Subscription:
@@ -164,19 +193,77 @@ def announcement_preview(
     return sample_html(render_announcement(entry, mailing_list, settings), settings)
 
 
+NOT_YET_SENT = frozenset({"draft", "scheduled"})
+
+
+def coming_edition_date(
+    session: Session, mailing_list: MailingList, now: dt.datetime | None = None
+) -> dt.date:
+    """The date of the list's next edition that has not gone out yet.
+
+    The next scheduled digest time (the scheduler's own rule,
+    ``scheduling.digests.next_due``), moved on a week while that week's
+    edition already exists and has been started (sent, sending, cancelled):
+    after an edition went out, the coming one is the next, and what was
+    approved since belongs there.
+    """
+    now = now or utcnow()
+    try:
+        due = next_due(mailing_list, now)
+    except ScheduleError:
+        due = now
+    on = due.astimezone(ZoneInfo(mailing_list.timezone)).date()
+    for _ in range(60):
+        key = campaigns.edition_key(mailing_list, on)
+        status = session.scalar(select(Campaign.status).where(Campaign.edition_key == key))
+        if status is None or status in NOT_YET_SENT:
+            break
+        on += dt.timedelta(days=7)
+    return on
+
+
 def digest_preview(
     session: Session, settings: Settings, mailing_list: MailingList, on: dt.date | None = None
 ) -> Edition:
-    """The coming digest exactly as it will be sent (the stored campaign once it exists)."""
+    """The edition of the week of ``on`` (default: the coming one) exactly as it will be sent.
+
+    The stored campaign once that week's edition exists, else the content
+    selected and rendered now.
+    """
     return current_edition(
-        session,
-        mailing_list,
-        on or lists.list_today(mailing_list, default=settings.default_timezone),
-        settings,
+        session, mailing_list, on or coming_edition_date(session, mailing_list), settings
     )
 
 
 # --- campaigns --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """What "Create and send" would do now, shown for confirmation before anything is sent."""
+
+    edition: Edition  # this week's edition as it would go out (the stored one if it exists)
+    key: str  # its edition key, which the confirm form sends back
+    recipients: int  # who would get it if it started now
+    campaign: Campaign | None  # this week's campaign, if already created
+
+
+def digest_send_plan(session: Session, settings: Settings, mailing_list: MailingList) -> SendPlan:
+    """This week's digest of the list: subject, audience size and whether it exists already.
+
+    The count is the audience rule ``enqueue`` applies at start
+    (``subscribers.eligibility.sendable_subscriptions``), so the number
+    confirmed is the number sent, give or take people joining meanwhile.
+    """
+    today = lists.list_today(mailing_list, default=settings.default_timezone)
+    key = campaigns.edition_key(mailing_list, today)
+    audience = sendable_subscriptions(mailing_list.id).subquery()
+    return SendPlan(
+        edition=current_edition(session, mailing_list, today, settings),
+        key=key,
+        recipients=session.scalar(select(func.count()).select_from(audience)) or 0,
+        campaign=session.scalar(select(Campaign).where(Campaign.edition_key == key)),
+    )
 
 
 def create_and_start_digest(
@@ -221,12 +308,15 @@ def send_test(settings: Settings, campaign: Campaign, address: str) -> tuple[boo
 
 __all__ = [
     "SAMPLE_EMAIL",
+    "SendPlan",
     "SubscribeOutcome",
     "SubscribeRequest",
     "announcement_preview",
+    "coming_edition_date",
     "confirm",
     "create_and_start_digest",
     "digest_preview",
+    "digest_send_plan",
     "send_test",
     "send_unsubscribed",
     "signer",

@@ -30,6 +30,7 @@ from mailer.web import integration
 from mailer.web.app import csrf
 from mailer.web.db import db
 from mailer.web.forms import EmptyForm, PreferencesForm
+from mailer.web.params import ids_from
 from mailer.web.public import bp
 from subscribers import links
 from subscribers.tokens import TokenError
@@ -147,7 +148,7 @@ def preferences(token: str) -> Response:
     if not form.validate_on_submit():
         return _private(render_template("web/public/preferences.html", form=form, prefs=prefs), 400)
     known = {c.list_id for c in prefs.lists}
-    chosen = {int(v) for v in request.form.getlist("lists") if v.isdigit() and int(v) in known}
+    chosen = ids_from(request.form.getlist("lists")) & known
     everything = bool(form.unsubscribe_all.data)
     try:
         links.save_preferences(

@@ -105,8 +105,11 @@ def subscribe(slug: str | None = None) -> Any:
     outcome = integration.subscribe(session, settings, req)
     session.commit()
     return render_template(
-        "web/public/subscribe_done.html", mailing_list=mlist, result=outcome.result
-    )
+        "web/public/subscribe_done.html",
+        mailing_list=mlist,
+        result=outcome.result,
+        mail_failed=outcome.mail_failed,
+    ), 503 if outcome.mail_failed else 200
 
 
 @bp.route("/archive/")

@@ -15,6 +15,7 @@ from mailer.content.models import Announcement
 from mailer.users import Role
 from mailer.web.auth import current_user, require_role
 from mailer.web.db import db
+from mailer.web.outcomes import sends_for
 from subscribers.models import MailingList
 
 bp = Blueprint("staff", __name__)
@@ -35,7 +36,12 @@ def home() -> str:
         )
     )
     lists = list(session.scalars(select(MailingList).order_by(MailingList.name)))
-    return render_template("web/staff/home.html", announcements=announcements, lists=lists)
+    return render_template(
+        "web/staff/home.html",
+        announcements=announcements,
+        lists=lists,
+        sends=sends_for(session, announcements),
+    )
 
 
 # The news and events pages and the account page add their routes to ``bp``.

@@ -42,7 +42,7 @@ from subscribers.addresses import email_key
 from subscribers.names import clean_name
 
 revision: str = "0003_audience"
-down_revision: str | None = "0003_engine"
+down_revision: str | None = "0003_console"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,4 @@
-"""The admin console (login, admin role): lists, subscribers, campaigns, users.
+"""The admin console (login, admin role): lists, sending, subscribers, campaigns, users.
 
 One blueprint, one module per area; the role check is the blueprint's
 ``before_request``, so every admin route refuses staff (403) and anonymous
@@ -49,8 +49,18 @@ from mailer.web.admin import (  # noqa: E402
     campaigns,
     lists,
     people,
+    sending,
     subscribers,
     users,
 )
 
-__all__ = ["announcements", "bp", "campaigns", "lists", "people", "subscribers", "users"]
+__all__ = [
+    "announcements",
+    "bp",
+    "campaigns",
+    "lists",
+    "people",
+    "sending",
+    "subscribers",
+    "users",
+]

@@ -22,6 +22,7 @@ from mailer.web.admin import bp
 from mailer.web.auth import actor
 from mailer.web.db import db
 from mailer.web.forms import ReviewForm
+from mailer.web.outcomes import sends_for
 
 
 @bp.route("/announcements/")
@@ -35,7 +36,11 @@ def announcements() -> str:
         query = query.where(Announcement.status == status)
     rows = list(db().scalars(query.order_by(Announcement.id.desc()).limit(100)))
     return render_template(
-        "web/admin/announcements.html", announcements=rows, status=status, statuses=statuses
+        "web/admin/announcements.html",
+        announcements=rows,
+        status=status,
+        statuses=statuses,
+        sends=sends_for(db(), rows),
     )
 
 
@@ -86,4 +91,5 @@ def announcement(announcement_id: int) -> Any:
         body_html=render_markdown(item.body_md),
         form=form,
         reviewable=item.status == AnnouncementStatus.SUBMITTED,
+        sends=sends_for(db(), [item]),
     ), status

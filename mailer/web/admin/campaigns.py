@@ -25,9 +25,10 @@ from mailer.web import integration
 from mailer.web.admin import bp
 from mailer.web.auth import actor
 from mailer.web.db import db
+from mailer.web.display import status_text
 from mailer.web.forms import EmptyForm, TestSendForm
 from mailer.web.pagination import keyset_page
-from subscribers.models import MailingList
+from mailer.web.params import int_arg
 
 RATE_WINDOW = dt.timedelta(minutes=1)
 LIVE_STATUSES = {CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.PAUSED}
@@ -52,16 +53,19 @@ def campaign_progress(session: Session, campaign: Campaign) -> dict[str, Any]:
         )
     )
     done = counts["sent"] + counts["failed"] + counts["bounced"] + counts["skipped"]
+    live = campaign.status in LIVE_STATUSES
     return {
         "id": campaign.id,
         "status": campaign.status,
         "status_reason": campaign.status_reason,
+        "status_text": status_text(campaign.status, campaign.status_reason),
         "total": total,
         "counts": counts,
         "done": done,
         "percent": round(100.0 * done / total, 1) if total else 0.0,
-        "rate_per_minute": last_minute or 0,
-        "live": campaign.status in LIVE_STATUSES,
+        # A stopped send has no rate: the last minute's sends belong to before it stopped.
+        "rate_per_minute": (last_minute or 0) if live else 0,
+        "live": live,
         "started_at": campaign.started_at.isoformat() if campaign.started_at else None,
         "finished_at": campaign.finished_at.isoformat() if campaign.finished_at else None,
     }
@@ -76,12 +80,12 @@ def _campaign(campaign_id: int) -> Campaign:
 
 @bp.route("/campaigns/")
 def campaigns() -> str:
-    before = request.args.get("before", "")
+    before = int_arg("before")
     # Newest first: page backwards by id.
     session = db()
     query = select(Campaign)
-    if before.isdigit():
-        query = query.where(Campaign.id < int(before))
+    if before is not None:
+        query = query.where(Campaign.id < before)
     rows = list(session.scalars(query.order_by(Campaign.id.desc()).limit(51)))
     more = len(rows) > 50
     rows = rows[:50]
@@ -176,23 +180,3 @@ def campaign_test(campaign_id: int) -> Any:
             return redirect(url_for("admin.campaign", campaign_id=campaign_id))
         form.address.errors = [f"The test could not be sent: {detail}"]
     return _campaign_page(campaign, form), 400
-
-
-@bp.route("/lists/<int:list_id>/digest", methods=["POST"])
-def list_digest_start(list_id: int) -> Response:
-    """Create this week's digest of the list (once) and start sending it."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    session = db()
-    mlist = session.get(MailingList, list_id)
-    if mlist is None:
-        abort(404)
-    settings = current_app.extensions["mailer.settings"]
-    campaign, what = integration.create_and_start_digest(session, settings, mlist, actor())
-    session.commit()
-    if campaign is None:
-        flash(f"No digest for {mlist.name}: {what}.", "info")
-        return redirect(url_for("admin.lists"))
-    flash(f"Digest {campaign.edition_key}: {what}.", "success")
-    return redirect(url_for("admin.campaign", campaign_id=campaign.id))

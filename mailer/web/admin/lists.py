@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
+from wtforms import BooleanField
 
 from mailer.web.admin import bp
 from mailer.web.auth import actor
@@ -46,10 +47,19 @@ def lists() -> str:
 
 
 def _fields(form: ListForm) -> dict[str, Any]:
+    """The form's values; a text field left out of the request is stored empty.
+
+    By the field's kind, not the value's: a scripted POST without ``from_email``
+    gives ``None``, which must not become ``False`` (stored as "0", and mail went
+    out ``From: <0>``). Empty means the default sender applies.
+    """
     values: dict[str, Any] = {}
     for name in FIELDS:
-        value = getattr(form, name).data
-        values[name] = value.strip() if isinstance(value, str) else bool(value)
+        field = getattr(form, name)
+        if isinstance(field, BooleanField):
+            values[name] = bool(field.data)
+        else:
+            values[name] = (field.data or "").strip()
     values["digest_weekday"] = int(form.digest_weekday.data or 0)
     return values
 

@@ -14,6 +14,7 @@ from mailer.web.admin import bp
 from mailer.web.db import db
 from mailer.web.forms import ForgetForm, SuppressForm
 from mailer.web.pagination import keyset_page, subscriber_search
+from mailer.web.params import int_arg
 from subscribers.models import (
     BounceRecord,
     MailingList,
@@ -24,11 +25,6 @@ from subscribers.models import (
 )
 
 HISTORY_LIMIT = 100
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.route("/subscribers/")
@@ -51,7 +47,7 @@ def subscribers() -> str:
             member = member.where(Subscription.status == status)
         query = query.where(member.exists())
     page = keyset_page(
-        session, query, Subscriber.id, after=_int_arg("after"), before=_int_arg("before")
+        session, query, Subscriber.id, after=int_arg("after"), before=int_arg("before")
     )
     return render_template(
         "web/admin/subscribers.html",

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from mailer import auth
 from mailer.db import audit
@@ -13,7 +14,7 @@ from mailer.users import Role, User
 from mailer.web.admin import bp
 from mailer.web.auth import actor, current_user
 from mailer.web.db import db
-from mailer.web.forms import UserEditForm, UserForm
+from mailer.web.forms import EmptyForm, UserEditForm, UserForm
 
 
 @bp.route("/users/")
@@ -83,4 +84,22 @@ def user_edit(user_id: int) -> Any:
             flash(f"Account {user.email} saved.", "success")
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
-    return render_template("web/admin/user_form.html", form=form, user=user), status
+    return render_template(
+        "web/admin/user_form.html", form=form, user=user, end_form=EmptyForm()
+    ), status
+
+
+@bp.route("/users/<int:user_id>/end-sessions", methods=["POST"])
+def user_end_sessions(user_id: int) -> Response:
+    """Log the account out everywhere (a lost laptop, a shared browser): its cookies stop."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    session = db()
+    user = session.get(User, user_id)
+    if user is None:
+        abort(404)
+    auth.end_sessions(user)
+    audit(session, actor(), "user.sessions.end", f"user:{user.email}")
+    session.commit()
+    flash(f"Every session of {user.email} has ended.", "success")
+    return redirect(url_for("admin.user_edit", user_id=user.id))
