@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
 
-from mailer.compose.personalise import fill, recipient_values
+from mailer.compose.personalise import recipient_values
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 from mailer.config import Settings
-from mailer.delivery.backends.base import OutgoingMessage
+from mailer.delivery.backends.base import MergeBody, OutgoingMessage
 from mailer.delivery.dkim import DkimSigner
 from mailer.delivery.verp import verp_address
 from subscribers.addresses import ascii_email
@@ -197,6 +197,7 @@ class MessageBuilder:
         self.msgid_domain = settings.message_id_domain
         self.boundary = f"=_odei_{campaign_id}_{int(time.time())}"
         self._static_headers = self._build_static_headers(mailing_list)
+        self._merge = MergeBody(snapshot.html, snapshot.text)
         self._html = _Template(snapshot.html)
         self._text = _Template(snapshot.text)
         self._part_text = (
@@ -304,8 +305,11 @@ class MessageBuilder:
             message.subject = self.snapshot.subject
             message.from_header = formataddr((self.from_name, self.from_email))
             message.reply_to = self.reply_to
-            message.html = fill(self.snapshot.html, for_html)
-            message.text = fill(self.snapshot.text, for_text)
+            # The shared body and this reader's values, not a filled copy: backends that
+            # batch send the body once per request (OutgoingMessage.bodies fills it).
+            message.merge = self._merge
+            message.merge_html = for_html
+            message.merge_text = for_text
             message.headers = {
                 "List-Unsubscribe": list_unsubscribe,
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

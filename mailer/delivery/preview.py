@@ -45,8 +45,9 @@ def write_preview(
     message = builder.build(Recipient(0, 0, SAMPLE_EMAIL, SAMPLE_NAME))
     out_dir.mkdir(parents=True, exist_ok=True)
     files = PreviewFiles(out_dir / f"{stem}.html", out_dir / f"{stem}.txt", out_dir / f"{stem}.eml")
-    files.html.write_text(message.html, encoding="utf-8")
-    files.text.write_text(message.text, encoding="utf-8")
+    html, text = message.bodies()
+    files.html.write_text(html, encoding="utf-8")
+    files.text.write_text(text, encoding="utf-8")
     files.eml.write_bytes(message.raw)
     return files
 

@@ -2,7 +2,8 @@
 
 ``POST /email/batch`` with ``X-Postmark-Server-Token``, up to 500 messages
 and 50 MB per request, each a complete message of its own (From, To, Subject,
-HtmlBody, TextBody, Headers, Metadata), so personal bodies batch fully.
+HtmlBody, TextBody, Headers, Metadata), so personal bodies batch fully; the
+requests of a batch run ``concurrency`` at once (see http_base).
 Bulk mail belongs on a broadcast message stream (``stream=``, default
 "broadcast"); link and open tracking stay off so our signed links reach
 readers unchanged.
@@ -54,7 +55,7 @@ def _plain_address(value: str) -> str:
 
 class PostmarkBackend(HttpApiBackend):
     name = "Postmark"
-    max_batch = MAX_BATCH
+    per_request = MAX_BATCH
     structured = True
     # Postmark refuses batch requests over 50 MB: 500 digests of 100 KB can exceed that.
     max_batch_bytes = MAX_BATCH_BYTES
@@ -83,23 +84,28 @@ class PostmarkBackend(HttpApiBackend):
             "TrackOpens": False,
             "TrackLinks": "None",
         }
-        if message.html:
-            payload["HtmlBody"] = message.html
-        if message.text:
-            payload["TextBody"] = message.text
+        html, text = message.bodies()  # each message complete: Postmark has no substitution
+        if html:
+            payload["HtmlBody"] = html
+        if text:
+            payload["TextBody"] = text
         if message.reply_to:
             payload["ReplyTo"] = message.reply_to
         return payload
 
     def build_requests(self, messages: Sequence[OutgoingMessage]) -> list[ApiRequest]:
-        """Batches of at most 500 messages and ``max_batch_bytes`` of JSON each."""
+        """Batches of at most 500 messages and ``max_batch_bytes`` of JSON each.
+
+        A batch is spread over the concurrent requests (see ``per_request_for``).
+        """
+        limit = self.per_request_for(len(messages))
         requests_: list[ApiRequest] = []
         chunk: list[OutgoingMessage] = []
         parts: list[bytes] = []
         size = 2
         for message in messages:
             part = json.dumps(self._payload(message)).encode()
-            if chunk and (len(chunk) >= MAX_BATCH or size + len(part) + 1 > self.max_batch_bytes):
+            if chunk and (len(chunk) >= limit or size + len(part) + 1 > self.max_batch_bytes):
                 requests_.append(self._request(chunk, parts))
                 chunk, parts, size = [], [], 2
             chunk.append(message)
