@@ -34,7 +34,13 @@ def settings() -> Settings:
 
 
 def session_factory(s: Settings | None = None) -> sessionmaker[Session]:
-    """One engine per database URL per process, reused by every command."""
+    """One engine per database URL per process, reused by every command.
+
+    Every table is registered first: a command loads only its own modules
+    (see mailer.cli), and foreign keys must still find their tables.
+    """
+    import mailer.models  # noqa: F401
+
     s = s or settings()
     if s.database_url not in _factories:
         _factories[s.database_url] = make_sessionmaker(make_engine(s.database_url))

@@ -11,7 +11,10 @@ from mailer.cli import cli
 
 def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # (the top level loads its commands on demand)
+        command = group.get_command(ctx, name)
+        assert command is not None
         path = (*prefix, name)
         found.append(path)
         if isinstance(command, click.Group):
