@@ -181,12 +181,17 @@ class MessageBuilder:
         *,
         campaign_id: int,
         structured: bool = False,
+        mime: bool | None = None,
         signer: TokenSigner | FastTokens | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.settings = settings
         self.campaign_id = campaign_id
         self.structured = structured
+        # The complete (DKIM-signed) MIME message is what SMTP and Maildir send. An API
+        # backend that takes the structured fields never reads it, so by default it is
+        # not built for one (nor signed: the provider signs what it assembles).
+        self.mime = not structured if mime is None else mime
         self._secret = settings.signing_key
         self.signer = signer or FastTokens(self._secret)
         self.list_id = mailing_list.id
@@ -260,25 +265,22 @@ class MessageBuilder:
             "_unsubscribe_token": unsubscribe,
         }
 
-    def build(self, recipient: Recipient) -> OutgoingMessage:
-        values = self.values(recipient)
-        token = values.pop("_unsubscribe_token")
-        message_id = make_msgid(domain=self.msgid_domain)
-        list_unsubscribe = (
-            f"<{values['unsubscribe_url']}>, "
-            f"<mailto:{self.settings.unsubscribe_mailto}?subject={token}>"
-        )
-        # Folded between its two URIs to keep header lines short.
-        folded_unsubscribe = list_unsubscribe.replace(", ", ",\r\n ")
-        # Escaped once, by the one rule compose uses for previews (HTML, URL-safe links).
-        for_html, for_text = recipient_values(values, self.settings.greeting_fallback)
+    def _mime(
+        self,
+        to_header: bytes,
+        message_id: str,
+        folded_unsubscribe: str,
+        for_html: dict[str, str],
+        for_text: dict[str, str],
+    ) -> bytes:
+        """The complete message: prebuilt pieces and this reader's encoded values, signed."""
         text_values = {p: _qp(v) for p, v in for_text.items()}
         html_values = {
             p: text_values[p] if v == for_text[p] else _qp(v) for p, v in for_html.items()
         }
         out = [
             self._static_headers,
-            _address_header("To", recipient.name, recipient.email),
+            to_header,
             self._date(),
             f"Message-ID: {message_id}\r\n".encode("ascii"),
             f"List-Unsubscribe: {folded_unsubscribe}\r\n".encode("ascii"),
@@ -292,6 +294,24 @@ class MessageBuilder:
         raw = b"".join(out)
         if self._dkim is not None:
             raw = self._dkim.sign(raw)
+        return raw
+
+    def build(self, recipient: Recipient) -> OutgoingMessage:
+        values = self.values(recipient)
+        token = values.pop("_unsubscribe_token")
+        message_id = make_msgid(domain=self.msgid_domain)
+        list_unsubscribe = (
+            f"<{values['unsubscribe_url']}>, "
+            f"<mailto:{self.settings.unsubscribe_mailto}?subject={token}>"
+        )
+        # Folded between its two URIs to keep header lines short.
+        folded_unsubscribe = list_unsubscribe.replace(", ", ",\r\n ")
+        # Escaped once, by the one rule compose uses for previews (HTML, URL-safe links).
+        for_html, for_text = recipient_values(values, self.settings.greeting_fallback)
+        to_header = _address_header("To", recipient.name, recipient.email)  # refuses CR/LF
+        raw = b""
+        if self.mime:
+            raw = self._mime(to_header, message_id, folded_unsubscribe, for_html, for_text)
         message = OutgoingMessage(
             delivery_id=recipient.delivery_id,
             envelope_from=verp_address(

@@ -40,7 +40,7 @@ def write_preview(
 ) -> PreviewFiles:
     """Write ``stem``.html, .txt and .eml for the sample reader into ``out_dir``."""
     builder = MessageBuilder(
-        snapshot, mailing_list, settings, campaign_id=campaign_id, structured=True
+        snapshot, mailing_list, settings, campaign_id=campaign_id, structured=True, mime=True
     )
     message = builder.build(Recipient(0, 0, SAMPLE_EMAIL, SAMPLE_NAME))
     out_dir.mkdir(parents=True, exist_ok=True)
