@@ -35,9 +35,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,8 +221,6 @@ class DkimSigner:
                 _Key(b"ed25519-sha256", ed25519_selector.encode("ascii"), _load_ed25519(seed))
             )
         self.selector = self.keys[0].selector
-        self._thread: ThreadPoolExecutor | None = None
-        self._thread_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DkimSigner | None:
@@ -248,18 +244,6 @@ class DkimSigner:
         head = _BLANK_LINE.split(raw, maxsplit=1)[0]
         present = {name.lower() for name in _FIELD_NAME.findall(head)}
         return [h for h in _SIGNED if h in present] + _OVERSIGNED
-
-    def sign_later(self, raw: bytes) -> Future[bytes]:
-        """``sign(raw)`` on this signer's own thread, in order; the result when it is done.
-
-        A worker builds a batch in microseconds per message and then waits on
-        the network for each; signing on a thread of its own overlaps the
-        signatures with that waiting (the socket waits release the GIL).
-        """
-        with self._thread_lock:
-            if self._thread is None:
-                self._thread = ThreadPoolExecutor(1, thread_name_prefix="dkim")
-            return self._thread.submit(self.sign, raw)
 
     def sign(self, raw: bytes) -> bytes:
         """``raw`` with its DKIM-Signature header(s) prepended (CRLF line endings kept)."""

@@ -273,7 +273,7 @@ class MessageBuilder:
         for_html: dict[str, str],
         for_text: dict[str, str],
     ) -> bytes:
-        """The complete message: prebuilt pieces and this reader's encoded values."""
+        """The complete message: prebuilt pieces and this reader's encoded values, signed."""
         text_values = {p: _qp(v) for p, v in for_text.items()}
         html_values = {
             p: text_values[p] if v == for_text[p] else _qp(v) for p, v in for_html.items()
@@ -291,7 +291,10 @@ class MessageBuilder:
         out.append(self._part_html)
         self._html.fill_into(out, html_values)
         out.append(self._closing)
-        return b"".join(out)
+        raw = b"".join(out)
+        if self._dkim is not None:
+            raw = self._dkim.sign(raw)
+        return raw
 
     def build(self, recipient: Recipient) -> OutgoingMessage:
         values = self.values(recipient)
@@ -307,13 +310,8 @@ class MessageBuilder:
         for_html, for_text = recipient_values(values, self.settings.greeting_fallback)
         to_header = _address_header("To", recipient.name, recipient.email)  # refuses CR/LF
         raw = b""
-        signing = None
         if self.mime:
             raw = self._mime(to_header, message_id, folded_unsubscribe, for_html, for_text)
-            if self._dkim is not None:
-                # Signed on the signer's own thread while the backend sends the messages
-                # before it, so DKIM costs little wall time (see OutgoingMessage.wire).
-                signing = self._dkim.sign_later(raw)
         message = OutgoingMessage(
             delivery_id=recipient.delivery_id,
             envelope_from=verp_address(
@@ -322,7 +320,6 @@ class MessageBuilder:
             recipient=recipient.email,
             raw=raw,
             message_id=message_id,
-            signing=signing,
         )
         if self.structured:
             message.subject = self.snapshot.subject

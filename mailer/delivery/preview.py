@@ -48,7 +48,7 @@ def write_preview(
     html, text = message.bodies()
     files.html.write_text(html, encoding="utf-8")
     files.text.write_text(text, encoding="utf-8")
-    files.eml.write_bytes(message.wire())
+    files.eml.write_bytes(message.raw)
     return files
 
 

@@ -9,7 +9,6 @@ suppression and pause rules live once in the engine and never in a backend.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -57,10 +56,8 @@ class OutgoingMessage:
     """One personalised message, ready for the wire.
 
     ``raw`` is the complete RFC 5322 message (CRLF line endings) for SMTP and
-    Maildir; read it with ``wire()``, which waits for its DKIM signature when
-    that is still being made beside the sending (``signing``). API backends
-    that take structured JSON use the other fields, which carry the same
-    personalised content.
+    Maildir. API backends that take structured JSON use the other fields,
+    which carry the same personalised content.
     """
 
     delivery_id: int
@@ -80,15 +77,6 @@ class OutgoingMessage:
     merge: MergeBody | None = None
     merge_html: Mapping[str, str] = field(default_factory=dict)
     merge_text: Mapping[str, str] = field(default_factory=dict)
-    # ``raw`` with its DKIM-Signature prepended, once a background thread has made it.
-    signing: Future[bytes] | None = None
-
-    def wire(self) -> bytes:
-        """The message as it goes on the wire: ``raw``, signed when DKIM is on."""
-        if self.signing is not None:
-            self.raw = self.signing.result()
-            self.signing = None
-        return self.raw
 
     def bodies(self) -> tuple[str, str]:
         """This reader's complete HTML and text, filled from ``merge`` when it is set."""

@@ -32,7 +32,7 @@ class MaildirBackend:
         results = []
         for message in messages:
             # Maildir files use the platform's line endings; mail readers expect LF here.
-            self._box.add(message.wire().replace(b"\r\n", b"\n"))
+            self._box.add(message.raw.replace(b"\r\n", b"\n"))
             results.append(SendResult(message.delivery_id, Outcome.SENT))
         return results
 

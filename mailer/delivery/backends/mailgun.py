@@ -133,7 +133,7 @@ class MailgunBackend(HttpApiBackend):
             f"/v3/{quote(self.domain)}/messages.mime",
             {
                 "data": {"to": m.recipient, "v:delivery_id": str(m.delivery_id)},
-                "files": {"message": ("message.mime", m.wire(), "message/rfc822")},
+                "files": {"message": ("message.mime", m.raw, "message/rfc822")},
             },
         )
 

@@ -177,7 +177,7 @@ class _Connection:
     def _transaction(self, message: OutgoingMessage) -> SendResult:
         smtp = self.smtp
         assert smtp is not None
-        raw = message.wire()
+        raw = message.raw
         recipient = message.recipient
         options = [f"SIZE={len(raw)}"] if smtp.has_extn("size") else []
         if not (recipient.isascii() and message.envelope_from.isascii()):
