@@ -13,6 +13,7 @@ from backend_messages import make_message
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from dkim.canonicalization import Relaxed
+from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
 from mailer.delivery.dkim import DkimError, DkimSigner, public_record, relaxed_body, split_message
@@ -344,3 +345,40 @@ def test_ed25519_key_forms_and_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(DkimError, match=r"dkim_private_key_path .* cannot be read"):
         DkimSigner.from_settings(settings)
+
+
+def test_a_whole_send_with_dkim_verifies_for_every_reader(
+    session: Session, session_factory: sessionmaker[Session], settings: Settings, tmp_path: Path
+) -> None:
+    """Worker -> builder (signing) -> SMTP -> server: dkimpy verifies every reader's, dual too."""
+    from delivery_fixtures import statuses
+    from helpers import started_campaign
+    from smtp_server import SmtpFaultServer
+
+    from mailer.delivery.worker import drain
+
+    pem, record = keypair()
+    ed_pem, ed_record = ed25519_keypair()
+    (tmp_path / "rsa.pem").write_bytes(pem)
+    (tmp_path / "ed.pem").write_bytes(ed_pem)
+    campaign_id = started_campaign(session, 40)
+    with SmtpFaultServer() as server:
+        signed_settings = settings.replace(
+            backend=f"smtp://127.0.0.1:{server.port}?helo=test.local",
+            batch_size=16,
+            dkim_domain="example.org",
+            dkim_selector="odei2026",
+            dkim_private_key_path=str(tmp_path / "rsa.pem"),
+            dkim_ed25519_selector="odei2026e",
+            dkim_ed25519_key_path=str(tmp_path / "ed.pem"),
+        )
+        stats = drain(session_factory, signed_settings)
+        received = list(server.received)
+    assert stats.sent == 40 and len(received) == 40
+    dns = dns_for(record, odei2026e=ed_record)
+    for got in received:
+        assert dkim.verify(got.data, dnsfunc=dns), got.rcpt_tos
+        assert dkim.DKIM(got.data).verify(idx=1, dnsfunc=dns), got.rcpt_tos
+        assert b"list-unsubscribe-post" in got.data.split(b"\r\n\r\n", 1)[0].lower()
+    session.expire_all()
+    assert statuses(session, campaign_id) == {"sent": 40}
