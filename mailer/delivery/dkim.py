@@ -81,10 +81,6 @@ _OVERSIGNED = [h.lower().encode() for h in OVERSIGNED]
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _FIELD_NAME = re.compile(rb"^([!-9;-~]+)[ \t]*:", re.MULTILINE)  # RFC 5322 field names
 _LINE_END = re.compile(rb"\r?\n")
-_LONE_LF = re.compile(rb"(?<!\r)\n")
-_RELAXED_WORK = re.compile(rb"[\t ]\r\n|\t|  ")  # anything the relaxed body rule changes
-_TRAILING_WSP = re.compile(rb"[\t ]+(?=\r\n)")
-_WSP_TO_SPACE = re.compile(rb"\t[\t ]*| [\t ]+")  # the runs of WSP that are not one space
 
 
 class DkimError(ValueError):
@@ -96,11 +92,17 @@ def relaxed_body(body: bytes) -> bytes:
 
     dkimpy's ``Relaxed.canonicalize_body`` strips WSP before each CRLF, then
     replaces every run of WSP by one space (a regex match per space in the
-    message), then drops trailing empty lines. The two regexes here match only
-    the runs that change, so a body with nothing to change costs two scans.
+    message: milliseconds for a 100 KB digest), then drops trailing empty
+    lines. Here the same result comes from byte replacements, which run at
+    memory speed: tabs become spaces, runs of spaces halve until none is
+    left, and the one space a run leaves before a CRLF goes.
     """
-    if _RELAXED_WORK.search(body) is not None:
-        body = _WSP_TO_SPACE.sub(b" ", _TRAILING_WSP.sub(b"", body))
+    if b"\t" in body:
+        body = body.replace(b"\t", b" ")
+    while b"  " in body:
+        body = body.replace(b"  ", b" ")
+    if b" \r\n" in body:
+        body = body.replace(b" \r\n", b"\r\n")
     return correct_empty_body(strip_trailing_lines(body))
 
 
@@ -116,7 +118,7 @@ def split_message(raw: bytes) -> tuple[list[list[bytes]], bytes]:
         return dkim.rfc822_parse(raw)
     headers, _ = dkim.rfc822_parse(raw[: match.start()] + b"\r\n\r\n")
     body = raw[match.end() :]
-    if _LONE_LF.search(body) is not None:
+    if body.count(b"\n") != body.count(b"\r\n"):  # a bare LF: make every line end CRLF
         body = _LINE_END.sub(b"\r\n", body)
     return headers, body
 
