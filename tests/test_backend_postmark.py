@@ -179,3 +179,13 @@ def test_api_backends_ask_for_structured_messages() -> None:
     assert PostmarkBackend.structured is True
     assert SendGridBackend.structured is True
     assert MailgunBackend.structured is True  # batches use the shared body
+
+
+def test_a_shared_body_spliced_as_json_equals_the_filled_message(api: FakePostmark) -> None:
+    """The per-reader JSON built from pre-escaped pieces parses to the complete message."""
+    from test_backend_batches import campaign
+
+    b = backend(api)
+    for message in campaign(3, names='Zoë "Zee" <Ōkafor> & co\\ {i}'):
+        assert message.merge is not None
+        assert json.loads(b._json(message)) == b._payload(message)
