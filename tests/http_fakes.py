@@ -443,6 +443,13 @@ class FakePostmark(FakeApi):
             )
         if request.path != "/email/batch":
             return Reply(404, {"ErrorCode": 404, "Message": "Not found"})
+        if not self.keep:
+            # Benchmarks: the real server parses on its own machine; this one shares the
+            # benchmark's cores, so without keep it counts the messages and accepts them.
+            count = request.body.count(b'"MessageStream":')
+            self.count_only(count)
+            ok = {"ErrorCode": 0, "Message": "OK", "MessageID": str(uuid.uuid4())}
+            return Reply(200, [ok] * count)
         body = request.json
         if not isinstance(body, list):
             return Reply(422, {"ErrorCode": 402, "Message": "Received invalid JSON input."})
