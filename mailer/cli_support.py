@@ -34,8 +34,11 @@ def settings() -> Settings:
 
 
 def session_factory(s: Settings | None = None) -> sessionmaker[Session]:
-    """One engine per database URL per process, reused by every command."""
-    # Every table's module, so the erasers they register (subscribers.erasure) run.
+    """One engine per database URL per process, reused by every command.
+
+    Every table is registered first: a command loads only its own modules
+    (see mailer.cli), and foreign keys must still find their tables.
+    """
     import mailer.models  # noqa: F401
 
     s = s or settings()

@@ -79,6 +79,9 @@ class Settings:
     dkim_domain: str = ""
     dkim_selector: str = ""
     dkim_private_key_path: str = ""
+    # a second, Ed25519 signature beside the RSA one (RFC 8463), when both are set
+    dkim_ed25519_selector: str = ""
+    dkim_ed25519_key_path: str = ""
     # audience
     confirm_token_max_age: int = 7 * 24 * 3600
     soft_bounce_limit: int = 3
@@ -243,6 +246,21 @@ def check_settings(settings: Settings) -> list[tuple[str, str, str]]:
     if settings.dkim_private_key_path and not Path(settings.dkim_private_key_path).exists():
         problems.append(
             ("error", "dkim_private_key_path", f"{settings.dkim_private_key_path} does not exist.")
+        )
+    if bool(settings.dkim_ed25519_selector) != bool(settings.dkim_ed25519_key_path) or (
+        settings.dkim_ed25519_selector and not settings.dkim_domain
+    ):
+        problems.append(
+            (
+                "error",
+                "dkim_ed25519_selector",
+                "Ed25519 DKIM needs dkim_ed25519_selector and dkim_ed25519_key_path together, "
+                "beside the RSA settings (dkim_domain, dkim_selector, dkim_private_key_path).",
+            )
+        )
+    if settings.dkim_ed25519_key_path and not Path(settings.dkim_ed25519_key_path).exists():
+        problems.append(
+            ("error", "dkim_ed25519_key_path", f"{settings.dkim_ed25519_key_path} does not exist.")
         )
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

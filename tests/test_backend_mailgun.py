@@ -1,4 +1,10 @@
-"""The Mailgun backend against a local server speaking the messages.mime API."""
+"""The Mailgun backend's one-message path (messages.mime) against a local server.
+
+These messages carry no shared body (as messages built outside a campaign),
+so each goes alone with its complete MIME. The tests script the fake's
+replies in order, so they send one request at a time (``concurrency=1``);
+the batch path is in test_backend_batches.py.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ def api() -> Iterator[FakeMailgun]:
 def backend(
     api: FakeMailgun, key: str = "key-test", domain: str = "mg.example.org", **query: object
 ) -> MailgunBackend:
+    query.setdefault("concurrency", 1)
     qs = "".join(f"&{k}={v}" for k, v in query.items())
     b = backend_from_url(f"mailgun://{key}@{domain}?base_url={api.url}{qs}", Settings())
     assert isinstance(b, MailgunBackend)

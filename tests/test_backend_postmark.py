@@ -54,10 +54,10 @@ def test_success_batches_personal_messages(api: FakePostmark) -> None:
 
 
 def test_batches_split_at_500(api: FakePostmark) -> None:
-    results = backend(api, stream="odei-digest").send(many(501))
-    assert [len(r.json) for r in api.requests] == [500, 1]
-    assert api.requests[1].json[0]["MessageStream"] == "odei-digest"
-    assert len(results) == 501 and {r.outcome for r in results} == {Outcome.SENT}
+    results = backend(api, stream="odei-digest", concurrency=1).send(many(1001))
+    assert sorted(len(r.json) for r in api.requests) == [333, 334, 334]  # <= 500, evenly
+    assert all(m["MessageStream"] == "odei-digest" for r in api.requests for m in r.json)
+    assert len(results) == 1001 and {r.outcome for r in results} == {Outcome.SENT}
 
 
 def test_batches_split_by_size(api: FakePostmark) -> None:
@@ -178,4 +178,14 @@ def test_api_backends_ask_for_structured_messages() -> None:
     # The message builder fills subject/html/text/headers only when the backend says so.
     assert PostmarkBackend.structured is True
     assert SendGridBackend.structured is True
-    assert MailgunBackend.structured is False  # it sends our raw MIME
+    assert MailgunBackend.structured is True  # batches use the shared body
+
+
+def test_a_shared_body_spliced_as_json_equals_the_filled_message(api: FakePostmark) -> None:
+    """The per-reader JSON built from pre-escaped pieces parses to the complete message."""
+    from test_backend_batches import campaign
+
+    b = backend(api)
+    for message in campaign(3, names='Zoë "Zee" <Ōkafor> & co\\ {i}'):
+        assert message.merge is not None
+        assert json.loads(b._json(message)) == b._payload(message)

@@ -62,9 +62,11 @@ def test_personal_bodies_go_one_request_each(api: FakeSendGrid) -> None:
     batch = make_batch(3)  # each body has its own unsubscribe link
     results = backend(api).send(batch)
     assert [r.outcome for r in results] == [Outcome.SENT] * 3
-    assert len(api.requests) == 3
-    for request, message in zip(api.requests, batch, strict=True):
-        assert request.json["content"][1]["value"] == message.html
+    assert len(api.requests) == 3  # sent concurrently, so in any order
+    by_recipient = {m.recipient: m for m in batch}
+    for request in api.requests:
+        (person,) = request.json["personalizations"]
+        assert request.json["content"][1]["value"] == by_recipient[person["to"][0]["email"]].html
 
 
 def test_429_with_retry_after(api: FakeSendGrid) -> None:
@@ -156,13 +158,26 @@ def test_url_errors() -> None:
         backend_from_url("sendgrid://k@?base=http://x", Settings())
     b = backend_from_url("sendgrid://SG.abc@", Settings())
     assert isinstance(b, SendGridBackend)
-    assert b.config.base_url == "https://api.sendgrid.com" and b.max_batch == 1000
+    assert b.config.base_url == "https://api.sendgrid.com" and b.max_batch == 4 * 1000
 
 
 def test_personalizations_split_at_1000(api: FakeSendGrid) -> None:
+    batch = many(2001)
+    results = backend(api, concurrency=2).send(batch)
+    sizes = sorted(len(r.json["personalizations"]) for r in api.requests)
+    assert sizes == [667, 667, 667]  # 2,001 needs 3 requests of <= 1,000: evenly
+    assert len(results) == 2001 and {r.outcome for r in results} == {Outcome.SENT}
+    assert len({p["to"][0]["email"] for p in api.accepted}) == 2001
+
+
+def test_a_batch_is_spread_over_the_concurrent_requests(api: FakeSendGrid) -> None:
     batch = many(1001)
-    results = backend(api).send(batch)
-    assert [len(r.json["personalizations"]) for r in api.requests] == [1000, 1]
+    results = backend(api).send(batch)  # concurrency 4 by default
+    assert sorted(len(r.json["personalizations"]) for r in api.requests) == [248, 251, 251, 251]
+    assert len(results) == 1001 and {r.outcome for r in results} == {Outcome.SENT}
+    api.requests.clear()
+    backend(api).send(many(150))  # not cut into requests of fewer than 100
+    assert sorted(len(r.json["personalizations"]) for r in api.requests) == [150]
     assert len(results) == 1001 and {r.outcome for r in results} == {Outcome.SENT}
     assert len({p["to"][0]["email"] for p in api.accepted}) == 1001
 

@@ -38,3 +38,33 @@ def test_confirmation_is_sent_now_with_its_link(
     assert "Amara Okafor" in msg.get_body(("plain",)).get_content()
     logged = session.scalar(select(AuditLog).where(AuditLog.action == "mail.confirm"))
     assert logged is not None and logged.detail["outcome"] == "sent"
+
+
+def test_confirmation_through_an_api_backend_carries_its_bodies(
+    session: Session, settings: Settings
+) -> None:
+    """An API backend takes the structured fields: they are filled for one-off mail too."""
+    from http_fakes import FakePostmark, FakeSendGrid
+
+    from mailer.delivery.backends import backend_from_url
+
+    ml = make_list(session, "odei-weekly")
+    person = Subscriber(email="amara.okafor@example.org", name="Amara Okafor")
+    session.add(person)
+    session.flush()
+    url = "https://news.example.org/confirm/TOKEN123"
+    for fake, scheme in (
+        (FakeSendGrid(), "sendgrid://SG.test-key@"),
+        (FakePostmark(), "postmark://00000000-test-token@"),
+    ):
+        with fake:
+            backend = backend_from_url(f"{scheme}?base_url={fake.url}", settings)
+            result = send_transactional(
+                session, settings, "confirm", person, ml, backend=backend, confirm_url=url
+            )
+            assert result.outcome is Outcome.SENT, result.detail
+            (delivered,) = fake.delivered
+            assert delivered["to"] == ["amara.okafor@example.org"]
+            assert url in delivered["text"] and url in delivered["html"]
+            assert "Amara Okafor" in delivered["text"]
+            assert delivered["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
 
-from mailer.compose.personalise import fill, recipient_values
+from mailer.compose.personalise import recipient_values
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
 from mailer.config import Settings
-from mailer.delivery.backends.base import OutgoingMessage
+from mailer.delivery.backends.base import MergeBody, OutgoingMessage
 from mailer.delivery.dkim import DkimSigner
 from mailer.delivery.verp import verp_address
 from subscribers.addresses import ascii_email
@@ -181,12 +181,17 @@ class MessageBuilder:
         *,
         campaign_id: int,
         structured: bool = False,
+        mime: bool | None = None,
         signer: TokenSigner | FastTokens | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.settings = settings
         self.campaign_id = campaign_id
         self.structured = structured
+        # The complete (DKIM-signed) MIME message is what SMTP and Maildir send. An API
+        # backend that takes the structured fields never reads it, so by default it is
+        # not built for one (nor signed: the provider signs what it assembles).
+        self.mime = not structured if mime is None else mime
         self._secret = settings.signing_key
         self.signer = signer or FastTokens(self._secret)
         self.list_id = mailing_list.id
@@ -197,6 +202,7 @@ class MessageBuilder:
         self.msgid_domain = settings.message_id_domain
         self.boundary = f"=_odei_{campaign_id}_{int(time.time())}"
         self._static_headers = self._build_static_headers(mailing_list)
+        self._merge = MergeBody(snapshot.html, snapshot.text)
         self._html = _Template(snapshot.html)
         self._text = _Template(snapshot.text)
         self._part_text = (
@@ -259,6 +265,37 @@ class MessageBuilder:
             "_unsubscribe_token": unsubscribe,
         }
 
+    def _mime(
+        self,
+        to_header: bytes,
+        message_id: str,
+        folded_unsubscribe: str,
+        for_html: dict[str, str],
+        for_text: dict[str, str],
+    ) -> bytes:
+        """The complete message: prebuilt pieces and this reader's encoded values, signed."""
+        text_values = {p: _qp(v) for p, v in for_text.items()}
+        html_values = {
+            p: text_values[p] if v == for_text[p] else _qp(v) for p, v in for_html.items()
+        }
+        out = [
+            self._static_headers,
+            to_header,
+            self._date(),
+            f"Message-ID: {message_id}\r\n".encode("ascii"),
+            f"List-Unsubscribe: {folded_unsubscribe}\r\n".encode("ascii"),
+            b"\r\n",
+            self._part_text,
+        ]
+        self._text.fill_into(out, text_values)
+        out.append(self._part_html)
+        self._html.fill_into(out, html_values)
+        out.append(self._closing)
+        raw = b"".join(out)
+        if self._dkim is not None:
+            raw = self._dkim.sign(raw)
+        return raw
+
     def build(self, recipient: Recipient, message_id: str = "") -> OutgoingMessage:
         """The recipient's message; ``message_id`` is the one stored on its delivery
         (kept across retries and resends), a new one only when there is none."""
@@ -273,26 +310,10 @@ class MessageBuilder:
         folded_unsubscribe = list_unsubscribe.replace(", ", ",\r\n ")
         # Escaped once, by the one rule compose uses for previews (HTML, URL-safe links).
         for_html, for_text = recipient_values(values, self.settings.greeting_fallback)
-        text_values = {p: _qp(v) for p, v in for_text.items()}
-        html_values = {
-            p: text_values[p] if v == for_text[p] else _qp(v) for p, v in for_html.items()
-        }
-        out = [
-            self._static_headers,
-            _address_header("To", recipient.name, recipient.email),
-            self._date(),
-            f"Message-ID: {message_id}\r\n".encode("ascii"),
-            f"List-Unsubscribe: {folded_unsubscribe}\r\n".encode("ascii"),
-            b"\r\n",
-            self._part_text,
-        ]
-        self._text.fill_into(out, text_values)
-        out.append(self._part_html)
-        self._html.fill_into(out, html_values)
-        out.append(self._closing)
-        raw = b"".join(out)
-        if self._dkim is not None:
-            raw = self._dkim.sign(raw)
+        to_header = _address_header("To", recipient.name, recipient.email)  # refuses CR/LF
+        raw = b""
+        if self.mime:
+            raw = self._mime(to_header, message_id, folded_unsubscribe, for_html, for_text)
         message = OutgoingMessage(
             delivery_id=recipient.delivery_id,
             envelope_from=verp_address(
@@ -306,8 +327,11 @@ class MessageBuilder:
             message.subject = self.snapshot.subject
             message.from_header = formataddr((self.from_name, self.from_email))
             message.reply_to = self.reply_to
-            message.html = fill(self.snapshot.html, for_html)
-            message.text = fill(self.snapshot.text, for_text)
+            # The shared body and this reader's values, not a filled copy: backends that
+            # batch send the body once per request (OutgoingMessage.bodies fills it).
+            message.merge = self._merge
+            message.merge_html = for_html
+            message.merge_text = for_text
             message.headers = {
                 "List-Unsubscribe": list_unsubscribe,
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -40,13 +40,14 @@ def write_preview(
 ) -> PreviewFiles:
     """Write ``stem``.html, .txt and .eml for the sample reader into ``out_dir``."""
     builder = MessageBuilder(
-        snapshot, mailing_list, settings, campaign_id=campaign_id, structured=True
+        snapshot, mailing_list, settings, campaign_id=campaign_id, structured=True, mime=True
     )
     message = builder.build(Recipient(0, 0, SAMPLE_EMAIL, SAMPLE_NAME))
     out_dir.mkdir(parents=True, exist_ok=True)
     files = PreviewFiles(out_dir / f"{stem}.html", out_dir / f"{stem}.txt", out_dir / f"{stem}.eml")
-    files.html.write_text(message.html, encoding="utf-8")
-    files.text.write_text(message.text, encoding="utf-8")
+    html, text = message.bodies()
+    files.html.write_text(html, encoding="utf-8")
+    files.text.write_text(text, encoding="utf-8")
     files.eml.write_bytes(message.raw)
     return files
 

@@ -49,9 +49,11 @@ def send_transactional(
     if kind not in KINDS:
         raise ValueError(f"unknown transactional message {kind!r} (known: {', '.join(KINDS)})")
     snapshot = render_transactional(kind, mailing_list, settings, **context)
-    builder = MessageBuilder(snapshot, mailing_list, settings, campaign_id=0)
-    message = builder.build(Recipient(0, subscriber.id, subscriber.email, subscriber.name))
     transport = backend or backend_from_url(settings.backend, settings)
+    # An API backend takes the structured fields (subject, bodies, headers), not the MIME.
+    structured = bool(getattr(transport, "structured", False))
+    builder = MessageBuilder(snapshot, mailing_list, settings, campaign_id=0, structured=structured)
+    message = builder.build(Recipient(0, subscriber.id, subscriber.email, subscriber.name))
     transport.open()
     try:
         results = transport.send([message])

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from mailer.compose.personalise import fill
+
 
 class Outcome(StrEnum):
     SENT = "sent"  # accepted by the next hop
@@ -31,6 +33,22 @@ class BackendError(Exception):
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MergeBody:
+    """A campaign's HTML and text with a placeholder where each reader's values go.
+
+    One object is shared by every message of a campaign (compared by
+    identity). API backends that substitute per recipient (SendGrid's
+    substitutions, Mailgun's recipient-variables) send it once per request
+    with each reader's values beside it, instead of a thousand filled copies;
+    the others fill it per message (``OutgoingMessage.bodies``). The
+    placeholders are ``mailer.compose.snapshot.PLACEHOLDERS``.
+    """
+
+    html: str
+    text: str
 
 
 @dataclass(slots=True)
@@ -54,6 +72,17 @@ class OutgoingMessage:
     # Headers beyond From/To/Subject/Date/MIME (List-*, Message-ID, Feedback-ID, ...).
     headers: Mapping[str, str] = field(default_factory=dict)
     message_id: str = ""
+    # Instead of html/text: the campaign's shared body and this reader's values for
+    # its placeholders, escaped for the HTML part and for the text part.
+    merge: MergeBody | None = None
+    merge_html: Mapping[str, str] = field(default_factory=dict)
+    merge_text: Mapping[str, str] = field(default_factory=dict)
+
+    def bodies(self) -> tuple[str, str]:
+        """This reader's complete HTML and text, filled from ``merge`` when it is set."""
+        if self.merge is None:
+            return self.html, self.text
+        return fill(self.merge.html, self.merge_html), fill(self.merge.text, self.merge_text)
 
 
 @dataclass(slots=True)

@@ -17,7 +17,16 @@ its success and error bodies read). The common rules live here, once:
   rest of the batch transient. A connection dropped mid-request is transient
   for that request's messages.
 
-URL form: ``<provider>://KEY@[host]?base_url=http://127.0.0.1:8025&timeout=10``;
+Overlap: a batch from the engine is split into requests of at most the
+provider's limit, spread evenly over ``concurrency`` requests that run at once
+(``?concurrency=4`` by default, each thread with its own kept-alive
+connection), so one worker waits for one round trip per batch rather than
+one per request. With requests in flight together, "nothing accepted yet"
+is decided when all have answered: a whole-backend error is raised only if
+no request of the batch was accepted, else it becomes transient results
+for its own request's messages.
+
+URL form: ``<provider>://KEY@[host]?base_url=http://127.0.0.1:8025&timeout=10&concurrency=4``;
 ``base_url`` replaces the provider's public address (tests, EU regions, proxies).
 """
 
@@ -26,7 +35,9 @@ from __future__ import annotations
 import datetime as dt
 import email.header
 import email.utils
+import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
@@ -36,7 +47,12 @@ from urllib3.exceptions import NewConnectionError
 
 from mailer.delivery.backends.base import BackendError, Outcome, OutgoingMessage, SendResult
 
-COMMON_KEYS = {"base_url", "timeout"}
+COMMON_KEYS = {"base_url", "timeout", "concurrency"}
+DEFAULT_CONCURRENCY = 4
+MAX_CONCURRENCY = 32
+#: A batch is spread over the concurrent requests, but not into requests of fewer
+#: messages than this (unless the provider's limit forces more requests).
+MIN_PER_REQUEST = 100
 # Headers the APIs set themselves from the structured fields (or refuse).
 STRUCTURED_HEADERS = {
     "from",
@@ -88,6 +104,7 @@ class ApiConfig:
     base_url: str
     timeout: float
     options: Mapping[str, str] = field(default_factory=dict)
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 def parse_api_url(
@@ -118,12 +135,19 @@ def parse_api_url(
         timeout = float(query.pop("timeout", default_timeout))
     except ValueError:
         raise BackendError(f"backend URL {shown}: timeout should be seconds, e.g. 10") from None
+    raw_concurrency = query.pop("concurrency", str(DEFAULT_CONCURRENCY))
+    if not raw_concurrency.isdigit() or not 1 <= int(raw_concurrency) <= MAX_CONCURRENCY:
+        raise BackendError(
+            f"backend URL {shown}: concurrency should be a number of requests at once "
+            f"from 1 to {MAX_CONCURRENCY}, e.g. concurrency=4"
+        )
     return ApiConfig(
         key=key,
         host=parts.hostname or "",
         base_url=base_url.rstrip("/"),
         timeout=timeout,
         options=query,
+        concurrency=int(raw_concurrency),
     )
 
 
@@ -156,6 +180,9 @@ class HttpApiBackend:
     """
 
     name = "HTTP API"
+    #: The provider's limit of messages in one request.
+    per_request = 1
+    #: Largest batch ``send`` accepts: ``per_request`` for each concurrent request.
     max_batch = 1
     #: True when the API takes subject/html/text/headers rather than ``raw``: the
     #: message builder fills those fields only for backends that say so.
@@ -163,7 +190,34 @@ class HttpApiBackend:
 
     def __init__(self, config: ApiConfig) -> None:
         self.config = config
-        self.session: requests.Session | None = None
+        self.max_batch = self.per_request * config.concurrency
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def session(self) -> requests.Session | None:
+        """This thread's session (one kept-alive connection per concurrent request)."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None and self._pool is not None:
+            session = self._new_session()
+            self._local.session = session
+        return session
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers["User-Agent"] = "odei-mailer"
+        self.configure(session)
+        with self._sessions_lock:
+            self._sessions.append(session)
+        return session
+
+    def per_request_for(self, count: int) -> int:
+        """Messages per request for a batch of ``count``: spread over the concurrent requests."""
+        wanted = min(self.config.concurrency, max(1, count // MIN_PER_REQUEST))
+        requests_ = max(-(-count // self.per_request), wanted)
+        return max(1, -(-count // requests_))
 
     # hooks ----------------------------------------------------------------------
     def configure(self, session: requests.Session) -> None:
@@ -223,28 +277,47 @@ class HttpApiBackend:
 
     # the sequence ---------------------------------------------------------------
     def open(self) -> None:
-        if self.session is None:
-            session = requests.Session()
-            session.headers["User-Agent"] = "odei-mailer"
-            self.configure(session)
-            self.session = session
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self.config.concurrency, thread_name_prefix=f"{self.name.lower()}-api"
+            )
 
     def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
 
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         self.open()
+        assert self._pool is not None
+        requests_ = self.build_requests(messages)
+        outcomes = list(self._pool.map(self._post_or_error, requests_))
         results: list[SendResult] = []
-        accepted = False  # once anything is accepted, whole-backend errors stop being raised
-        for request in self.build_requests(messages):
-            answered = self._post(request, accepted_before=accepted)
-            accepted = accepted or any(r.outcome is Outcome.SENT for r in answered)
-            results.extend(answered)
+        accepted = any(
+            r.outcome is Outcome.SENT for o in outcomes if isinstance(o, list) for r in o
+        )
+        for request, outcome in zip(requests_, outcomes, strict=True):
+            if isinstance(outcome, list):
+                results.extend(outcome)
+            elif not accepted:
+                raise outcome  # nothing of the batch was accepted: the backend as a whole
+            else:
+                results.extend(self._all(request, Outcome.TRANSIENT, str(outcome)))
         order = {m.delivery_id: i for i, m in enumerate(messages)}
         results.sort(key=lambda r: order.get(r.delivery_id, len(order)))
         return results
+
+    def _post_or_error(self, request: ApiRequest) -> list[SendResult] | BackendError:
+        """One request on a pool thread; a whole-backend error is returned, not raised."""
+        try:
+            return self._post(request, accepted_before=False)
+        except BackendError as exc:
+            return exc
 
     @staticmethod
     def _all(

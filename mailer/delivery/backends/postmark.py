@@ -2,7 +2,8 @@
 
 ``POST /email/batch`` with ``X-Postmark-Server-Token``, up to 500 messages
 and 50 MB per request, each a complete message of its own (From, To, Subject,
-HtmlBody, TextBody, Headers, Metadata), so personal bodies batch fully.
+HtmlBody, TextBody, Headers, Metadata), so personal bodies batch fully; the
+requests of a batch run ``concurrency`` at once (see http_base).
 Bulk mail belongs on a broadcast message stream (``stream=``, default
 "broadcast"); link and open tracking stay off so our signed links reach
 readers unchanged.
@@ -20,12 +21,15 @@ same way; 401 is a bad token; 429 and 5xx are transient.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import requests
 
+from mailer.compose.snapshot import PLACEHOLDERS
 from mailer.config import Settings
-from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
+from mailer.delivery.backends.base import MergeBody, Outcome, OutgoingMessage, SendResult
 from mailer.delivery.backends.http_base import (
     ApiRequest,
     AuthRefused,
@@ -40,6 +44,31 @@ MAX_BATCH = 500
 MAX_BATCH_BYTES = 45_000_000  # under the documented 50 MB, with room for HTTP overhead
 INACTIVE_RECIPIENT = 406
 ACCOUNT_CODES = {10, 400, 401, 405, 412, 413}
+_SLOTS = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS.values()) + ")")
+
+
+def _json_chars(text: str) -> str:
+    """``text`` as the inside of a JSON string (escaping is per character, so pieces join)."""
+    return json.dumps(text)[1:-1]
+
+
+@lru_cache(maxsize=8)
+def _json_template(body: MergeBody) -> tuple[list[str], list[str]]:
+    """The shared HTML and text cut at their placeholders, each static piece JSON-escaped.
+
+    Once per campaign body: a reader's HtmlBody is then these pieces joined
+    with their own escaped values, not a 100 KB document filled and
+    JSON-encoded again for every reader.
+    """
+    return (
+        [p if i % 2 else _json_chars(p) for i, p in enumerate(_SLOTS.split(body.html))],
+        [p if i % 2 else _json_chars(p) for i, p in enumerate(_SLOTS.split(body.text))],
+    )
+
+
+def _filled(pieces: list[str], values: Mapping[str, str]) -> str:
+    """The JSON string of one part: static pieces (even places) and this reader's values."""
+    return "".join(p if i % 2 == 0 else _json_chars(values[p]) for i, p in enumerate(pieces))
 
 
 def _plain_address(value: str) -> str:
@@ -54,7 +83,7 @@ def _plain_address(value: str) -> str:
 
 class PostmarkBackend(HttpApiBackend):
     name = "Postmark"
-    max_batch = MAX_BATCH
+    per_request = MAX_BATCH
     structured = True
     # Postmark refuses batch requests over 50 MB: 500 digests of 100 KB can exceed that.
     max_batch_bytes = MAX_BATCH_BYTES
@@ -72,7 +101,7 @@ class PostmarkBackend(HttpApiBackend):
         session.headers["X-Postmark-Server-Token"] = self.config.key
         session.headers["Accept"] = "application/json"
 
-    def _payload(self, message: OutgoingMessage) -> dict[str, object]:
+    def _payload(self, message: OutgoingMessage, bodies: bool = True) -> dict[str, object]:
         payload: dict[str, object] = {
             "From": _plain_address(message.from_header),
             "To": message.recipient,
@@ -83,23 +112,42 @@ class PostmarkBackend(HttpApiBackend):
             "TrackOpens": False,
             "TrackLinks": "None",
         }
-        if message.html:
-            payload["HtmlBody"] = message.html
-        if message.text:
-            payload["TextBody"] = message.text
+        if bodies:  # each message complete: Postmark's batch API has no substitution
+            html, text = message.bodies()
+            if html:
+                payload["HtmlBody"] = html
+            if text:
+                payload["TextBody"] = text
         if message.reply_to:
             payload["ReplyTo"] = message.reply_to
         return payload
 
+    def _json(self, message: OutgoingMessage) -> bytes:
+        """One message of the batch as JSON; a shared body is spliced in from its pieces."""
+        if message.merge is None:
+            return json.dumps(self._payload(message)).encode()
+        head = json.dumps(self._payload(message, bodies=False))
+        html_pieces, text_pieces = _json_template(message.merge)
+        extra = ""
+        if message.merge.html:
+            extra += ', "HtmlBody": "' + _filled(html_pieces, message.merge_html) + '"'
+        if message.merge.text:
+            extra += ', "TextBody": "' + _filled(text_pieces, message.merge_text) + '"'
+        return (head[:-1] + extra + "}").encode()
+
     def build_requests(self, messages: Sequence[OutgoingMessage]) -> list[ApiRequest]:
-        """Batches of at most 500 messages and ``max_batch_bytes`` of JSON each."""
+        """Batches of at most 500 messages and ``max_batch_bytes`` of JSON each.
+
+        A batch is spread over the concurrent requests (see ``per_request_for``).
+        """
+        limit = self.per_request_for(len(messages))
         requests_: list[ApiRequest] = []
         chunk: list[OutgoingMessage] = []
         parts: list[bytes] = []
         size = 2
         for message in messages:
-            part = json.dumps(self._payload(message)).encode()
-            if chunk and (len(chunk) >= MAX_BATCH or size + len(part) + 1 > self.max_batch_bytes):
+            part = self._json(message)
+            if chunk and (len(chunk) >= limit or size + len(part) + 1 > self.max_batch_bytes):
                 requests_.append(self._request(chunk, parts))
                 chunk, parts, size = [], [], 2
             chunk.append(message)

@@ -5,12 +5,16 @@ Each recipient gets a personalization of its own (its own ``to``, ``subject``,
 ``headers`` such as List-Unsubscribe, and ``custom_args`` naming the
 delivery), so no address or token is ever shared between recipients.
 
-The API shares ``content`` among the personalizations of one request, so a
-request carries the messages of a batch whose bodies are identical, up to
-SendGrid's 1,000 personalizations; messages with personal bodies (a
-personal unsubscribe link in the text, as ours have) go one request each.
-Click and open tracking are switched off so our signed links reach readers
-unchanged.
+The API shares ``content`` among the personalizations of one request. A
+campaign's messages carry the edition's body once (``MergeBody``) with a
+substitution tag where each reader's values go (``-odei-html-name-``,
+``-odei-text-unsubscribe_url-``, ...; one tag per part, because the HTML
+part takes HTML-escaped values), and each personalization carries its own
+reader's ``substitutions`` only: one request for up to 1,000 readers.
+Messages without a shared body (built elsewhere) are grouped by identical
+bodies; a personal one goes alone. Requests run ``concurrency`` at once
+(see http_base). Click and open tracking are switched off so our signed
+links reach readers unchanged.
 
 Errors (``{"errors": [{"message", "field", "help"}]}``): a 400 that names
 ``personalizations.N`` fails those recipients and the rest of the request is
@@ -24,11 +28,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from functools import lru_cache
 
 import requests
 
+from mailer.compose.snapshot import PLACEHOLDERS
 from mailer.config import Settings
-from mailer.delivery.backends.base import BackendError, Outcome, OutgoingMessage, SendResult
+from mailer.delivery.backends.base import (
+    BackendError,
+    MergeBody,
+    Outcome,
+    OutgoingMessage,
+    SendResult,
+)
 from mailer.delivery.backends.http_base import (
     ApiConfig,
     ApiRequest,
@@ -43,6 +55,27 @@ MAX_PERSONALIZATIONS = 1000
 # SendGrid refuses these in "headers" (its docs' reserved list) besides the structured ones.
 RESERVED = {"x-sg-id", "x-sg-eid", "received"}
 _FIELD_RE = re.compile(r"^personalizations\.(\d+)\b")
+# Substitution tags, one per placeholder and part; none is a prefix of another.
+HTML_TAGS = {p: f"-odei-html-{key}-" for key, p in PLACEHOLDERS.items()}
+TEXT_TAGS = {p: f"-odei-text-{key}-" for key, p in PLACEHOLDERS.items()}
+
+
+@lru_cache(maxsize=8)
+def tagged_content(body: MergeBody) -> tuple[str, str]:
+    """The shared HTML and text with SendGrid substitution tags for the placeholders.
+
+    Made once per campaign body (cached by identity), not per request.
+    """
+    from mailer.compose.personalise import fill
+
+    return fill(body.html, HTML_TAGS), fill(body.text, TEXT_TAGS)
+
+
+def substitutions(message: OutgoingMessage) -> dict[str, str]:
+    """This reader's own values for the tags (and nobody else's)."""
+    subs = {HTML_TAGS[p]: v for p, v in message.merge_html.items() if p in HTML_TAGS}
+    subs.update({TEXT_TAGS[p]: v for p, v in message.merge_text.items() if p in TEXT_TAGS})
+    return subs
 
 
 def _address(value: str) -> dict[str, str]:
@@ -53,7 +86,7 @@ def _address(value: str) -> dict[str, str]:
 
 class SendGridBackend(HttpApiBackend):
     name = "SendGrid"
-    max_batch = MAX_PERSONALIZATIONS
+    per_request = MAX_PERSONALIZATIONS
     structured = True
 
     verify_path = "/v3/scopes"
@@ -71,35 +104,44 @@ class SendGridBackend(HttpApiBackend):
         return "the key may send mail (mail.send)"
 
     def build_requests(self, messages: Sequence[OutgoingMessage]) -> list[ApiRequest]:
-        groups: dict[tuple[str, str, str, str], list[OutgoingMessage]] = {}
+        groups: dict[tuple[object, ...], list[OutgoingMessage]] = {}
         for message in messages:
-            key = (message.from_header, message.reply_to, message.text, message.html)
-            groups.setdefault(key, []).append(message)
+            body: object = (
+                message.merge if message.merge is not None else (message.text, message.html)
+            )
+            groups.setdefault((message.from_header, message.reply_to, body), []).append(message)
         requests_: list[ApiRequest] = []
         for group in groups.values():
-            for start in range(0, len(group), MAX_PERSONALIZATIONS):
-                requests_.append(self._request(group[start : start + MAX_PERSONALIZATIONS]))
+            size = self.per_request_for(len(group))
+            for start in range(0, len(group), size):
+                requests_.append(self._request(group[start : start + size]))
         return requests_
+
+    @staticmethod
+    def _personalization(message: OutgoingMessage) -> dict[str, object]:
+        person: dict[str, object] = {
+            "to": [{"email": message.recipient}],
+            "subject": message.subject,
+            "headers": {k: v for k, v in api_headers(message).items() if k.lower() not in RESERVED},
+            "custom_args": {"delivery_id": str(message.delivery_id)},
+        }
+        if message.merge is not None:
+            person["substitutions"] = substitutions(message)
+        return person
 
     def _request(self, messages: Sequence[OutgoingMessage], retried: bool = False) -> ApiRequest:
         first = messages[0]
+        if first.merge is not None:
+            html, text = tagged_content(first.merge)
+        else:
+            html, text = first.html, first.text
         content = []
-        if first.text:
-            content.append({"type": "text/plain", "value": first.text})
-        if first.html:
-            content.append({"type": "text/html", "value": first.html})
+        if text:
+            content.append({"type": "text/plain", "value": text})
+        if html:
+            content.append({"type": "text/html", "value": html})
         payload: dict[str, object] = {
-            "personalizations": [
-                {
-                    "to": [{"email": m.recipient}],
-                    "subject": m.subject,
-                    "headers": {
-                        k: v for k, v in api_headers(m).items() if k.lower() not in RESERVED
-                    },
-                    "custom_args": {"delivery_id": str(m.delivery_id)},
-                }
-                for m in messages
-            ],
+            "personalizations": [self._personalization(m) for m in messages],
             "from": _address(first.from_header),
             "content": content,
             "tracking_settings": {
