@@ -331,11 +331,12 @@ def upgrade() -> None:
         )
     for line in [*people, *kept]:
         print(f"0003_audience: {line}", file=sys.stderr)
-    print(
-        f"0003_audience: merged {len(people)} case-variant people and {len(kept)} "
-        f"suppressions; {names} queued names made one line",
-        file=sys.stderr,
-    )
+    if people or kept or names:  # a fresh database has nothing to report
+        print(
+            f"0003_audience: merged {len(people)} case-variant people and {len(kept)} "
+            f"suppressions; {names} queued names made one line",
+            file=sys.stderr,
+        )
     op.create_index("ix_subscribers_email_key", "subscribers", ["email_key"], unique=True)
     if conn.dialect.name == "postgresql":
         op.alter_column("subscribers", "email_key", server_default=None)

@@ -15,21 +15,8 @@ from mailer.web.forms import WEEKDAYS, ListForm, timezone_names
 from subscribers import lists as list_rules
 from subscribers.models import MailingList, Subscription, SubscriptionStatus
 
-FIELDS = (
-    "slug",
-    "name",
-    "description",
-    "public",
-    "double_opt_in",
-    "from_name",
-    "from_email",
-    "reply_to",
-    "timezone",
-    "digest_enabled",
-    "digest_title",
-    "digest_time",
-    "archive",
-)
+#: The form's fields: every editable field of a list but the weekday (a select, read apart).
+FIELDS = tuple(f for f in list_rules.EDITABLE if f != "digest_weekday")
 
 
 @bp.route("/lists/")
