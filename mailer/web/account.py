@@ -16,6 +16,7 @@ from mailer.db import audit
 from mailer.web import ratelimit
 from mailer.web.auth import client_ip, current_user, start_session
 from mailer.web.db import db
+from mailer.web.display import sentence
 from mailer.web.forms import PasswordChangeForm
 from mailer.web.staff import bp
 
@@ -40,7 +41,7 @@ def account() -> Any:
             try:
                 auth.set_password(user, form.new.data or "")
             except auth.PasswordPolicyError as exc:
-                form.new.errors = [str(exc)[:1].upper() + str(exc)[1:] + "."]
+                form.new.errors = [sentence(exc)]
             else:
                 audit(s, user.email, "user.password", f"user:{user.email}")
                 s.commit()

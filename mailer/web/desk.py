@@ -29,6 +29,7 @@ from mailer.delivery.preview import Edition
 from mailer.web import integration
 from mailer.web.auth import actor, current_user, has_role
 from mailer.web.db import db
+from mailer.web.display import sentence
 from mailer.web.forms import AnnouncementForm, EmptyForm, choices
 from mailer.web.outcomes import sends_for
 from mailer.web.params import date_arg, ids_from, int_arg
@@ -84,7 +85,7 @@ def _field_error(form: AnnouncementForm, exc: content.AnnouncementError) -> None
     )
     if target is None or not message:
         target, message = form.title, str(exc)
-    target.errors = [*target.errors, message[:1].upper() + message[1:] + "."]
+    target.errors = [*target.errors, sentence(message)]
 
 
 def _save(form: AnnouncementForm, item: Announcement | None) -> Announcement | None:
@@ -199,7 +200,7 @@ def announcement_withdraw(announcement_id: int) -> Response:
         content.withdraw(session, item, actor=actor())
     except content.AnnouncementError as exc:
         session.rollback()
-        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+        flash(sentence(exc), "error")
     else:
         session.commit()
         flash(f"“{item.title}” is withdrawn: it will not be reviewed or sent.", "success")

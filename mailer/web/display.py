@@ -1,4 +1,4 @@
-"""How times and campaign states read on the console's pages.
+"""How times, campaign states and rules' messages read on the console's pages.
 
 Every time is shown in a named zone: the list's own where the thing belongs
 to a list (a campaign's start, an announcement's send time), else the
@@ -26,6 +26,12 @@ def local_time(value: dt.datetime | None, zone: str = "") -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(tz).strftime("%b %-d, %Y %H:%M %Z")
+
+
+def sentence(message: object) -> str:
+    """A rule's message (``str(exc)``, lower-case, no stop) as the page shows it: a sentence."""
+    text = str(message)
+    return text[:1].upper() + text[1:] + "."
 
 
 def status_text(status: str, reason: str) -> str:

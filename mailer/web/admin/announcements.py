@@ -21,6 +21,7 @@ from mailer.content.models import Announcement, AnnouncementStatus
 from mailer.web.admin import bp
 from mailer.web.auth import actor
 from mailer.web.db import db
+from mailer.web.display import sentence
 from mailer.web.forms import ReviewForm
 from mailer.web.outcomes import sends_for
 
@@ -76,7 +77,7 @@ def announcement(announcement_id: int) -> Any:
                 text = str(exc)
                 if not text.startswith("note: "):
                     # The state forbids it (already reviewed, send time passed): say so above.
-                    flash(text[:1].upper() + text[1:] + ".", "error")
+                    flash(sentence(text), "error")
                     return redirect(url_for("admin.announcement", announcement_id=item.id))
                 form.note.errors = [text[6:7].upper() + text[7:] + "."]
             else:

@@ -25,7 +25,7 @@ from mailer.web import integration
 from mailer.web.admin import bp
 from mailer.web.auth import actor
 from mailer.web.db import db
-from mailer.web.display import status_text
+from mailer.web.display import sentence, status_text
 from mailer.web.forms import EmptyForm, TestSendForm
 from mailer.web.pagination import keyset_page
 from mailer.web.params import int_arg
@@ -142,7 +142,7 @@ def _control(campaign_id: int, action: str) -> Response:
         control.apply_action(session, campaign, action, actor=actor(), reason=reason)
     except control.CampaignStateError as exc:
         session.rollback()
-        flash(str(exc)[:1].upper() + str(exc)[1:] + ".", "error")
+        flash(sentence(exc), "error")
     else:
         session.commit()
         flash(f"Campaign {campaign.id} is {campaign.status}.", "success")

@@ -11,6 +11,7 @@ from wtforms import BooleanField
 from mailer.web.admin import bp
 from mailer.web.auth import actor
 from mailer.web.db import db
+from mailer.web.display import sentence
 from mailer.web.forms import WEEKDAYS, ListForm, timezone_names
 from subscribers import lists as list_rules
 from subscribers.models import MailingList, Subscription, SubscriptionStatus
@@ -54,7 +55,7 @@ def _fields(form: ListForm) -> dict[str, Any]:
 def _field_error(form: ListForm, exc: list_rules.ListError) -> None:
     """A rule of ``subscribers.lists`` the form's validators did not catch (a taken slug)."""
     field = getattr(form, exc.field, form.slug)
-    field.errors = [*field.errors, str(exc)[:1].upper() + str(exc)[1:] + "."]
+    field.errors = [*field.errors, sentence(exc)]
 
 
 @bp.route("/lists/new", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from mailer.users import Role, User
 from mailer.web.admin import bp
 from mailer.web.auth import actor, current_user
 from mailer.web.db import db
+from mailer.web.display import sentence
 from mailer.web.forms import EmptyForm, UserEditForm, UserForm
 
 
@@ -39,7 +40,7 @@ def user_new() -> Any:
         except ValueError as exc:
             field, _, message = str(exc).partition(": ")
             target = getattr(form, field, form.email)
-            target.errors = [message[:1].upper() + message[1:] + "."]
+            target.errors = [sentence(message)]
         else:
             audit(session, actor(), "user.create", f"user:{user.email}", role=user.role)
             session.commit()
