@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _console_width_read_at_print() -> None:
+    """Rich fixes a console's width from COLUMNS when the console is made.
+
+    The CLI's consoles are made once, on the first import of ``mailer.cli_support``;
+    an xdist worker runs with COLUMNS=80 in its environment, so the console froze at
+    80 columns and a test's own ``COLUMNS=250`` was ignored. With the width unset,
+    Rich reads COLUMNS each time it prints. A real ``mailer`` process runs one command.
+    """
+    support = sys.modules.get("mailer.cli_support")
+    if support is not None:
+        for console in (support.console, support.err_console):
+            console._width = console._height = None
 
 
 @pytest.fixture(scope="session")
