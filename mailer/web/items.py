@@ -22,10 +22,10 @@ from mailer.content.all_day import shown_days, stored_span
 from mailer.content.models import Event, NewsItem, Source, SourceKind
 from mailer.db import audit, utcnow
 from mailer.web.auth import actor
+from mailer.web.blueprints import staff_bp as bp
 from mailer.web.db import db
 from mailer.web.forms import EmptyForm, EventForm, NewsForm
 from mailer.web.markdown import render_markdown
-from mailer.web.staff import bp
 
 MANUAL = "manual"
 LISTED = 50
