@@ -40,23 +40,31 @@ def home() -> str:
 
 
 # The area modules add their routes to ``bp``.
-from mailer.web.admin import (  # noqa: E402
+from mailer.web.admin import (  # noqa: E402  # noqa: E402
     announcements,
+    audit,
     campaigns,
+    feedback,
     lists,
     people,
     sending,
+    sources,
     subscribers,
+    suppressions,
     users,
 )
 
 __all__ = [
     "announcements",
+    "audit",
     "bp",
     "campaigns",
+    "feedback",
     "lists",
     "people",
     "sending",
+    "sources",
     "subscribers",
+    "suppressions",
     "users",
 ]
