@@ -55,6 +55,7 @@ def news() -> Any:
             title=(form.title.data or "").strip(),
             url=(form.url.data or "").strip(),
             summary_html=render_markdown(form.summary.data or ""),
+            summary_md=form.summary.data or "",
             author=actor(),
             image_url=(form.image_url.data or "").strip(),
             image_alt=(form.image_alt.data or "").strip(),
