@@ -78,7 +78,6 @@ def news_edit(item_id: int) -> Any:
         except manual.ContentError as exc:
             form.title.errors = [*form.title.errors, sentence(exc)]
         else:
-            item.summary_md = form.summary.data or ""
             audit(session, actor(), "news.edit", f"news:{item.id}", title=item.title)
             session.commit()
             flash(f"Saved “{item.title}”.", "success")
