@@ -175,3 +175,6 @@ class BounceRecord(Base):
     source: Mapped[str] = mapped_column(String(32), default="")
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The report as it came (the bounce message, or the provider's JSON for this
+    # event), capped, so an admin can read what the classification was based on.
+    raw: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -10,11 +10,12 @@ hash of it is kept). Every way in (subscribe, import, admin add) asks
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from mailer.db import audit
+from mailer.db import AuditLog, audit
 from subscribers.addresses import email_key
 from subscribers.models import Suppression, SuppressionReason
 
@@ -80,3 +81,35 @@ def unsuppress(session: Session, email: str, *, actor: str = "system", note: str
     if removed:
         audit(session, actor, "suppression.remove", address_hash(address), note)
     return removed
+
+
+def suppression_search(q: str = "", reason: str = "") -> Select[Suppression]:
+    """Suppressions whose address contains ``q`` (any case; ``%`` and ``_`` taken literally).
+
+    One rule for the console's search and ``mailer suppressions list --search``.
+    A forgotten person's row holds only a hash, so no search finds it by address.
+    """
+    query = select(Suppression)
+    text = q.strip().lower()
+    if text:
+        query = query.where(func.lower(Suppression.address).contains(text, autoescape=True))
+    if reason:
+        query = query.where(Suppression.reason == reason)
+    return query
+
+
+def suppression_sources(session: Session, addresses: Iterable[str]) -> dict[str, str]:
+    """Who or what suppressed each address: the actor of its ``suppression.add`` audit entry.
+
+    A bounce names its channel ("mailbox", "sendgrid"), an admin their address,
+    the CLI its user; a suppression made before the audit log kept them has none.
+    """
+    wanted = list(addresses)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(AuditLog.target, AuditLog.actor)
+        .where(AuditLog.action == "suppression.add", AuditLog.target.in_(wanted))
+        .order_by(AuditLog.id)
+    )
+    return {target: actor for target, actor in rows}

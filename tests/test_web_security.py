@@ -236,7 +236,11 @@ MALFORMED = [
         if line and not line.startswith("#")
     ),
 ]
-QUERY_NAMES = ("after", "before", "limit", "q", "list", "status", "id", "next", "date")
+QUERY_NAMES = (
+    *("after", "before", "limit", "q", "list", "status", "id", "next", "date"),
+    # The record pages (suppressions, bounces, audit log).
+    *("reason", "kind", "trust", "campaign", "address", "actor", "action", "since", "until"),
+)
 
 
 def _paths(app: Flask, value: str) -> list[tuple[str, str]]:

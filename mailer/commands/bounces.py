@@ -88,10 +88,21 @@ def process_command(maildir: str | None, url: str | None, archive: str) -> None:
     "to that address): recorded, never acted on.",
 )
 @click.option("--kind", type=click.Choice([k.value for k in Kind]), default=None)
+@click.option("--campaign", type=int, default=None, help="Only feedback on this campaign's mail.")
+@click.option(
+    "--address", default="", help="One address (any spelling), or a part of addresses: @gmail."
+)
 @click.option("--limit", type=int, default=50, show_default=True)
 @click.option("--before", type=int, default=None, help="Continue before this record id.")
 @needs_schema
-def list_command(unverified: bool, kind: str | None, limit: int, before: int | None) -> None:
+def list_command(
+    unverified: bool,
+    kind: str | None,
+    campaign: int | None,
+    address: str,
+    limit: int,
+    before: int | None,
+) -> None:
     """Recorded bounces and complaints, newest first, with whether each was ours.
 
     An unverified record may be a forgery naming a stranger, or a real bounce
@@ -102,16 +113,20 @@ def list_command(unverified: bool, kind: str | None, limit: int, before: int | N
     Examples:
       mailer bounces list --unverified
       mailer bounces list --kind hard --limit 20
+      mailer bounces list --campaign 42
+      mailer bounces show 1234           # the report as it came
     """
+    from mailer.feedback.records import feedback_records
+
     with session_scope(session_factory()) as session:
-        query = select(BounceRecord).order_by(BounceRecord.id.desc()).limit(limit)
-        count = select(func.count()).select_from(BounceRecord)
-        if unverified:
-            query = query.where(BounceRecord.verified.is_(False))
-            count = count.where(BounceRecord.verified.is_(False))
-        if kind:
-            query = query.where(BounceRecord.kind == kind)
-            count = count.where(BounceRecord.kind == kind)
+        matching = feedback_records(
+            kind=kind or "",
+            campaign_id=campaign,
+            address=address,
+            verified=False if unverified else None,
+        )
+        query = matching.order_by(BounceRecord.id.desc()).limit(limit)
+        count = select(func.count()).select_from(matching.subquery())
         if before is not None:
             query = query.where(BounceRecord.id < before)
         rows = session.scalars(query).all()

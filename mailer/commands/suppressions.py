@@ -19,22 +19,24 @@ def command() -> None:
 
 @command.command("list")
 @click.option("--reason", type=click.Choice([r.value for r in SuppressionReason]), default=None)
+@click.option("--search", default="", help="Only addresses containing this (any case).")
 @click.option("--limit", type=int, default=100, show_default=True)
 @click.option("--after", default="", help="Continue after this address (pages by key).")
 @needs_schema
-def list_command(reason: str | None, limit: int, after: str) -> None:
+def list_command(reason: str | None, search: str, limit: int, after: str) -> None:
     """Suppressed addresses, by address (forgotten people show as sha256 hashes).
 
     \b
     Example:
       mailer suppressions list --reason hard_bounce
+      mailer suppressions list --search @gmail.
     """
+    from subscribers.suppression import suppression_search
+
     with session_scope(session_factory()) as session:
-        query = select(Suppression).where(Suppression.address > after)
-        count = select(func.count()).select_from(Suppression)
-        if reason:
-            query = query.where(Suppression.reason == reason)
-            count = count.where(Suppression.reason == reason)
+        matching = suppression_search(search, reason or "")
+        query = matching.where(Suppression.address > after)
+        count = select(func.count()).select_from(matching.subquery())
         rows = session.scalars(query.order_by(Suppression.address).limit(limit)).all()
         total = session.scalar(count)
         table = Table("address", "reason", "since", "note", title=f"{total} suppressed")

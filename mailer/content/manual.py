@@ -92,6 +92,8 @@ def add_news(
     item.title = title[:500]
     item.url = url
     item.summary_html = summary
+    if summary_md is not None:
+        item.summary_md = summary_md  # kept, so an edit starts from what was typed
     item.image_url = image_url
     item.image_alt = image_alt.strip()
     session.flush()

@@ -79,6 +79,8 @@ class NewsItem(Base):
     title: Mapped[str] = mapped_column(String(500))
     url: Mapped[str] = mapped_column(String(2000), default="")
     summary_html: Mapped[str] = mapped_column(Text, default="")
+    # What staff typed (Markdown) for a hand-written item, so it can be edited again.
+    summary_md: Mapped[str] = mapped_column(Text, default="", server_default="")
     author: Mapped[str] = mapped_column(String(200), default="")
     image_url: Mapped[str] = mapped_column(String(2000), default="")
     image_alt: Mapped[str] = mapped_column(String(500), default="")

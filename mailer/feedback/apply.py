@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from mailer.db import utcnow
 from mailer.delivery.models import Campaign, Delivery, DeliveryStatus
-from mailer.feedback.events import FeedbackEvent, Kind
+from mailer.feedback.events import RAW_LIMIT, FeedbackEvent, Kind
 from subscribers.addresses import email_key
 from subscribers.models import BounceRecord, Subscriber, SuppressionReason
 from subscribers.service import suppress, unsubscribe, unsubscribe_all
@@ -144,6 +144,7 @@ def apply_feedback(
                 source=event.source[:32],
                 verified=target.verified,
                 received_at=at,
+                raw=event.raw[:RAW_LIMIT],
             )
         )
         session.flush()

@@ -12,6 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+#: Characters of a raw report kept on its record: a DSN with its headers fits; a
+#: complaint quoting a whole digest is cut (the classification read its start).
+RAW_LIMIT = 64_000
+
 
 class Kind(StrEnum):
     HARD = "hard"  # the address does not exist: suppress now
@@ -41,3 +45,6 @@ class FeedbackEvent:
     # A provider's webhook whose signature (or credentials) we checked: it speaks for us.
     # Mailbox events are never "signed"; they prove themselves by VERP or Message-ID.
     signed: bool = False
+    # The report as received (a bounce message, a provider's JSON for this event):
+    # kept on the record (capped at ``RAW_LIMIT``) for admins to read.
+    raw: str = ""

@@ -63,6 +63,9 @@ def process_mailbox(
         try:
             msg = load(raw)
             events = parse_message(msg, secret, source=source)
+            text = raw.decode("utf-8", "replace")
+            for event in events:
+                event.raw = event.raw or text
         except Exception as exc:  # a message we cannot read must not stop the others
             log.exception("cannot parse bounce message %s", key)
             _keep_aside(box, factory, report, key, raw, f"cannot be read: {exc!r}"[:500])

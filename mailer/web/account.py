@@ -15,10 +15,10 @@ from mailer import auth
 from mailer.db import audit
 from mailer.web import ratelimit
 from mailer.web.auth import client_ip, current_user, start_session
+from mailer.web.blueprints import staff_bp as bp
 from mailer.web.db import db
 from mailer.web.display import sentence
 from mailer.web.forms import PasswordChangeForm
-from mailer.web.staff import bp
 
 
 @bp.route("/account", methods=["GET", "POST"])

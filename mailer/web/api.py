@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import abort, current_app, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from werkzeug.wrappers import Response
 
-from mailer.auth import user_for_token
 from mailer.content.models import Announcement
 from mailer.delivery.models import Campaign
 from mailer.users import Role
 from mailer.web.admin.campaigns import campaign_progress
+from mailer.web.api_helpers import bp, visible_announcements
 from mailer.web.api_schemas import (
     SCHEMAS,
     announcement_json,
@@ -31,58 +30,14 @@ from mailer.web.api_schemas import (
     ref,
     subscriber_json,
 )
-from mailer.web.auth import has_role
 from mailer.web.db import db
-from mailer.web.openapi import REGISTRY, Param, api_route, document
+from mailer.web.openapi import Param, api_route, document
 from mailer.web.pagination import keyset_page, subscriber_search
 from mailer.web.params import int_arg
 from subscribers.models import MailingList, Subscriber, Subscription
 
-bp = Blueprint("api", __name__)
-
-PUBLIC_ENDPOINTS = {"api.openapi"}
-
-
 LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50})
 AFTER = Param("after", "query", {"type": "integer"}, "Return items with an id above this one.")
-
-
-def _visible_announcements() -> Any:
-    """Admins see every announcement; staff only their own."""
-    query = select(Announcement).options(selectinload(Announcement.lists))
-    user = g.api_user
-    if not has_role(user, Role.ADMIN):
-        query = query.where(Announcement.author_email == user.email)
-    return query
-
-
-def _error(code: int, error: str, detail: str, **headers: str) -> Response:
-    response = jsonify({"error": error, "detail": detail})
-    response.status_code = code
-    response.headers.update(headers)
-    return response
-
-
-@bp.before_request
-def _authenticate() -> Response | None:
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    route = REGISTRY.get(request.endpoint or "")
-    if route is None:
-        return None  # unknown path: the 404 handler answers
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = user_for_token(db(), token.strip()) if scheme.lower() == "bearer" else None
-    if user is None:
-        return _error(
-            401,
-            "Unauthorized",
-            "Send Authorization: Bearer <token> (create one with `mailer users token`).",
-            **{"WWW-Authenticate": 'Bearer realm="mailer"'},
-        )
-    if not has_role(user, route.role):
-        return _error(403, "Forbidden", f"This needs the {route.role} role.")
-    g.api_user = user
-    return None
 
 
 def _limit() -> int:
@@ -208,7 +163,7 @@ def get_campaign(campaign_id: int) -> Any:
     ),
 )
 def announcements() -> Any:
-    query = _visible_announcements()
+    query = visible_announcements()
     status = request.args.get("status", "")
     if status:
         query = query.where(Announcement.status == status)
@@ -233,7 +188,7 @@ def announcements() -> Any:
     response=ref("Announcement"),
 )
 def get_announcement(announcement_id: int) -> Any:
-    item = db().scalar(_visible_announcements().where(Announcement.id == announcement_id))
+    item = db().scalar(visible_announcements().where(Announcement.id == announcement_id))
     if item is None:
         abort(404)
     return announcement_json(item)

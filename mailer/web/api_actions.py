@@ -23,7 +23,7 @@ from mailer.delivery.models import Campaign
 from mailer.users import Role
 from mailer.web import integration
 from mailer.web.admin.campaigns import campaign_progress
-from mailer.web.api import _error, _visible_announcements, bp
+from mailer.web.api_helpers import bp, error_response, visible_announcements
 from mailer.web.api_schemas import announcement_json, campaign_json, ref
 from mailer.web.auth import client_ip
 from mailer.web.db import db
@@ -71,8 +71,8 @@ def _email(data: dict[str, Any]) -> str:
 def _handle(exc: Exception) -> Response:
     db().rollback()
     if isinstance(exc, BadBody):
-        return _error(400, "Bad Request", str(exc))
-    return _error(409, "Conflict", str(exc))
+        return error_response(400, "Bad Request", str(exc))
+    return error_response(409, "Conflict", str(exc))
 
 
 ADDRESS_BODY = {
@@ -214,7 +214,7 @@ def api_announcement_create() -> Any:
 
 
 def _announcement(announcement_id: int) -> Announcement:
-    item = db().scalar(_visible_announcements().where(Announcement.id == announcement_id))
+    item = db().scalar(visible_announcements().where(Announcement.id == announcement_id))
     if item is None:
         abort(404)
     return item

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 from flask import Flask, abort, g, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from mailer.config import Settings, get_settings
@@ -23,13 +23,11 @@ from mailer.resources import STATIC_DIR, TEMPLATES_DIR
 from mailer.web import auth as web_auth
 from mailer.web import display
 from mailer.web.db import close_db
+from mailer.web.extensions import csrf
 from mailer.web.params import IdConverter
 from mailer.web.security import add_security_headers, configure_cookies
 
 log = logging.getLogger(__name__)
-
-
-csrf = CSRFProtect()
 
 # Views that read the request body as bytes as well as the parsed form.
 RAW_BODY_ENDPOINTS = frozenset({"public.unsubscribe", "hooks.receive"})

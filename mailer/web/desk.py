@@ -28,13 +28,13 @@ from mailer.content.models import Announcement, AnnouncementMode
 from mailer.delivery.preview import Edition
 from mailer.web import integration
 from mailer.web.auth import actor, current_user, has_role
+from mailer.web.blueprints import staff_bp as bp
 from mailer.web.db import db
 from mailer.web.display import sentence
 from mailer.web.forms import AnnouncementForm, EmptyForm, choices
 from mailer.web.outcomes import sends_for
 from mailer.web.params import date_arg, ids_from, int_arg
 from mailer.web.security import EDITION_CSP
-from mailer.web.staff import bp
 from subscribers import lists as list_rules
 from subscribers.models import MailingList
 

@@ -22,10 +22,10 @@ from mailer.content.all_day import shown_days, stored_span
 from mailer.content.models import Event, NewsItem, Source, SourceKind
 from mailer.db import audit, utcnow
 from mailer.web.auth import actor
+from mailer.web.blueprints import staff_bp as bp
 from mailer.web.db import db
 from mailer.web.forms import EmptyForm, EventForm, NewsForm
 from mailer.web.markdown import render_markdown
-from mailer.web.staff import bp
 
 MANUAL = "manual"
 LISTED = 50
@@ -55,6 +55,7 @@ def news() -> Any:
             title=(form.title.data or "").strip(),
             url=(form.url.data or "").strip(),
             summary_html=render_markdown(form.summary.data or ""),
+            summary_md=form.summary.data or "",
             author=actor(),
             image_url=(form.image_url.data or "").strip(),
             image_alt=(form.image_alt.data or "").strip(),

@@ -53,8 +53,8 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DATE_RANGE = dt.timedelta(days=366)
 
 
-def date_arg(name: str, today: dt.date) -> dt.date | None:
-    """The query parameter ``name`` as a YYYY-MM-DD date within a year of ``today``, or None.
+def date_arg(name: str, today: dt.date, within: dt.timedelta = DATE_RANGE) -> dt.date | None:
+    """The query parameter ``name`` as a YYYY-MM-DD date ``within`` a year of ``today``, or None.
 
     Anything else answers 400 naming the parameter (a far date is refused too:
     nobody previews the digest of 1999, and rendering one costs a query).
@@ -66,6 +66,8 @@ def date_arg(name: str, today: dt.date) -> dt.date | None:
         day = dt.date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
     except ValueError:
         day = None
-    if day is None or abs(day - today) > DATE_RANGE:
-        abort(400, f"{name}: use a date like {today.isoformat()}, within a year of today.")
+    if day is None or abs(day - today) > within:
+        years = max(1, within.days // 365)
+        span = "a year" if years == 1 else f"{years} years"
+        abort(400, f"{name}: use a date like {today.isoformat()}, within {span} of today.")
     return day

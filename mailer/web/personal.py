@@ -27,11 +27,11 @@ from werkzeug.wrappers import Response
 
 from mailer.config import Settings
 from mailer.web import integration
-from mailer.web.app import csrf
+from mailer.web.blueprints import public_bp as bp
 from mailer.web.db import db
+from mailer.web.extensions import csrf
 from mailer.web.forms import EmptyForm, PreferencesForm
 from mailer.web.params import ids_from
-from mailer.web.public import bp
 from subscribers import links
 from subscribers.tokens import TokenError
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from mailer.compose.formatting import event_when
@@ -20,13 +20,14 @@ from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.web import integration, ratelimit
 from mailer.web.archive import public_html
 from mailer.web.auth import client_ip
+from mailer.web.blueprints import public_bp
 from mailer.web.db import db
 from mailer.web.forms import SubscribeForm, choices
 from mailer.web.security import EDITION_CSP
 from subscribers import lists as list_rules
 from subscribers.models import MailingList
 
-bp = Blueprint("public", __name__)
+bp = public_bp
 
 ARCHIVE_PAGE_SIZE = 50
 

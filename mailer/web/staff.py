@@ -8,18 +8,15 @@ blueprint's ``before_request``.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from sqlalchemy import select
 
 from mailer.content.models import Announcement
-from mailer.users import Role
-from mailer.web.auth import current_user, require_role
+from mailer.web.auth import current_user
+from mailer.web.blueprints import staff_bp as bp
 from mailer.web.db import db
 from mailer.web.outcomes import sends_for
 from subscribers.models import MailingList
-
-bp = Blueprint("staff", __name__)
-bp.before_request(require_role(Role.STAFF))
 
 
 @bp.route("/")
@@ -45,6 +42,6 @@ def home() -> str:
 
 
 # The news and events pages and the account page add their routes to ``bp``.
-from mailer.web import account, desk, items  # noqa: E402
+from mailer.web import account, content_edit, desk, items  # noqa: E402
 
-__all__ = ["account", "bp", "desk", "items"]
+__all__ = ["account", "bp", "content_edit", "desk", "items"]

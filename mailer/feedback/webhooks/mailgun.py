@@ -75,6 +75,7 @@ def _event(data: Mapping[str, Any]) -> FeedbackEvent | None:
         diagnostic=diagnostic[:1000],
         source="mailgun",
         signed=True,  # only built after the request's signature or credentials checked out
+        raw=json.dumps(data, indent=1, ensure_ascii=False),
     )
 
 

@@ -85,6 +85,7 @@ def parse_postmark_webhook(
             diagnostic=details[:1000],
             source="postmark",
             signed=True,  # only built after the request's signature or credentials checked out
+            raw=json.dumps(item, indent=1, ensure_ascii=False),
             extra={"postmark_id": str(item.get("MessageID", ""))},
         )
     ]

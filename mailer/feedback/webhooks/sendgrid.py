@@ -98,6 +98,7 @@ def _event(item: dict[str, Any]) -> FeedbackEvent | None:
         diagnostic=reason[:1000],
         source="sendgrid",
         signed=True,  # only built after the request's signature or credentials checked out
+        raw=json.dumps(item, indent=1, ensure_ascii=False),
         extra={"sg_event_id": str(item.get("sg_event_id", ""))},
     )
 

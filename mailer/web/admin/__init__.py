@@ -7,18 +7,14 @@ visitors (to the login page).
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from sqlalchemy import func, select
 
 from mailer.content.models import Announcement, AnnouncementStatus
 from mailer.delivery.models import Campaign, CampaignStatus
-from mailer.users import Role
-from mailer.web.auth import require_role
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from subscribers.models import MailingList
-
-bp = Blueprint("admin", __name__)
-bp.before_request(require_role(Role.ADMIN))
 
 
 @bp.route("/")
@@ -44,23 +40,31 @@ def home() -> str:
 
 
 # The area modules add their routes to ``bp``.
-from mailer.web.admin import (  # noqa: E402
+from mailer.web.admin import (  # noqa: E402  # noqa: E402
     announcements,
+    audit,
     campaigns,
+    feedback,
     lists,
     people,
     sending,
+    sources,
     subscribers,
+    suppressions,
     users,
 )
 
 __all__ = [
     "announcements",
+    "audit",
     "bp",
     "campaigns",
+    "feedback",
     "lists",
     "people",
     "sending",
+    "sources",
     "subscribers",
+    "suppressions",
     "users",
 ]

@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 from mailer.content import announcements as content
 from mailer.content.markup import render_markdown
 from mailer.content.models import Announcement, AnnouncementStatus
-from mailer.web.admin import bp
 from mailer.web.auth import actor
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.display import sentence
 from mailer.web.forms import ReviewForm

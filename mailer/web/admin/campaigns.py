@@ -22,8 +22,8 @@ from mailer.db import audit, utcnow
 from mailer.delivery import campaigns as control
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from mailer.web import integration
-from mailer.web.admin import bp
 from mailer.web.auth import actor
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.display import sentence, status_text
 from mailer.web.forms import EmptyForm, TestSendForm

@@ -8,8 +8,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from wtforms import BooleanField
 
-from mailer.web.admin import bp
 from mailer.web.auth import actor
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.display import sentence
 from mailer.web.forms import WEEKDAYS, ListForm, timezone_names

@@ -23,8 +23,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from mailer.web.admin import bp
 from mailer.web.auth import actor
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db, session_factory
 from mailer.web.forms import ForgetForm, ImportForm, SuppressForm, choices
 from subscribers import service

@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 
 from mailer.compose.render import TemplateProblem
 from mailer.web import integration
-from mailer.web.admin import bp
 from mailer.web.auth import actor
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.forms import EmptyForm
 from subscribers.models import MailingList

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from mailer.delivery.models import Campaign, Delivery
-from mailer.web.admin import bp
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.forms import ForgetForm, SuppressForm
 from mailer.web.pagination import keyset_page, subscriber_search

@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from mailer import auth
 from mailer.db import audit
 from mailer.users import Role, User
-from mailer.web.admin import bp
 from mailer.web.auth import actor, current_user
+from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.display import sentence
 from mailer.web.forms import EmptyForm, UserEditForm, UserForm
