@@ -50,6 +50,8 @@ from mailer.web.admin import (  # noqa: E402
     lists,
     people,
     sending,
+    subscriber_bulk,
+    subscriber_edit,
     subscribers,
     users,
 )
@@ -61,6 +63,8 @@ __all__ = [
     "lists",
     "people",
     "sending",
+    "subscriber_bulk",
+    "subscriber_edit",
     "subscribers",
     "users",
 ]
