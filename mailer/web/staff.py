@@ -45,6 +45,6 @@ def home() -> str:
 
 
 # The news and events pages and the account page add their routes to ``bp``.
-from mailer.web import account, desk, items  # noqa: E402
+from mailer.web import account, desk, items, tokens  # noqa: E402
 
-__all__ = ["account", "bp", "desk", "items"]
+__all__ = ["account", "bp", "desk", "items", "tokens"]

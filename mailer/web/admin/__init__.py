@@ -53,6 +53,7 @@ from mailer.web.admin import (  # noqa: E402
     subscriber_bulk,
     subscriber_edit,
     subscribers,
+    user_access,
     users,
 )
 
@@ -66,5 +67,6 @@ __all__ = [
     "subscriber_bulk",
     "subscriber_edit",
     "subscribers",
+    "user_access",
     "users",
 ]

@@ -13,12 +13,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from mailer.web.admin import bp
-from mailer.web.admin.people_forms import ATTRIBUTES_HINT, SubscriberAddForm, SubscriberEditForm
 from mailer.web.admin.subscribers import all_lists
 from mailer.web.auth import actor
 from mailer.web.db import db
 from mailer.web.display import sentence
 from mailer.web.forms import choices
+from mailer.web.people_forms import ATTRIBUTES_HINT, SubscriberAddForm, SubscriberEditForm
 from subscribers import editing
 from subscribers.addresses import InvalidAddress
 from subscribers.models import MailingList, Subscriber, Subscription

@@ -10,12 +10,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    Field,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from mailer.web.forms import choices, no_line_breaks, valid_address
@@ -69,3 +71,16 @@ class TokenForm(FlaskForm):
             no_line_breaks,
         ],
     )
+
+
+class ResetPasswordForm(FlaskForm):
+    new = PasswordField(
+        "New password", validators=[DataRequired("Choose a password."), Length(max=1000)]
+    )
+    confirm = PasswordField(
+        "The new password again", validators=[DataRequired("Type it again."), Length(max=1000)]
+    )
+
+    def validate_confirm(self, field: Field) -> None:
+        if field.data != self.new.data:
+            raise ValidationError("The two passwords differ.")
