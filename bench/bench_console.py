@@ -198,7 +198,9 @@ def main(quick: bool) -> None:
     _setup.prepare(url)
     t0 = time.perf_counter()
     load(url, count)
-    print(f"loaded {count:,} subscribers with COPY and built the indexes in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"loaded {count:,} subscribers with COPY and built the indexes in {time.perf_counter() - t0:.1f} s"
+    )
     client = _client(url)
     person = count // 2
     pages = [
@@ -228,7 +230,11 @@ def main(quick: bool) -> None:
     for label, path in pages:
         ms, body = _time(client, path)
         results.append((label, ms))
-        shown = _total(body) if "/edit" not in path and not path.rstrip("/").split("/")[-1].isdigit() else ""
+        shown = (
+            _total(body)
+            if "/edit" not in path and not path.rstrip("/").split("/")[-1].isdigit()
+            else ""
+        )
         print(f"{label:52} {ms:10.1f}  {shown}", flush=True)
     worst = max(results, key=lambda r: r[1])
     verdict = "under" if worst[1] < TARGET_MS else "OVER"
