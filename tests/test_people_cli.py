@@ -19,7 +19,6 @@ from mailer.db import AuditLog
 from mailer.users import ApiToken, User
 from subscribers.models import MailingList, Subscriber, Subscription, Suppression
 
-
 ENV: dict[str, str] = {}
 
 
