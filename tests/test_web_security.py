@@ -236,7 +236,10 @@ MALFORMED = [
         if line and not line.startswith("#")
     ),
 ]
-QUERY_NAMES = ("after", "before", "limit", "q", "list", "status", "id", "next", "date")
+QUERY_NAMES = (
+    *("after", "before", "limit", "q", "list", "status", "id", "next", "date"),
+    *("source", "joined_from", "joined_to"),  # the subscriber search (issue 13, item 2)
+)
 
 
 def _paths(app: Flask, value: str) -> list[tuple[str, str]]:

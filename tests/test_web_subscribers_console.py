@@ -401,3 +401,29 @@ def test_staff_cannot_reach_any_of_it(
     assert r.status_code == 403
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(Subscriber)) == 5
+
+
+def test_malformed_bulk_and_edit_forms_answer_400_or_a_message_never_500(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    from tests.test_web_security import OUR_OWN
+
+    with session_factory() as s:
+        ids = _seed(s)
+    pid = ids["ana.smith@gmail.com"]
+    edit = f"/admin/subscribers/{pid}/edit"
+    fields = ("action", "scope", "target", "ids", "joined_from", "joined_to", "q", "list")
+    for value in OUR_OWN:
+        for name in fields:
+            data = {"action": "suppress", "scope": "selected", "ids": str(pid), name: value}
+            r = _bulk(admin_client, data)
+            assert r.status_code in {200, 302, 400}, (name, value[:20], r.status_code)  # type: ignore[attr-defined]
+        for name in ("status", "list-odei-weekly", "attributes", "name"):
+            r = admin_client.post(
+                edit, data={"csrf_token": admin_client.token(edit), "status": "active", name: value}
+            )
+            assert r.status_code in {302, 400}, (name, value[:20], r.status_code)
+    assert (
+        _bulk(admin_client, {"action": "forget", "scope": "selected", "ids": "12abc"}).status_code
+        == 302
+    )  # type: ignore[attr-defined]
