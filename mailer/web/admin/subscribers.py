@@ -106,9 +106,8 @@ def subscribers() -> str:
     lists = all_lists()
     found = read_search(request.args, lists)
     query = search.apply(select(Subscriber), found.criteria)
-    page = keyset_page(
-        session, query, Subscriber.id, after=int_arg("after"), before=int_arg("before")
-    )
+    after, before = int_arg("after"), int_arg("before")
+    page = keyset_page(session, query, Subscriber.id, after=after, before=before)
     # The Status column: the subscription on the chosen list, else every list the
     # person is on with its state (one query for the page's rows).
     memberships: dict[int, list[Subscription]] = defaultdict(list)
@@ -122,7 +121,10 @@ def subscribers() -> str:
         for sub in rows:
             if found.mailing_list is None or sub.list_id == found.mailing_list.id:
                 memberships[sub.subscriber_id].append(sub)
-    total = search.count(session, found.criteria)
+    if after is None and before is None and page.next_after is None:
+        total = search.Count(len(page.rows), True)  # the first page holds them all
+    else:
+        total = search.count(session, found.criteria)
     return render_template(
         "web/admin/subscribers.html",
         page=page,
