@@ -131,7 +131,11 @@ def get_list(list_id: int) -> Any:
     role=Role.ADMIN,
     summary="Subscribers, paged by id; `q` finds a part of the address or name",
     response=page_of("Subscriber"),
-    params=(Param("q", "query", {"type": "string"}, "Part of the address or name (`@gmail.com`)."), AFTER, LIMIT),
+    params=(
+        Param("q", "query", {"type": "string"}, "Part of the address or name (`@gmail.com`)."),
+        AFTER,
+        LIMIT,
+    ),
 )
 def subscribers() -> Any:
     query = subscriber_search(select(Subscriber), request.args.get("q", "")[:320])

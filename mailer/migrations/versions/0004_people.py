@@ -2,7 +2,8 @@
 
 - ``api_tokens``: any number of named tokens per user, each stored only as its
   SHA-256 (shown once), revocable one by one, with the time it was last used.
-- ``ix_subscribers_created_at``: the console's "joined between" filter.
+- ``ix_subscribers_created_at`` on (created_at, id): the console's "joined between"
+  filter, read as the least and greatest id joined in the range (index only).
 - PostgreSQL only: the ``pg_trgm`` extension and two trigram GIN indexes,
   on ``email_key`` (the address lower-cased) and on ``lower(name)``, so the
   console's substring search (``LIKE '%smith%'``, ``'%@gmail.com%'``) stays an
@@ -45,7 +46,7 @@ def upgrade() -> None:
         sa.Column("last_used_at", mailer.db.UTCDateTime(), nullable=True),
     )
     op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
-    op.create_index("ix_subscribers_created_at", "subscribers", ["created_at"])
+    op.create_index("ix_subscribers_created_at", "subscribers", ["created_at", "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute(

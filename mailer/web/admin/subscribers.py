@@ -93,7 +93,7 @@ def read_search(values: Mapping[str, str], lists: list[MailingList]) -> Search:
         joined_from=_local_date("joined_from", raw["joined_from"], end=False),
         joined_to=_local_date("joined_to", raw["joined_to"], end=True),
     )
-    return Search(raw, criteria, mlist)
+    return Search(raw, search.with_id_bounds(db(), criteria), mlist)
 
 
 def all_lists() -> list[MailingList]:
