@@ -4,10 +4,13 @@ One argon2 ``PasswordHasher`` (argon2-cffi's defaults follow RFC 9106's
 recommendation) serves the web login and ``mailer users``. API tokens are
 random, shown once, and stored only as their SHA-256: a token has 256 bits of
 entropy, so a fast hash is enough and lets us look the user up by the digest.
+A user may hold any number of named personal tokens (``api_tokens``) besides
+the single one ``mailer users token`` issues (``users.api_token_hash``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -17,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailer.db import utcnow
-from mailer.users import Role, User
+from mailer.users import ApiToken, Role, User
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -86,16 +89,77 @@ def token_digest(token: str) -> str:
 
 def issue_api_token(user: User) -> str:
     """Give ``user`` a new API token (replacing any old one); returns it once."""
-    token = "mlr_" + secrets.token_urlsafe(32)
+    token = new_token()
     user.api_token_hash = token_digest(token)
     return token
 
 
+#: A token's ``last_used_at`` is written at most this often (not one write per request).
+TOKEN_USE_GRANULARITY = dt.timedelta(minutes=10)
+
+
+def new_token() -> str:
+    return "mlr_" + secrets.token_urlsafe(32)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a bearer token belongs to (personal or the old single one), or None.
+
+    A personal token's last use is recorded (committed here, when due: the API's
+    requests only read, so nothing else is pending in the session).
+    """
     if not token:
         return None
-    user = session.scalar(select(User).where(User.api_token_hash == token_digest(token)))
+    digest = token_digest(token)
+    user = session.scalar(select(User).where(User.api_token_hash == digest))
+    if user is None:
+        personal = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if personal is not None:
+            user = session.get(User, personal.user_id)
+            now = utcnow()
+            last = personal.last_used_at
+            if (
+                user is not None
+                and user.active
+                and (last is None or now - last > TOKEN_USE_GRANULARITY)
+            ):
+                personal.last_used_at = now
+                session.commit()
     return user if user is not None and user.active else None
+
+
+def create_personal_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new named token for ``user``: the row, and the token itself (shown once, never stored).
+
+    Raises ValueError for an empty or too long name, or for a deactivated user.
+    """
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise ValueError("name: give the token a name of 1 to 100 characters")
+    if not user.active:
+        raise ValueError(f"user: {user.email} is deactivated")
+    value = new_token()
+    row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(value))
+    session.add(row)
+    session.flush()
+    return row, value
+
+
+def personal_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
+
+
+def revoke_personal_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+    """Delete ``user``'s token ``token_id``; the revoked row (detached), or None if not theirs."""
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if row is not None:
+        session.delete(row)
+        session.flush()
+    return row
 
 
 def create_user(session: Session, email: str, password: str, role: str, name: str = "") -> User:

@@ -23,7 +23,7 @@ from mailer.delivery.models import (
     DeliveryStatus,
     RateBucket,
 )
-from mailer.users import Role, User
+from mailer.users import ApiToken, Role, User
 from subscribers.models import (
     BounceRecord,
     MailingList,
@@ -40,6 +40,7 @@ __all__ = [
     "Announcement",
     "AnnouncementMode",
     "AnnouncementStatus",
+    "ApiToken",
     "AuditLog",
     "Base",
     "BounceRecord",

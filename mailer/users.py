@@ -1,4 +1,4 @@
-"""Staff and admin accounts.
+"""Staff and admin accounts and their personal API tokens.
 
 Passwords are hashed with argon2 (argon2-cffi); API tokens are stored only as
 a SHA-256 digest, so a leaked database reveals neither.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mailer.db import Base, utcnow
@@ -35,3 +35,21 @@ class User(Base):
     # Copied into the session cookie at login; bumping it ends every session of the
     # user (logout, a password change), since a cookie with an older number is refused.
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class ApiToken(Base):
+    """A personal API token: named by its owner, shown once, stored as its SHA-256.
+
+    A user may hold several (one per script or machine) and revoke one without
+    breaking the others; ``users.api_token_hash`` is the older single token that
+    ``mailer users token`` issues, still honoured.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(default=None)

@@ -240,6 +240,7 @@ QUERY_NAMES = (
     *("after", "before", "limit", "q", "list", "status", "id", "next", "date"),
     # The record pages (suppressions, bounces, audit log).
     *("reason", "kind", "trust", "campaign", "address", "actor", "action", "since", "until"),
+    *("source", "joined_from", "joined_to"),  # the subscriber search (issue 13, item 2)
 )
 
 

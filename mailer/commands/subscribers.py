@@ -49,9 +49,21 @@ def command() -> None:
     default=None,
     help="Re-add an address that unsubscribed or is suppressed; the reason is audited.",
 )
+@click.option(
+    "--attr",
+    "attrs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set an attribute (repeatable).",
+)
 @needs_schema
 def add_command(
-    email: str, slug: str, name: str, confirmed: bool, override_reason: str | None
+    email: str,
+    slug: str,
+    name: str,
+    confirmed: bool,
+    override_reason: str | None,
+    attrs: tuple[str, ...] = (),
 ) -> None:
     """Add EMAIL to a list. Running it again changes nothing.
 
@@ -76,6 +88,14 @@ def add_command(
             )
         except ConsentRefused as exc:
             raise click.ClickException(str(exc)) from None
+        if attrs:
+            from subscribers.editing import parse_attributes
+
+            try:
+                extra = parse_attributes("\n".join(attrs))
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--attr") from None
+            subscriber.attributes = {**(subscriber.attributes or {}), **extra}
         status = session.scalar(
             select(Subscription.status).where(
                 Subscription.subscriber_id == subscriber.id,

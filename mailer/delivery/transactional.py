@@ -105,6 +105,29 @@ def build_notice(settings: Settings, recipient: str, subject: str, text: str) ->
     )
 
 
+def send_notice(
+    settings: Settings,
+    recipient: str,
+    subject: str,
+    text: str,
+    *,
+    backend: Backend | None = None,
+) -> SendResult:
+    """Send one plain-text notice now (a password reset link); returns the backend's verdict.
+
+    Raises ``BackendError``/``DkimError``/``OSError`` when it cannot be sent, so the
+    caller can say so: unlike ``notify_admins``, the person waiting needs to know.
+    """
+    message = build_notice(settings, recipient, subject, text)
+    transport = backend or backend_from_url(settings.backend, settings)
+    transport.open()
+    try:
+        results = transport.send([message])
+    finally:
+        transport.close()
+    return results[0] if results else SendResult(0, Outcome.TRANSIENT, "no result")
+
+
 def notify_admins(
     session: Session,
     settings: Settings,

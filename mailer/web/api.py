@@ -84,9 +84,13 @@ def get_list(list_id: int) -> Any:
     bp,
     "/v1/subscribers",
     role=Role.ADMIN,
-    summary="Subscribers, paged by id; `q` searches email and name prefixes",
+    summary="Subscribers, paged by id; `q` finds a part of the address or name",
     response=page_of("Subscriber"),
-    params=(Param("q", "query", {"type": "string"}, "Email or name prefix."), AFTER, LIMIT),
+    params=(
+        Param("q", "query", {"type": "string"}, "Part of the address or name (`@gmail.com`)."),
+        AFTER,
+        LIMIT,
+    ),
 )
 def subscribers() -> Any:
     query = subscriber_search(select(Subscriber), request.args.get("q", "")[:320])

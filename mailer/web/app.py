@@ -129,10 +129,12 @@ def _register_blueprints(app: Flask) -> None:
     from mailer.web.api import bp as api_bp
     from mailer.web.hooks import bp as hooks_bp
     from mailer.web.public import bp as public_bp
+    from mailer.web.reset import bp as reset_bp
     from mailer.web.staff import bp as staff_bp
 
     app.register_blueprint(web_auth.bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(reset_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     # Token auth, no cookies: CSRF cannot apply (a forged cross-site request carries no token).

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, or_
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from subscribers.models import Subscriber
+from subscribers import search
 
 T = TypeVar("T")
 
@@ -29,16 +29,8 @@ class Page(Generic[T]):
 
 
 def subscriber_search(query: Select[Any], q: str) -> Select[Any]:
-    """Prefix search on email or name, case-insensitive, wildcards in ``q`` taken literally."""
-    q = q.strip().lower()
-    if not q:
-        return query
-    return query.where(
-        or_(
-            func.lower(Subscriber.email).startswith(q, autoescape=True),
-            func.lower(Subscriber.name).startswith(q, autoescape=True),
-        )
-    )
+    """Address or name contains ``q`` (case-insensitive; ``subscribers.search``'s rule)."""
+    return search.apply(query, search.Criteria(text=q))
 
 
 def keyset_page(

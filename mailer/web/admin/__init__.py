@@ -49,8 +49,11 @@ from mailer.web.admin import (  # noqa: E402  # noqa: E402
     people,
     sending,
     sources,
+    subscriber_bulk,
+    subscriber_edit,
     subscribers,
     suppressions,
+    user_access,
     users,
 )
 
@@ -64,7 +67,10 @@ __all__ = [
     "people",
     "sending",
     "sources",
+    "subscriber_bulk",
+    "subscriber_edit",
     "subscribers",
     "suppressions",
+    "user_access",
     "users",
 ]

@@ -1,11 +1,23 @@
 """Admin: find subscribers, page through them, and see one person's record.
 
-Import, export, suppress and forget are in ``mailer.web.admin.people``.
+The search (substring of address or name, list, status, source, date joined) is
+``subscribers.search``'s; the same criteria, carried in the bulk form, pick the
+people a bulk action on "the whole search" touches (``mailer.web.admin.subscriber_bulk``).
+Adding and editing one person is ``mailer.web.admin.subscriber_edit``; import,
+export, suppress and forget are in ``mailer.web.admin.people``.
 """
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,50 +25,115 @@ from mailer.delivery.models import Campaign, Delivery
 from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.forms import ForgetForm, SuppressForm
-from mailer.web.pagination import keyset_page, subscriber_search
+from mailer.web.pagination import keyset_page
 from mailer.web.params import int_arg
+from subscribers import search
 from subscribers.models import (
     BounceRecord,
     MailingList,
     Subscriber,
     Subscription,
+    SubscriptionSource,
     SubscriptionStatus,
     Suppression,
 )
 
 HISTORY_LIMIT = 100
+SEARCH_FIELDS = ("q", "list", "status", "source", "joined_from", "joined_to")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass
+class Search:
+    """The search form's values as typed, and the criteria they mean."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    criteria: search.Criteria = field(default_factory=search.Criteria)
+    mailing_list: MailingList | None = None
+
+    def args(self, **extra: Any) -> dict[str, Any]:
+        """Query arguments to repeat this search (empty ones left out)."""
+        return {**{k: v for k, v in self.values.items() if v}, **extra}
+
+
+def _local_date(name: str, value: str, end: bool) -> dt.datetime | None:
+    """A YYYY-MM-DD day in the installation's zone as a UTC instant (its start, or its end)."""
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value) if _DATE.fullmatch(value) else None
+    except ValueError:
+        day = None
+    if day is None or day.year < 1970:
+        abort(400, f"{name}: use a date like 2026-03-01.")
+    zone = ZoneInfo(current_app.extensions["mailer.settings"].default_timezone)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    if end:
+        start += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    return start.astimezone(dt.UTC)
+
+
+def read_search(values: Mapping[str, str], lists: list[MailingList]) -> Search:
+    """The search in ``values`` (query string or the bulk form); a malformed date answers 400.
+
+    An unknown list, status or source is dropped (an old bookmark still works).
+    """
+    raw = {k: str(values.get(k, ""))[:320] for k in SEARCH_FIELDS}
+    mlist = next((m for m in lists if m.slug == raw["list"]), None)
+    if raw["status"] not in {s.value for s in SubscriptionStatus}:
+        raw["status"] = ""
+    if raw["source"] not in {s.value for s in SubscriptionSource}:
+        raw["source"] = ""
+    raw["list"] = mlist.slug if mlist else ""
+    criteria = search.Criteria(
+        text=raw["q"],
+        list_id=mlist.id if mlist else None,
+        status=raw["status"],
+        source=raw["source"],
+        joined_from=_local_date("joined_from", raw["joined_from"], end=False),
+        joined_to=_local_date("joined_to", raw["joined_to"], end=True),
+    )
+    return Search(raw, search.with_id_bounds(db(), criteria), mlist)
+
+
+def all_lists() -> list[MailingList]:
+    return list(db().scalars(select(MailingList).order_by(MailingList.name)))
 
 
 @bp.route("/subscribers/")
 def subscribers() -> str:
     session = db()
-    q = request.args.get("q", "")[:320]
-    lists = list(session.scalars(select(MailingList).order_by(MailingList.name)))
-    slug = request.args.get("list", "")
-    status = request.args.get("status", "")
-    if status not in {s.value for s in SubscriptionStatus}:
-        status = ""
-    mlist = next((m for m in lists if m.slug == slug), None)
-    query = subscriber_search(select(Subscriber), q)
-    if mlist is not None:
-        # EXISTS on (list_id, status): the subscriptions index answers it per row.
-        member = select(Subscription.id).where(
-            Subscription.subscriber_id == Subscriber.id, Subscription.list_id == mlist.id
+    lists = all_lists()
+    found = read_search(request.args, lists)
+    query = search.apply(select(Subscriber), found.criteria)
+    after, before = int_arg("after"), int_arg("before")
+    page = keyset_page(session, query, Subscriber.id, after=after, before=before)
+    # The Status column: the subscription on the chosen list, else every list the
+    # person is on with its state (one query for the page's rows).
+    memberships: dict[int, list[Subscription]] = defaultdict(list)
+    ids = [s.id for s in page.rows]
+    if ids:
+        rows = session.scalars(
+            select(Subscription)
+            .where(Subscription.subscriber_id.in_(ids))
+            .options(selectinload(Subscription.mailing_list))
         )
-        if status:
-            member = member.where(Subscription.status == status)
-        query = query.where(member.exists())
-    page = keyset_page(
-        session, query, Subscriber.id, after=int_arg("after"), before=int_arg("before")
-    )
+        for sub in rows:
+            if found.mailing_list is None or sub.list_id == found.mailing_list.id:
+                memberships[sub.subscriber_id].append(sub)
+    if after is None and before is None and page.next_after is None:
+        total = search.Count(len(page.rows), True)  # the first page holds them all
+    else:
+        total = search.count(session, found.criteria)
     return render_template(
         "web/admin/subscribers.html",
         page=page,
-        q=q,
+        found=found,
+        total=total,
         lists=lists,
-        list_slug=mlist.slug if mlist else "",
-        status=status,
+        memberships=memberships,
         statuses=[s.value for s in SubscriptionStatus],
+        sources=[s.value for s in SubscriptionSource],
     )
 
 

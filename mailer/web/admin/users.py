@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from mailer import auth
 from mailer.db import audit
-from mailer.users import Role, User
+from mailer.users import ApiToken, Role, User
 from mailer.web.auth import actor, current_user
 from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
@@ -20,8 +20,15 @@ from mailer.web.forms import EmptyForm, UserEditForm, UserForm
 
 @bp.route("/users/")
 def users() -> str:
-    rows = list(db().scalars(select(User).order_by(User.email)))
-    return render_template("web/admin/users.html", users=rows)
+    session = db()
+    rows = list(session.scalars(select(User).order_by(User.email)))
+    counts = dict(
+        session.execute(
+            select(ApiToken.user_id, func.count(ApiToken.id)).group_by(ApiToken.user_id)
+        ).all()
+    )
+    tokens = {u.id: counts.get(u.id, 0) + (1 if u.api_token_hash else 0) for u in rows}
+    return render_template("web/admin/users.html", users=rows, tokens=tokens)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -86,7 +93,11 @@ def user_edit(user_id: int) -> Any:
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "web/admin/user_form.html", form=form, user=user, end_form=EmptyForm()
+        "web/admin/user_form.html",
+        form=form,
+        user=user,
+        end_form=EmptyForm(),
+        tokens=auth.personal_tokens(session, user),
     ), status
 
 
