@@ -23,6 +23,7 @@ from mailer.delivery.models import (
     DeliveryStatus,
     RateBucket,
 )
+from mailer.feedback.clicks import Click
 from mailer.users import Role, User
 from subscribers.models import (
     BounceRecord,
@@ -46,6 +47,7 @@ __all__ = [
     "Campaign",
     "CampaignKind",
     "CampaignStatus",
+    "Click",
     "Delivery",
     "DeliveryStatus",
     "Event",

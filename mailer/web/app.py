@@ -132,9 +132,11 @@ def _register_blueprints(app: Flask) -> None:
     from mailer.web.hooks import bp as hooks_bp
     from mailer.web.public import bp as public_bp
     from mailer.web.staff import bp as staff_bp
+    from mailer.web.track import bp as track_bp
 
     app.register_blueprint(web_auth.bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(track_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     # Token auth, no cookies: CSRF cannot apply (a forged cross-site request carries no token).
