@@ -1,0 +1,87 @@
+"""The report pages, their CSV and JSON, and the overview, through the test client."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+from web_helpers import WebClient
+
+from mailer import auth
+from mailer.users import User
+from tests.report_fixtures import seed_reports
+
+pytest_plugins = ["web_fixtures"]
+
+
+@pytest.fixture
+def seeded(session_factory: sessionmaker[Session]) -> object:
+    with session_factory() as s:
+        return seed_reports(s)
+
+
+def test_campaign_report_page_shows_the_numbers_and_a_chart_with_its_table(
+    admin_client: WebClient, seeded: object
+) -> None:
+    page = admin_client.get(f"/reports/campaigns/{seeded.campaign_id}")  # type: ignore[attr-defined]
+    assert page.status_code == 200
+    html = page.get_data(True)
+    assert '<dd data-count="recipients">60</dd>' in html
+    assert '<dd data-count="failed">1</dd>' in html
+    assert "<svg" in html and 'role="img"' in html and "<table>" in html
+    assert "Needs attention" in html  # 1 complaint in 59 and 2 hard bounces in 60
+    assert "<script" not in html.split("</main>")[0].split("<main")[1]
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_report_csv_is_spreadsheet_safe_and_equals_the_json(
+    admin_client: WebClient, seeded: object, session_factory: sessionmaker[Session]
+) -> None:
+    cid = seeded.campaign_id  # type: ignore[attr-defined]
+    body = admin_client.get(f"/reports/campaigns/{cid}.csv").get_data(True)
+    rows = {r[0]: r[1] for r in csv.reader(io.StringIO(body)) if len(r) >= 2}
+    with session_factory() as s:
+        token = auth.issue_api_token(s.get(User, 1))  # type: ignore[arg-type]
+        s.commit()
+    data = admin_client.get(
+        f"/api/v1/campaigns/{cid}/report", headers={"Authorization": f"Bearer {token}"}
+    ).get_json()
+    for key in ("recipients", "sent", "failed", "bounced", "complained", "unsubscribed"):
+        assert int(rows[key]) == data[key]
+    assert data["clicks"] == {"tracked": True, "total": 4, "unique": 2}
+    assert data["links"][0] == {
+        "url": "https://diversity.wustl.edu/womens-history-month",
+        "total": 3,
+        "unique": 2,
+    }
+    health = admin_client.get(f"/reports/lists/{seeded.list_id}.csv").get_data(True)  # type: ignore[attr-defined]
+    # The subject begins with "=": the guard makes it text, never a formula.
+    assert "'=HYPERLINK" in health and ",=HYPERLINK" not in health
+
+
+def test_list_health_page_charts_against_the_lines(admin_client: WebClient, seeded: object) -> None:
+    html = admin_client.get(f"/reports/lists/{seeded.list_id}").get_data(True)  # type: ignore[attr-defined]
+    assert '<dd data-count="subscribers">59</dd>' in html
+    assert "0.1%: keep under" in html and "0.3%: Gmail" in html
+    assert html.count("<svg") == 4 and html.count("<table>") == 4
+    assert "by form" in html and "by import" in html
+
+
+def test_overview_is_the_admin_landing_and_staff_see_it_too(
+    admin_client: WebClient, staff_client: WebClient, client: WebClient, seeded: object
+) -> None:
+    html = admin_client.get("/admin/").get_data(True)
+    assert "<h1>Overview</h1>" in html
+    assert "School of Medicine news" in html and "HTTP 503" in html  # failing source
+    assert "ODEI Weekly: next week" in html  # blocked edition
+    assert "Weekly digest:" in html and ("CST" in html or "CDT" in html)  # due next, list time
+    assert "Sends that need attention" in html
+    assert staff_client.get("/reports/").status_code == 200
+    assert client.get("/reports/").status_code == 302  # to the login page
+
+
+def test_unknown_ids_are_404(admin_client: WebClient, seeded: object) -> None:
+    for path in ("/reports/campaigns/999", "/reports/lists/999", "/reports/lists/999.csv"):
+        assert admin_client.get(path).status_code == 404
