@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.policy
 import json
 import mailbox
 import re
+from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import requests
 from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailer import auth
 from mailer.commands.bounces import command as bounces_command
 from mailer.compose.snapshot import PLACEHOLDERS
 from mailer.delivery import campaigns
@@ -95,6 +98,14 @@ def _tracked(html: str, base: str) -> list[str]:
     return [url.rstrip(".,;:!?)") for url in found]  # a sentence's full stop is not the link
 
 
+def _outbox(path: Path) -> list[EmailMessage]:
+    box = mailbox.Maildir(path, create=True)
+    return [
+        cast(EmailMessage, email.message_from_bytes(box.get_bytes(k), policy=email.policy.default))
+        for k in box.iterkeys()
+    ]
+
+
 def _maildir(path: Path, messages: list[bytes]) -> None:
     box = mailbox.Maildir(path, create=True)
     for raw in messages:
@@ -139,6 +150,7 @@ def test_report_equals_what_happened(
     live_server: Any,
     tmp_path: Path,
     cli_env: dict[str, str],
+    outbox: Path,
 ) -> None:
     base = live_server.url
     cid, mail = _send(session_factory, live_server, track=True)
@@ -199,9 +211,20 @@ def test_report_equals_what_happened(
                 rows["reader4@example.org"], settings.signing_key, settings.bounce_domain
             ),
         ]
+    with session_factory() as s:
+        auth.create_user(s, "ada.admin@wustl.example", "a long admin passphrase", "admin")
+        s.commit()
     _maildir(tmp_path / "bounces", feedback)
     done = CliRunner().invoke(bounces_command, ["process", "--maildir", str(tmp_path / "bounces")])
     assert done.exit_code == 0, done.output
+    # The admin is told once that the send crossed the complaint and hard-bounce lines.
+    notices = [m for m in _outbox(outbox) if "Send needs attention" in str(m["Subject"])]
+    assert len(notices) == 1 and "ada.admin@wustl.example" in str(notices[0]["To"])
+    body = notices[0].get_content()
+    assert "complaint rate" in body and "hard-bounce rate" in body
+    again = CliRunner().invoke(bounces_command, ["process", "--maildir", str(tmp_path / "bounces")])
+    assert again.exit_code == 0, again.output
+    assert len([m for m in _outbox(outbox) if "Send needs attention" in str(m["Subject"])]) == 1
     # reader5 uses the one-click List-Unsubscribe of the message they got.
     one_click = re.search(r"<(http[^>]+/u/[^>]+)>", mail["reader5@example.org"]["List-Unsubscribe"])
     assert one_click is not None

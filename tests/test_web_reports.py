@@ -85,3 +85,64 @@ def test_overview_is_the_admin_landing_and_staff_see_it_too(
 def test_unknown_ids_are_404(admin_client: WebClient, seeded: object) -> None:
     for path in ("/reports/campaigns/999", "/reports/lists/999", "/reports/lists/999.csv"):
         assert admin_client.get(path).status_code == 404
+
+
+LIST_FORM = {
+    "name": "Diversity Grand Rounds",
+    "slug": "grand-rounds",
+    "description": "",
+    "public": "y",
+    "double_opt_in": "y",
+    "from_name": "",
+    "from_email": "",
+    "reply_to": "",
+    "timezone": "America/Chicago",
+    "digest_enabled": "y",
+    "digest_weekday": "2",
+    "digest_time": "08:30",
+    "archive": "y",
+}
+
+
+def test_click_tracking_is_off_by_default_and_switched_in_the_console(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    from sqlalchemy import select
+
+    from subscribers.models import MailingList
+
+    form = admin_client.get("/admin/lists/new").get_data(True)
+    assert (
+        'name="track_clicks"' in form and "checked" not in form.split('name="track_clicks"')[1][:40]
+    )
+    assert admin_client.post_form("/admin/lists/new", LIST_FORM).status_code == 302
+    with session_factory() as s:
+        ml = s.scalar(select(MailingList).where(MailingList.slug == "grand-rounds"))
+        assert ml is not None and ml.track_clicks is False
+        list_id = ml.id
+    edit = {**LIST_FORM, "track_clicks": "y"}
+    assert admin_client.post_form(f"/admin/lists/{list_id}", edit).status_code == 302
+    with session_factory() as s:
+        ml = s.get(MailingList, list_id)
+        assert ml is not None and ml.track_clicks is True
+
+
+def test_the_preference_page_says_which_lists_track_clicks(
+    client: WebClient, session_factory: sessionmaker[Session], web_settings: object
+) -> None:
+    from subscribers.models import MailingList, Subscriber, Subscription
+    from subscribers.tokens import TokenSigner
+
+    with session_factory() as s:
+        tracked = MailingList(slug="weekly", name="ODEI Weekly", track_clicks=True)
+        plain = MailingList(slug="rounds", name="Grand Rounds")
+        person = Subscriber(email="ngozi.okafor@wustl.example")
+        s.add_all([tracked, plain, person])
+        s.flush()
+        s.add(Subscription(subscriber_id=person.id, list_id=tracked.id, status="confirmed"))
+        s.commit()
+        token = TokenSigner(web_settings.signing_key).make("preferences", person.id)  # type: ignore[attr-defined]
+    html = client.get(f"/p/{token}").get_data(True)
+    weekly = html.split("ODEI Weekly")[1].split("Grand Rounds")[0]
+    assert "counts which links you click" in weekly
+    assert "does not track which links you click" in html.split("Grand Rounds")[1]
