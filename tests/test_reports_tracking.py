@@ -127,3 +127,31 @@ def test_an_unsubscribe_is_credited_to_the_last_send_the_reader_got(session: Ses
     one, two = campaign_report(session, first.id), campaign_report(session, second.id)
     assert one is not None and two is not None
     assert (one.unsubscribed, two.unsubscribed) == (1, 1)
+
+
+def test_api_backends_get_tracked_bodies_with_every_slot_filled() -> None:
+    """Provider batch APIs substitute only PLACEHOLDERS: a tracked body goes to them filled,
+    so no reader receives a raw reader-part slot, and each reader has their own part."""
+    from mailer.compose.tracking import READER_PLACEHOLDER
+    from mailer.config import Settings
+    from mailer.delivery.message import MessageBuilder, Recipient
+    from subscribers.models import MailingList
+
+    settings = Settings(secret_key="k", base_url=BASE, bounce_domain="b.example")
+    snap = Snapshot(
+        subject="s",
+        preheader="",
+        html=f'<a href="https://a.example/x">x</a> Hi {P["name"]}',
+        text=f"https://a.example/x Hi {P['name']}",
+    )
+    ml = MailingList(id=1, slug="weekly", name="Weekly", track_clicks=True)
+    builder = MessageBuilder(snap, ml, settings, campaign_id=3, structured=True)
+    one = builder.build(Recipient(10, 5, "a@example.org", "Ann"))
+    two = builder.build(Recipient(11, 6, "b@example.org", "Bo"))
+    assert one.merge is None and two.merge is None
+    for message in (one, two):
+        html, text = message.bodies()
+        assert READER_PLACEHOLDER not in html + text and f"{BASE}/l/" in html
+    reader_one = one.bodies()[1].split()[0].rsplit("/", 1)[1]
+    assert ReaderSigner("k").read(reader_one) == 10
+    assert one.bodies()[1].split()[0] != two.bodies()[1].split()[0]

@@ -75,7 +75,7 @@ def _frame(title: str, desc: str, body: str, legend: str, height: int = HEIGHT) 
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
         f'role="img" aria-labelledby="chart-t{n} chart-d{n}" class="chart" '
-        f'font-family="system-ui, sans-serif" font-size="12">'
+        f'font-family="system-ui, sans-serif" font-size="13">'
         f'<title id="chart-t{n}">{_esc(title)}</title><desc id="chart-d{n}">{_esc(desc)}</desc>'
         f"{_defs()}{legend}{body}</svg>"
     )
@@ -93,12 +93,17 @@ def _legend(series: Sequence[Series]) -> str:
     return "".join(out)
 
 
+def count(value: float) -> str:
+    """A count on a bar (whole) or an axis tick (2.5 stays 2.5)."""
+    return f"{value:,g}"
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
     series: Sequence[Series],
     *,
-    fmt: Callable[[float], str] = lambda v: f"{v:,.0f}",
+    fmt: Callable[[float], str] = count,
     thresholds: Sequence[Threshold] = (),
     desc: str = "",
 ) -> Markup:
@@ -140,13 +145,16 @@ def bar_chart(
                 f'<text x="{LEFT + g * group_w + group_w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" '
                 f'text-anchor="middle" fill="{INK}" font-size="10">{_esc(label)}</text>'
             )
-    for t in thresholds:
+    for n, t in enumerate(thresholds):
         dash = f' stroke-dasharray="{t.dash}"' if t.dash else ""
+        # Labels alternate ends (and sit above their line) so two close lines stay legible.
+        x, anchor = (LEFT + 4, "start") if n % 2 == 0 else (WIDTH - RIGHT - 4, "end")
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(t.value):.1f}" y2="{y(t.value):.1f}" '
             f'stroke="{INK}" stroke-width="2"{dash}/>'
-            f'<text x="{WIDTH - RIGHT - 4}" y="{y(t.value) - 5:.1f}" text-anchor="end" '
-            f'fill="{INK}" font-weight="bold">{_esc(t.label)}</text>'
+            f'<text x="{x}" y="{y(t.value) - 5:.1f}" text-anchor="{anchor}" fill="{INK}" '
+            f'font-weight="bold" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+            f"{_esc(t.label)}</text>"
         )
     parts.append(
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="{INK}"/>'
@@ -176,7 +184,7 @@ def line_chart(
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
             f'stroke="{GRID}"/><text x="{LEFT - 6}" y="{y(v) + 4:.1f}" text-anchor="end" '
-            f'fill="{MUTED}">{v:,.0f}</text>'
+            f'fill="{MUTED}">{count(v)}</text>'
         )
     points = [(LEFT + i * step, y(v)) for i, v in enumerate(values)]
     if points:
