@@ -182,61 +182,71 @@ def _feedback(session: Session, campaign_id: int) -> dict[str, int]:
     return counts
 
 
+def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
 def _unsubscribed(session: Session, campaign: Campaign) -> int:
-    """Readers of this send who left its list before the list's next send reached them."""
+    """Readers of this send who left its list before the list's next send reached them.
+
+    Starts from the few unsubscribes from the list since the send began (the audit
+    log), then looks up only those readers' deliveries: a 100,000-reader send costs
+    an index lookup per leaver, not a scan of its send log.
+    """
     if campaign.started_at is None:
         return 0
-    reached: dict[int, dt.datetime] = {
-        int(subscriber_id): sent_at
-        for subscriber_id, sent_at in session.execute(
-            select(Delivery.subscriber_id, Delivery.sent_at).where(
-                Delivery.campaign_id == campaign.id,
-                Delivery.status.in_(_SENT),
-                Delivery.subscriber_id.is_not(None),
-                Delivery.sent_at.is_not(None),
-            )
-        )
-        if subscriber_id is not None and sent_at is not None
-    }
-    if not reached:
-        return 0
-    first = min(reached.values())
-    left: dict[int, dt.datetime] = {}
+    leaves: dict[int, list[dt.datetime]] = {}
     for at, target, detail in session.execute(
         select(AuditLog.at, AuditLog.target, AuditLog.detail).where(
-            AuditLog.action == "unsubscribe", AuditLog.at >= first
+            AuditLog.action == "unsubscribe", AuditLog.at >= campaign.started_at
         )
     ):
         if not isinstance(detail, dict) or detail.get("list_id") != campaign.list_id:
             continue
         kind, _, number = str(target).partition(":")
-        if kind != "subscriber" or not number.isdigit():
-            continue
-        subscriber_id = int(number)
-        sent_at = reached.get(subscriber_id)
-        if sent_at is not None and at >= sent_at and subscriber_id not in left:
-            left[subscriber_id] = at
+        if kind == "subscriber" and number.isdigit():
+            leaves.setdefault(int(number), []).append(at)
+    if not leaves:
+        return 0
+    reached: dict[int, dt.datetime] = {}
+    for chunk in _chunks(sorted(leaves)):
+        for subscriber_id, sent_at in session.execute(
+            select(Delivery.subscriber_id, Delivery.sent_at).where(
+                Delivery.campaign_id == campaign.id,
+                Delivery.status.in_(_SENT),
+                Delivery.subscriber_id.in_(chunk),
+                Delivery.sent_at.is_not(None),
+            )
+        ):
+            if subscriber_id is not None and sent_at is not None:
+                reached[int(subscriber_id)] = sent_at
+    # Each reader's first unsubscribe after this send reached them.
+    left = {
+        sid: min(at for at in leaves[sid] if at >= sent_at)
+        for sid, sent_at in reached.items()
+        if any(at >= sent_at for at in leaves[sid])
+    }
     if not left:
         return 0
     # A later send of the same list that reached the reader before they left takes the credit.
     later = Campaign.__table__.alias("later")
-    overtaken = session.execute(
-        select(Delivery.subscriber_id, Delivery.sent_at)
-        .join(later, later.c.id == Delivery.campaign_id)
-        .where(
-            later.c.list_id == campaign.list_id,
-            later.c.id != campaign.id,
-            Delivery.subscriber_id.in_(list(left)),
-            Delivery.status.in_(_SENT),
-            Delivery.sent_at.is_not(None),
-        )
-    ).all()
     credited = set(left)
-    for later_reader, later_sent in overtaken:
-        if later_reader is None or later_sent is None:
-            continue
-        if later_reader in credited and reached[later_reader] < later_sent <= left[later_reader]:
-            credited.discard(later_reader)
+    for chunk in _chunks(sorted(left)):
+        for later_reader, later_sent in session.execute(
+            select(Delivery.subscriber_id, Delivery.sent_at)
+            .join(later, later.c.id == Delivery.campaign_id)
+            .where(
+                later.c.list_id == campaign.list_id,
+                later.c.id != campaign.id,
+                Delivery.subscriber_id.in_(chunk),
+                Delivery.status.in_(_SENT),
+                Delivery.sent_at.is_not(None),
+            )
+        ):
+            if later_reader is None or later_sent is None:
+                continue
+            if reached[later_reader] < later_sent <= left[later_reader]:
+                credited.discard(later_reader)
     return len(credited)
 
 

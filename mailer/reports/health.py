@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from mailer.db import utcnow
@@ -107,6 +108,18 @@ def subscriber_counts(session: Session) -> dict[int, int]:
     }
 
 
+def _per_week(column: Any, since: dt.datetime) -> list[Any]:
+    """One SUM per week of the window: a single pass over the list's rows, in the database."""
+    starts = [since + dt.timedelta(days=7 * i) for i in range(WEEKS)]
+    sums = []
+    for i, start in enumerate(starts):
+        inside = column >= start
+        if i < WEEKS - 1:
+            inside = and_(inside, column < starts[i + 1])
+        sums.append(func.sum(case((inside, 1), else_=0)))
+    return sums
+
+
 def growth(
     session: Session, list_id: int, now: dt.datetime | None = None
 ) -> tuple[int, list[Week]]:
@@ -123,29 +136,24 @@ def growth(
         or 0
     )
     weeks = [Week(start=(since + dt.timedelta(days=7 * i)).date()) for i in range(WEEKS)]
-
-    def index(at: dt.datetime) -> int:
-        return min(WEEKS - 1, max(0, (_aware(at) - since).days // 7))
-
-    for confirmed_at, source in session.execute(
-        select(Subscription.confirmed_at, Subscription.source).where(
-            Subscription.list_id == list_id, Subscription.confirmed_at >= since
-        )
+    for source, *joined in session.execute(
+        select(Subscription.source, *_per_week(Subscription.confirmed_at, since))
+        .where(Subscription.list_id == list_id, Subscription.confirmed_at >= since)
+        .group_by(Subscription.source)
     ):
-        if confirmed_at is None:
-            continue
-        week = weeks[index(confirmed_at)]
-        week.joined += 1
-        week.by_source[str(source)] = week.by_source.get(str(source), 0) + 1
-    for (unsubscribed_at,) in session.execute(
-        select(Subscription.unsubscribed_at).where(
+        for week, n in zip(weeks, joined, strict=True):
+            if n:
+                week.joined += int(n)
+                week.by_source[str(source)] = week.by_source.get(str(source), 0) + int(n)
+    left = session.execute(
+        select(*_per_week(Subscription.unsubscribed_at, since)).where(
             Subscription.list_id == list_id,
             Subscription.status == SubscriptionStatus.UNSUBSCRIBED,
             Subscription.unsubscribed_at >= since,
         )
-    ):
-        if unsubscribed_at is not None:
-            weeks[index(unsubscribed_at)].left += 1
+    ).one()
+    for week, n in zip(weeks, left, strict=True):
+        week.left = int(n or 0)
     running = current
     for week in reversed(weeks):
         week.subscribers = running
