@@ -123,6 +123,13 @@ def bounces() -> None:
         alert_admins(session, rt.settings)
 
 
+def report_alerts() -> None:
+    """Mail the admins about recent sends over the complaint or hard-bounce line, once each."""
+    rt = current()
+    with session_scope(rt.factory) as session:
+        alert_admins(session, rt.settings)
+
+
 def reconcile() -> None:
     rt = current()
     if rt.reconcile is not None:
