@@ -146,3 +146,29 @@ def test_the_preference_page_says_which_lists_track_clicks(
     weekly = html.split("ODEI Weekly")[1].split("Grand Rounds")[0]
     assert "counts which links you click" in weekly
     assert "does not track which links you click" in html.split("Grand Rounds")[1]
+
+
+def test_overview_shows_a_standalone_announcement_due_in_the_lists_own_time(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    import datetime as dt
+
+    from web_helpers import add_announcement, add_list
+
+    with session_factory() as s:
+        berlin = add_list(s, "berlin-fellows", name="Berlin Fellows", timezone="Europe/Berlin")
+        add_announcement(
+            s,
+            "sam.staff@example.org",
+            "Iftar at the Newman Center",
+            [berlin],
+            status="approved",
+            mode="standalone",
+            send_at=dt.datetime(2031, 3, 20, 16, 0, tzinfo=dt.UTC),
+        )
+        s.commit()
+    html = admin_client.get("/admin/").get_data(True)
+    row = html.split("Berlin Fellows")[1].split("</tr>")[0]
+    # 16:00 UTC is 17:00 in Berlin that day (CET), named.
+    assert "Announcement “Iftar at the Newman Center”" in row
+    assert "Mar 20, 2031 17:00 CET" in row
