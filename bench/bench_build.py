@@ -121,9 +121,15 @@ def edition_content(summary_paragraphs: int = 3) -> EditionContent:
     )
 
 
-def mailing_list() -> MailingList:
+def mailing_list(track_clicks: bool = False) -> MailingList:
     return MailingList(
-        id=1, slug="odei-weekly", name="ODEI Weekly", from_name="", from_email="", reply_to=""
+        id=1,
+        slug="odei-weekly",
+        name="ODEI Weekly",
+        from_name="",
+        from_email="",
+        reply_to="",
+        track_clicks=track_clicks,
     )
 
 
@@ -131,10 +137,11 @@ def recipients(count: int) -> list[Recipient]:
     return [Recipient(i + 1, i + 1, f"reader{i}@example.org", f"Reader {i}") for i in range(count)]
 
 
-def fast_rate(snapshot: Snapshot, people: list[Recipient]) -> float:
-    builder = MessageBuilder(snapshot, mailing_list(), SETTINGS, campaign_id=1)
+def fast_rate(snapshot: Snapshot, people: list[Recipient], track_clicks: bool = False) -> float:
+    """Messages per second; ``track_clicks`` includes rewriting the links (once) in the time."""
     gc.collect()
     started = time.perf_counter()
+    builder = MessageBuilder(snapshot, mailing_list(track_clicks), SETTINGS, campaign_id=1)
     for person in people:
         builder.build(person)
     return len(people) / (time.perf_counter() - started)
@@ -213,14 +220,27 @@ def main(quick: bool) -> None:
     fast_count = 2_000 if quick else 10_000
     naive_count = 20 if quick else 200
     repeats = 3 if quick else 5
-    fast = statistics.median(fast_rate(snapshot, recipients(fast_count)) for _ in range(repeats))
+    people = recipients(fast_count)
+    # Interleaved, so both see the same moments of a shared machine's load.
+    untracked_runs, tracked_runs = [], []
+    for _ in range(repeats):
+        untracked_runs.append(fast_rate(snapshot, people))
+        tracked_runs.append(fast_rate(snapshot, people, True))
+    fast, tracked = statistics.median(untracked_runs), statistics.median(tracked_runs)
     naive = statistics.median(naive_rate(content, recipients(naive_count)) for _ in range(3))
     ratio = fast / naive
     print(f"prebuilt snapshot ({fast_count:,} recipients): {fast:,.0f} messages/s")
+    print(
+        f"prebuilt snapshot, click tracking on ({fast_count:,} recipients): "
+        f"{tracked:,.0f} messages/s ({tracked / fast:.0%} of untracked)"
+    )
     print(f"naive render+premailer+MIME ({naive_count} recipients): {naive:,.1f} messages/s")
     print(f"ratio {ratio:,.0f}x")
-    ok = fast >= FAST_TARGET and ratio >= RATIO_TARGET
-    print(f"targets: >= {FAST_TARGET:,}/s and >= {RATIO_TARGET}x: {'met' if ok else 'NOT met'}")
+    ok = fast >= FAST_TARGET and tracked >= FAST_TARGET and ratio >= RATIO_TARGET
+    print(
+        f"targets: >= {FAST_TARGET:,}/s (tracked and not) and >= {RATIO_TARGET}x: "
+        f"{'met' if ok else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

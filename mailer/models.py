@@ -23,6 +23,7 @@ from mailer.delivery.models import (
     DeliveryStatus,
     RateBucket,
 )
+from mailer.feedback.clicks import Click
 from mailer.users import ApiToken, Role, User
 from subscribers.models import (
     BounceRecord,
@@ -47,6 +48,7 @@ __all__ = [
     "Campaign",
     "CampaignKind",
     "CampaignStatus",
+    "Click",
     "Delivery",
     "DeliveryStatus",
     "Event",

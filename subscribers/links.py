@@ -96,6 +96,8 @@ class ListChoice:
     name: str
     description: str
     subscribed: bool
+    # The list counts clicks per reader (MailingList.track_clicks): the page says so.
+    tracks_clicks: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,10 @@ def preferences_page(session: Session, signer: TokenSigner, token: str) -> Prefe
         subscriber.id,
         subscriber.email,
         subscriber.name,
-        [ListChoice(ml.id, ml.name, ml.description, ml.id in mine) for ml in lists],
+        [
+            ListChoice(ml.id, ml.name, ml.description, ml.id in mine, ml.track_clicks)
+            for ml in lists
+        ],
     )
 
 

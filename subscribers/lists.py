@@ -40,6 +40,7 @@ EDITABLE = (
     "reply_to",
     "archive",
     "digest_title",
+    "track_clicks",
     *SCHEDULE_FIELDS,
 )
 #: A digest title is a subject's first words: one line, short.

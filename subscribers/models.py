@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -66,6 +66,9 @@ class MailingList(Base):
     archive: Mapped[bool] = mapped_column(Boolean, default=True)
     # The digest's title in its subject and heading; empty: the list's name.
     digest_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Click tracking (off by default): links in this list's mail go through a signed
+    # redirect that counts the click and names the reader (mailer.feedback.clicks).
+    track_clicks: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # When the digest day, time, zone or switch last changed (subscribers.lists.update):
     # a digest time before it was never due, so it is never recorded as missed.

@@ -32,10 +32,23 @@ def imports_of(package: str) -> dict[str, set[str]]:
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("mailer/content", ("mailer.compose", "mailer.delivery", "mailer.feedback", "mailer.demo")),
+        (
+            "mailer/content",
+            (
+                "mailer.compose",
+                "mailer.delivery",
+                "mailer.feedback",
+                "mailer.reports",
+                "mailer.demo",
+            ),
+        ),
         ("mailer/compose", ("mailer.demo", "mailer.commands", "mailer.web", "mailer.delivery")),
         ("mailer/scheduling", ("mailer.commands", "mailer.web")),
         ("subscribers", ("mailer.delivery", "mailer.scheduling", "mailer.web", "mailer.commands")),
+        # Reports read the end of the flow; nothing before them reads reports.
+        ("mailer/delivery", ("mailer.reports", "mailer.web", "mailer.commands")),
+        ("mailer/feedback", ("mailer.reports", "mailer.web", "mailer.commands")),
+        ("mailer/reports", ("mailer.web", "mailer.commands", "mailer.scheduling")),
     ],
 )
 def test_no_import_runs_back_up_the_flow(package: str, forbidden: tuple[str, ...]) -> None:

@@ -144,3 +144,21 @@ def test_a_list_with_campaigns_is_not_deleted(
         assert s.scalar(select(func.count()).select_from(Subscription)) == 2
         assert s.scalar(select(func.count()).select_from(Campaign)) == 1
     assert audit_entries(session_factory, "list.delete") == []
+
+
+def test_click_tracking_is_off_by_default_and_switched_by_update(
+    cli_env: dict[str, str], session_factory: sessionmaker[Session]
+) -> None:
+    assert run(cli_env, "lists", "create", "weekly", "--name", "ODEI Weekly").exit_code == 0
+    shown = run(cli_env, "lists", "show", "weekly").output
+    assert "click tracking" in shown and "off" in shown.split("click tracking")[1][:20]
+    assert run(cli_env, "lists", "update", "weekly", "--track-clicks").exit_code == 0
+    with session_factory() as s:
+        ml = s.scalar(select(MailingList).where(MailingList.slug == "weekly"))
+        assert ml is not None and ml.track_clicks is True
+    assert run(cli_env, "lists", "update", "weekly", "--no-track-clicks").exit_code == 0
+    with session_factory() as s:
+        ml = s.scalar(select(MailingList).where(MailingList.slug == "weekly"))
+        assert ml is not None and ml.track_clicks is False
+    changes = [e.detail["changes"] for e in audit_entries(session_factory, "list.update")]
+    assert changes == [{"track_clicks": [False, True]}, {"track_clicks": [True, False]}]

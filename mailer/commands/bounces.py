@@ -76,6 +76,11 @@ def process_command(maildir: str | None, url: str | None, archive: str) -> None:
     except MailboxError as exc:
         raise click.ClickException(str(exc)) from None
     console.print(report.line())
+    from mailer.reports.alerts import alert_admins
+
+    with session_scope(session_factory()) as session:
+        if alert_admins(session, settings):
+            console.print("mailed the admins about a send over the complaint or bounce line")
     for key, reason in report.kept_aside[:20]:
         console.print(f"kept aside in failed: {key}: {reason}")
 

@@ -123,6 +123,11 @@ def list_options(creating: bool) -> Any:
                 "the list's name).",
             ),
             click.option(
+                "--track-clicks/--no-track-clicks",
+                default=False if creating else None,
+                help="Count clicks on links in this list's mail, per reader (default: off).",
+            ),
+            click.option(
                 "--archive/--no-archive",
                 default=True if creating else None,
                 help="Publish past editions in the public archive.",
@@ -264,6 +269,7 @@ def show(slug: str) -> None:
                 f"{WEEKDAYS[ml.digest_weekday].title()} at {ml.digest_time} ({ml.timezone})",
             ),
             ("archive", "on" if ml.archive else "off"),
+            ("click tracking", "on" if ml.track_clicks else "off"),
         ] + [(f"subscriptions {k}", str(v)) for k, v in sorted(by_status.items())]
         table = Table(show_header=False)
         for k, v in rows:

@@ -24,6 +24,13 @@ from email.utils import format_datetime, formataddr, make_msgid
 
 from mailer.compose.personalise import recipient_values
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
+from mailer.compose.tracking import (
+    READER_PLACEHOLDER,
+    LinkSigner,
+    ReaderSigner,
+    redirect_url,
+    track_links,
+)
 from mailer.config import Settings
 from mailer.delivery.backends.base import MergeBody, OutgoingMessage
 from mailer.delivery.dkim import DkimSigner
@@ -34,7 +41,10 @@ from subscribers.tokens import TokenSigner
 
 CRLF = b"\r\n"
 SOFT_BREAK = b"=\r\n"
-_PLACEHOLDER_RE = re.compile("|".join(re.escape(v) for v in PLACEHOLDERS.values()))
+# The reader part of tracked links is one more slot, filled only when the list tracks clicks.
+_PLACEHOLDER_RE = re.compile(
+    "|".join(re.escape(v) for v in (*PLACEHOLDERS.values(), READER_PLACEHOLDER))
+)
 
 
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -142,6 +152,10 @@ def _address_header(name: str, display: str, address: str) -> bytes:
     return f"{name}: {formataddr((display, address), charset='utf-8')}\r\n".encode("ascii")
 
 
+def _fill(source: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER_RE.sub(lambda m: values[m.group(0)], source)
+
+
 class _Template:
     """A part's body cut at its placeholders, static pieces pre-encoded."""
 
@@ -201,6 +215,17 @@ class MessageBuilder:
         self.reply_to = mailing_list.reply_to or settings.reply_to
         self.msgid_domain = settings.message_id_domain
         self.boundary = f"=_odei_{campaign_id}_{int(time.time())}"
+        # Click tracking: the links are rewritten here, once per campaign; each message
+        # then costs one HMAC for its reader part (mailer.compose.tracking).
+        self._reader: ReaderSigner | None = None
+        if getattr(mailing_list, "track_clicks", False):
+            snapshot = track_links(
+                snapshot,
+                redirect_url(self.base_url, LinkSigner(self._secret), campaign_id),
+                self.base_url,
+            )
+            self.snapshot = snapshot
+            self._reader = ReaderSigner(self._secret)
         self._static_headers = self._build_static_headers(mailing_list)
         self._merge = MergeBody(snapshot.html, snapshot.text)
         self._html = _Template(snapshot.html)
@@ -310,6 +335,10 @@ class MessageBuilder:
         folded_unsubscribe = list_unsubscribe.replace(", ", ",\r\n ")
         # Escaped once, by the one rule compose uses for previews (HTML, URL-safe links).
         for_html, for_text = recipient_values(values, self.settings.greeting_fallback)
+        if self._reader is not None:
+            for_html[READER_PLACEHOLDER] = for_text[READER_PLACEHOLDER] = self._reader.part(
+                recipient.delivery_id
+            )
         to_header = _address_header("To", recipient.name, recipient.email)  # refuses CR/LF
         raw = b""
         if self.mime:
@@ -329,9 +358,14 @@ class MessageBuilder:
             message.reply_to = self.reply_to
             # The shared body and this reader's values, not a filled copy: backends that
             # batch send the body once per request (OutgoingMessage.bodies fills it).
-            message.merge = self._merge
-            message.merge_html = for_html
-            message.merge_text = for_text
+            if self._reader is None:
+                message.merge = self._merge
+                message.merge_html = for_html
+                message.merge_text = for_text
+            else:
+                # API backends substitute only PLACEHOLDERS: a tracked body goes filled.
+                message.html = _fill(self.snapshot.html, for_html)
+                message.text = _fill(self.snapshot.text, for_text)
             message.headers = {
                 "List-Unsubscribe": list_unsubscribe,
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -21,6 +21,7 @@ from mailer.db import session_scope
 from mailer.delivery import campaigns
 from mailer.feedback.mailboxes import MailboxError
 from mailer.feedback.process import process_location
+from mailer.reports.alerts import alert_admins
 from mailer.scheduling.announcements import run_announcement
 from mailer.scheduling.digests import run_digest
 
@@ -118,6 +119,15 @@ def bounces() -> None:
         log.error("bounces: cannot read MAILER_BOUNCE_MAILBOX: %s", exc)
         return
     log.info("bounces: %s", report.line())
+    with session_scope(rt.factory) as session:
+        alert_admins(session, rt.settings)
+
+
+def report_alerts() -> None:
+    """Mail the admins about recent sends over the complaint or hard-bounce line, once each."""
+    rt = current()
+    with session_scope(rt.factory) as session:
+        alert_admins(session, rt.settings)
 
 
 def reconcile() -> None:

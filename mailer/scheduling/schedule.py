@@ -217,7 +217,7 @@ def build_scheduler(
 
 
 def add_housekeeping(scheduler: BaseScheduler, settings: Settings) -> None:
-    """Reconcile and lock renewal: in memory, never persisted."""
+    """Reconcile, lock renewal and report alerts: in memory, never persisted."""
     scheduler.add_job(
         "mailer.scheduling.jobs:reconcile",
         IntervalTrigger(seconds=max(1, settings.scheduler_reconcile_seconds)),
@@ -226,6 +226,15 @@ def add_housekeeping(scheduler: BaseScheduler, settings: Settings) -> None:
         jobstore="internal",
         misfire_grace_time=None,
         next_run_time=utcnow(),
+    )
+    # Feedback also arrives by provider webhooks: look at recent sends' rates hourly too.
+    scheduler.add_job(
+        "mailer.scheduling.jobs:report_alerts",
+        IntervalTrigger(hours=1),
+        id="report-alerts",
+        name="mail the admins about sends over the complaint or bounce line",
+        jobstore="internal",
+        misfire_grace_time=None,
     )
     scheduler.add_job(
         "mailer.scheduling.jobs:renew_lock",

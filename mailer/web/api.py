@@ -198,7 +198,7 @@ def get_announcement(announcement_id: int) -> Any:
     return announcement_json(item)
 
 
-# The write endpoints register on ``bp``.
-from mailer.web import api_actions  # noqa: E402
+# The write endpoints and the reports register on ``bp``.
+from mailer.web import api_actions, api_reports  # noqa: E402
 
-__all__ = ["api_actions", "bp"]
+__all__ = ["api_actions", "api_reports", "bp"]

@@ -128,15 +128,20 @@ def _register_blueprints(app: Flask) -> None:
     from mailer.web.admin import bp as admin_bp
     from mailer.web.api import bp as api_bp
     from mailer.web.hooks import bp as hooks_bp
+    from mailer.web.overview import bp as reports_bp
     from mailer.web.public import bp as public_bp
     from mailer.web.reset import bp as reset_bp
     from mailer.web.staff import bp as staff_bp
+    from mailer.web.track import bp as track_bp
 
     app.register_blueprint(web_auth.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(reset_bp)
+    app.register_blueprint(track_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # Reports and the overview: staff and admins (mailer.web.reports, mailer.web.overview).
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     # Token auth, no cookies: CSRF cannot apply (a forged cross-site request carries no token).
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api")

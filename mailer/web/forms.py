@@ -123,6 +123,7 @@ class ListForm(FlaskForm):
     )
     digest_time = StringField("Digest time (local)", validators=[DataRequired(), validate_time])
     archive = BooleanField("Public archive of sent editions")
+    track_clicks = BooleanField("Count clicks on links, per reader (off by default)")
 
 
 class UserForm(FlaskForm):

@@ -16,7 +16,7 @@ CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
-PRIVATE_BLUEPRINTS = frozenset({"admin", "staff", "api"})
+PRIVATE_BLUEPRINTS = frozenset({"admin", "staff", "api", "reports"})
 
 # For the email document shown inside the archive page's <iframe sandbox>.
 EDITION_CSP = (

@@ -7,40 +7,19 @@ visitors (to the login page).
 
 from __future__ import annotations
 
-from flask import render_template
-from sqlalchemy import func, select
-
-from mailer.content.models import Announcement, AnnouncementStatus
-from mailer.delivery.models import Campaign, CampaignStatus
 from mailer.web.blueprints import admin_bp as bp
-from mailer.web.db import db
-from subscribers.models import MailingList
 
 
 @bp.route("/")
 def home() -> str:
-    session = db()
-    running = list(
-        session.scalars(
-            select(Campaign)
-            .where(Campaign.status.in_([CampaignStatus.SENDING, CampaignStatus.PAUSED]))
-            .order_by(Campaign.id.desc())
-            .limit(10)
-        )
-    )
-    waiting = session.scalar(
-        select(func.count(Announcement.id)).where(
-            Announcement.status == AnnouncementStatus.SUBMITTED
-        )
-    )
-    lists = session.scalar(select(func.count(MailingList.id)))
-    return render_template(
-        "web/admin/home.html", running=running, waiting=waiting or 0, list_count=lists or 0
-    )
+    """The console's landing page is the overview (mailer.web.overview), in the admin frame."""
+    from mailer.web.overview import render_overview
+
+    return render_overview()
 
 
 # The area modules add their routes to ``bp``.
-from mailer.web.admin import (  # noqa: E402  # noqa: E402
+from mailer.web.admin import (  # noqa: E402
     announcements,
     audit,
     campaigns,
