@@ -14,6 +14,12 @@ from mailer.content.models import (
     SourceKind,
     announcement_lists,
 )
+from mailer.content.topic_tags import (
+    announcement_topics,
+    event_topics,
+    news_topics,
+    source_topics,
+)
 from mailer.db import AuditLog, Base, Lock
 from mailer.delivery.models import (
     Campaign,
@@ -23,6 +29,7 @@ from mailer.delivery.models import (
     DeliveryStatus,
     RateBucket,
 )
+from mailer.delivery.variant_models import CampaignVariant
 from mailer.users import Role, User
 from subscribers.models import (
     BounceRecord,
@@ -35,6 +42,7 @@ from subscribers.models import (
     Suppression,
     SuppressionReason,
 )
+from subscribers.topic_models import DeliveryMode, ReaderChoice, Topic, subscription_topics
 
 __all__ = [
     "Announcement",
@@ -46,7 +54,9 @@ __all__ = [
     "Campaign",
     "CampaignKind",
     "CampaignStatus",
+    "CampaignVariant",
     "Delivery",
+    "DeliveryMode",
     "DeliveryStatus",
     "Event",
     "Lock",
@@ -54,6 +64,7 @@ __all__ = [
     "NewsItem",
     "Observance",
     "RateBucket",
+    "ReaderChoice",
     "Role",
     "Source",
     "SourceKind",
@@ -64,6 +75,12 @@ __all__ = [
     "SubscriptionStatus",
     "Suppression",
     "SuppressionReason",
+    "Topic",
     "User",
     "announcement_lists",
+    "announcement_topics",
+    "event_topics",
+    "news_topics",
+    "source_topics",
+    "subscription_topics",
 ]
