@@ -118,10 +118,21 @@ def tag_content(session: Session, content: EditionContent) -> EditionContent:
     )
 
 
-def set_tags(session: Session, kind: str, item_id: int, topic_ids: Sequence[int]) -> None:
-    """Replace the topics an item (or source) carries."""
+def set_tags(
+    session: Session,
+    kind: str,
+    item_id: int,
+    topic_ids: Sequence[int],
+    *,
+    within: Sequence[int] | None = None,
+) -> None:
+    """Replace the topics an item (or source) carries; with ``within`` (one list's topic
+    ids), only those: its topics of other lists stay."""
     table, column = TAG_TABLES[kind]
-    session.execute(delete(table).where(table.c[column] == item_id))
+    clear = delete(table).where(table.c[column] == item_id)
+    if within is not None:
+        clear = clear.where(table.c.topic_id.in_(list(within)))
+    session.execute(clear)
     if topic_ids:
         session.execute(
             insert(table), [{column: item_id, "topic_id": t} for t in sorted(set(topic_ids))]
