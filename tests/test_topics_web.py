@@ -1,0 +1,128 @@
+"""Readers choose topics and mode: at subscribe time and on the preference page (Chromium)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from web_helpers import Visitor
+
+from mailer.db import AuditLog
+from subscribers.models import Subscriber, Subscription
+from subscribers.tokens import TokenSigner
+from subscribers.topic_models import ReaderChoice
+from subscribers.topics import choices_of, create_topic
+from tests.helpers import make_list
+from tests.topic_fixtures import DIVISIONS
+
+pytest_plugins = ["web_fixtures"]
+
+
+def _list_with_topics(session: Session, **kw: Any) -> tuple[int, dict[str, int]]:
+    ml = make_list(session, "odei-weekly", **kw)
+    ids = {key: create_topic(session, ml, key, name).id for key, name in DIVISIONS.items()}
+    session.commit()
+    return ml.id, ids
+
+
+def _subscription(session: Session, email: str) -> Subscription:
+    sub = session.scalar(select(Subscription).join(Subscriber).where(Subscriber.email == email))
+    assert sub is not None
+    return sub
+
+
+def test_subscribe_form_takes_topics(client: Any, session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as session:
+        list_id, ids = _list_with_topics(session)
+    page = client.get("/subscribe/odei-weekly")
+    assert "Academic Pathway Programs" in page.get_data(as_text=True)
+    done = client.post(
+        "/subscribe/odei-weekly",
+        data={
+            "csrf_token": client.token("/subscribe"),
+            "email": "ana@example.org",
+            "mailing_list": "odei-weekly",
+            f"topics-{list_id}": [str(ids["pathways"]), str(ids["ppd"]), "99999"],
+        },
+    )
+    assert done.status_code == 200, done.get_data(as_text=True)
+    with session_factory() as session:
+        sub = _subscription(session, "ana@example.org")
+        assert choices_of(session, sub.id).topics == {ids["pathways"], ids["ppd"]}
+        entry = session.scalar(select(AuditLog).where(AuditLog.action == "reader.topics"))
+        assert entry is not None and entry.note == "form" and entry.at is not None
+        # A stranger typing the address again cannot change a confirmed reader's topics.
+        sub.status = "confirmed"
+        session.commit()
+    client.post(
+        "/subscribe/odei-weekly",
+        data={"csrf_token": client.token("/subscribe"),
+              "email": "ana@example.org", "mailing_list": "odei-weekly",
+              f"topics-{list_id}": [str(ids["md"])]},
+    )  # fmt: skip
+    with session_factory() as session:
+        sub = _subscription(session, "ana@example.org")
+        assert choices_of(session, sub.id).topics == {ids["pathways"], ids["ppd"]}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_preference_page_changes_topics_and_mode_in_chromium(
+    browser: Any,
+    live_server: Any,
+    session_factory: sessionmaker[Session],
+    axe_source: str,
+    artifacts_dir: Path,
+) -> None:
+    with session_factory() as session:
+        list_id, ids = _list_with_topics(session)
+        person = Subscriber(email="dee@example.org", name="Dee Reader")
+        session.add(person)
+        session.flush()
+        session.add(Subscription(subscriber_id=person.id, list_id=list_id, status="confirmed"))
+        session.commit()
+        token = TokenSigner(live_server.settings.signing_key).make("preferences", person.id)
+    out = artifacts_dir / "topics"
+    out.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    context.set_default_timeout(10_000)
+    v = Visitor(context.new_page(), live_server.url, axe_source, out)
+    page = v.page
+    try:
+        v.visit(f"/p/{token}", "preferences")
+        assert page.get_by_label("The weekly digest").is_checked()
+        page.get_by_label("Academic Pathway Programs").check()
+        page.get_by_label("MD Diversity Programs").check()
+        page.get_by_label("Each announcement as it is approved", exact=False).check()
+        page.get_by_role("button", name="Save preferences").click()
+        v.check("preferences-saved")
+        assert page.get_by_role("status").inner_text() == "Your preferences are saved."
+        assert page.get_by_label("Academic Pathway Programs").is_checked()
+        assert not page.get_by_label("Programming and Professional Development").is_checked()
+        with session_factory() as session:
+            sub = _subscription(session, "dee@example.org")
+            assert choices_of(session, sub.id).topics == {ids["pathways"], ids["md"]}
+            choice = session.get(ReaderChoice, sub.id)
+            assert choice is not None and choice.mode == "instant"
+            assert choice.source == "preferences"
+        # Back to everything, weekly.
+        page.get_by_label("Academic Pathway Programs").uncheck()
+        page.get_by_label("MD Diversity Programs").uncheck()
+        page.get_by_label("The weekly digest").check()
+        page.get_by_role("button", name="Save preferences").click()
+        page.wait_for_load_state("load")
+        with session_factory() as session:
+            sub = _subscription(session, "dee@example.org")
+            assert choices_of(session, sub.id).topics == frozenset()
+            assert choices_of(session, sub.id).mode == "digest"
+            modes = session.scalars(
+                select(AuditLog.detail).where(AuditLog.action == "reader.mode")
+            ).all()
+            assert [m["after"] for m in modes] == ["instant", "digest"]
+        assert v.violations == {}, v.violations
+        assert v.console_errors == []
+    finally:
+        context.close()
