@@ -32,7 +32,7 @@ def list_(list_slug: str) -> None:
 
     with unit_of_work() as session:
         ml = get_list(session, list_slug)
-        counts = dict(
+        counts: dict[int, int] = dict(
             session.execute(
                 select(subscription_topics.c.topic_id, func.count()).group_by(
                     subscription_topics.c.topic_id
@@ -117,21 +117,32 @@ def tag(kind: str, item: str, list_slug: str, topics: tuple[str, ...]) -> None:
       mailer topics tag source "Pathways news" --list odei-weekly --topic pathways
       mailer topics tag announcement 12 --list odei-weekly --topic md --topic ppd
     """
+    from sqlalchemy import select
+
     from mailer.content.models import Announcement, Event, NewsItem
     from mailer.content.sources import find_source
     from mailer.content.topic_tags import set_tags
     from subscribers.topics import list_topics, resolve_topics
 
-    models = {"news": NewsItem, "event": Event, "announcement": Announcement}
+    models: dict[str, type[NewsItem] | type[Event] | type[Announcement]] = {
+        "news": NewsItem,
+        "event": Event,
+        "announcement": Announcement,
+    }
     with unit_of_work() as session:
         ml = get_list(session, list_slug)
         if kind == "source":
             item_id = find_source(session, item).id
         else:
-            found = session.get(models[kind], int(item)) if item.isdigit() else None
+            model = models[kind]
+            found = (
+                session.scalar(select(model.id).where(model.id == int(item)))
+                if item.isdigit()
+                else None
+            )
             if found is None:
                 raise click.BadParameter(f"no {kind} with id {item!r}", param_hint="ITEM")
-            item_id = found.id
+            item_id = found
         chosen = resolve_topics(session, ml.id, topics)
         within = [t.id for t in list_topics(session, ml.id)]
         set_tags(session, kind, item_id, sorted(chosen), within=within)
