@@ -97,3 +97,37 @@ def test_topics_from_the_command_line(
     with session_factory() as session:
         # The reader who had only that topic gets everything again.
         assert choices_of(session, choice.subscription_id).topics == frozenset()
+
+
+def test_preview_and_check_cover_every_variant_in_use(
+    cli_env: dict[str, str], session_factory: sessionmaker[Session], tmp_path
+) -> None:
+    from tests.topic_fixtures import EDITION, build, expected_titles, titles_in
+
+    readers = {"ana@example.org": set(), "ben@example.org": {"md"}, "dee@example.org": {"ppd"}}
+    with session_factory() as session:
+        build(session, readers)
+        session.commit()
+    out = tmp_path / "preview"
+    shown = run(
+        cli_env, "digest", "preview", "--list", "weekly", "--date", EDITION.isoformat(),
+        "--out", str(out),
+    )  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert "topics MD Diversity Programs:" in shown.output
+    assert "topics Programming and Professional Development:" in shown.output
+    stem = f"weekly-{EDITION.isoformat()}"
+    md = (out / f"{stem}--md.html").read_text(encoding="utf-8")
+    assert titles_in(md) == expected_titles({"md"})
+    everything = (out / f"{stem}.html").read_text(encoding="utf-8")
+    assert titles_in(everything) == expected_titles(set())
+    checked = run(cli_env, "digest", "check", "--list", "weekly", "--date", EDITION.isoformat())
+    assert checked.exit_code == 0, checked.output
+    # After the send the stored variants are what preview shows.
+    sent = run(cli_env, "digest", "send", "--list", "weekly", "--date", EDITION.isoformat())
+    assert sent.exit_code == 0, sent.output
+    again = run(
+        cli_env, "digest", "preview", "--list", "weekly", "--date", EDITION.isoformat(),
+        "--out", str(out),
+    )  # fmt: skip
+    assert "stored campaign" in again.output and "topics MD Diversity Programs:" in again.output

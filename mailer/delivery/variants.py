@@ -13,6 +13,7 @@ the usual prebuilt ``MessageBuilder``: nothing is rendered per recipient.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -31,15 +32,18 @@ from mailer.delivery.models import Campaign
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers.models import MailingList
 from subscribers.topic_models import Topic
-from subscribers.topics import keys_in_use
+from subscribers.topics import keys_in_use, parse_key
 
 __all__ = [
     "EMPTY_REASON",
+    "Variant",
     "VariantBuilder",
+    "fresh_variants",
     "has_topics",
     "has_variants",
     "load_variant",
     "make_variants",
+    "stored_variants",
     "variant_snapshots",
 ]
 
@@ -217,3 +221,51 @@ class VariantBuilder:
     def build(self, recipient: Recipient, message_id: str = "") -> OutgoingMessage:
         key = self._keys.get(recipient.subscriber_id, "")
         return self._builders[key].build(recipient, message_id)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One topic set's edition as previews and checks show it (``snapshot`` None: empty)."""
+
+    key: str
+    label: str  # the topics' names, "Academic Pathway Programs, MD Diversity Programs"
+    slug: str  # the topics' slugs joined by "+", for file names
+    snapshot: Snapshot | None
+
+
+def _labelled(
+    session: Session, list_id: int, found: Mapping[str, Snapshot | None]
+) -> tuple[Variant, ...]:
+    topics = {t.id: t for t in session.scalars(select(Topic).where(Topic.list_id == list_id))}
+    out = []
+    for key in sorted(found):
+        chosen = [topics[i] for i in sorted(parse_key(key)) if i in topics]
+        out.append(
+            Variant(
+                key,
+                ", ".join(t.name for t in chosen),
+                "+".join(t.slug for t in chosen),
+                found[key],
+            )
+        )
+    return tuple(out)
+
+
+def stored_variants(session: Session, campaign_id: int, list_id: int) -> tuple[Variant, ...]:
+    """The variants a stored campaign holds, labelled."""
+    return _labelled(session, list_id, variant_snapshots(session, campaign_id))
+
+
+def fresh_variants(
+    session: Session,
+    content: EditionContent,
+    snapshot: Snapshot,
+    mailing_list: MailingList,
+    settings: Settings,
+) -> tuple[Variant, ...]:
+    """The variants a send made now would render (topic sets in use), labelled."""
+    if not has_topics(session, mailing_list.id):
+        return ()
+    keys = keys_in_use(session, mailing_list.id)
+    found = render_variants(as_sent(content, snapshot), keys, mailing_list, settings)
+    return _labelled(session, mailing_list.id, found)
