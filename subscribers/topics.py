@@ -28,21 +28,25 @@ from subscribers.models import MailingList, Subscription, SubscriptionStatus
 from subscribers.topic_models import DeliveryMode, ReaderChoice, Topic, subscription_topics
 
 __all__ = [
+    "INSTANT",
     "Choices",
     "DeliveryMode",
     "TopicError",
     "choices_of",
     "create_topic",
     "delete_topic",
-    "instant_subscriber_ids",
+    "instant_readers",
     "keys_in_use",
     "list_topics",
+    "lists_with_instant_readers",
     "parse_key",
     "reader_keys",
     "resolve_topics",
     "set_choices",
+    "split_key",
     "topic_key",
     "update_topic",
+    "variant_key",
 ]
 
 
@@ -255,45 +259,85 @@ def set_choices(
     return changed
 
 
-def reader_keys(session: Session, list_id: int, subscriber_ids: Sequence[int]) -> dict[int, str]:
-    """The current topic key of each of these readers on the list ("" for everything)."""
-    if not subscriber_ids:
-        return {}
-    rows = session.execute(
+#: Appended to an instant reader's key: their digest leaves out the announcements,
+#: which they get one by one as each is approved.
+INSTANT = ";instant"
+
+
+def variant_key(topic_ids: Iterable[int], mode: str = DeliveryMode.DIGEST) -> str:
+    """The key of the digest variant a reader gets: their topic key, and the mode's mark."""
+    return topic_key(topic_ids) + (INSTANT if mode == DeliveryMode.INSTANT else "")
+
+
+def split_key(key: str) -> tuple[frozenset[int], bool]:
+    """(topic ids, instant) of a variant key."""
+    return parse_key(key.removesuffix(INSTANT)), key.endswith(INSTANT)
+
+
+def _choices(
+    session: Session, list_id: int, subscriber_ids: Sequence[int] | None
+) -> dict[int, tuple[set[int], str]]:
+    """subscriber id -> (topic ids, mode) of the readers who chose anything on the list."""
+    confirmed = (
+        Subscription.list_id == list_id,
+        Subscription.status == SubscriptionStatus.CONFIRMED,
+    )
+    topics_q = (
         select(Subscription.subscriber_id, subscription_topics.c.topic_id)
         .join(subscription_topics, subscription_topics.c.subscription_id == Subscription.id)
-        .where(Subscription.list_id == list_id, Subscription.subscriber_id.in_(subscriber_ids))
-    ).all()
-    chosen: dict[int, set[int]] = {}
-    for subscriber_id, topic_id in rows:
-        chosen.setdefault(subscriber_id, set()).add(topic_id)
-    return {sid: topic_key(chosen.get(sid, ())) for sid in subscriber_ids}
-
-
-def keys_in_use(session: Session, list_id: int, among: Iterable[int] | None = None) -> set[str]:
-    """Every distinct topic key among the list's readers (``among``: these subscribers).
-
-    Only readers who chose topics are read; "" (everything) is always included.
-    """
-    query = (
-        select(Subscription.id, subscription_topics.c.topic_id)
-        .join(subscription_topics, subscription_topics.c.subscription_id == Subscription.id)
-        .where(Subscription.list_id == list_id, Subscription.status == SubscriptionStatus.CONFIRMED)
+        .where(*confirmed)
     )
-    if among is not None:
-        query = query.where(Subscription.subscriber_id.in_(list(among)))
-    chosen: dict[int, set[int]] = {}
-    for subscription_id, topic_id in session.execute(query):
-        chosen.setdefault(subscription_id, set()).add(topic_id)
-    return {""} | {topic_key(ids) for ids in chosen.values()}
+    modes_q = (
+        select(Subscription.subscriber_id, ReaderChoice.mode)
+        .join(ReaderChoice, ReaderChoice.subscription_id == Subscription.id)
+        .where(*confirmed, ReaderChoice.mode != DeliveryMode.DIGEST)
+    )
+    if subscriber_ids is not None:
+        topics_q = topics_q.where(Subscription.subscriber_id.in_(list(subscriber_ids)))
+        modes_q = modes_q.where(Subscription.subscriber_id.in_(list(subscriber_ids)))
+    found: dict[int, tuple[set[int], str]] = {}
+    for subscriber_id, topic_id in session.execute(topics_q):
+        found.setdefault(subscriber_id, (set(), DeliveryMode.DIGEST))[0].add(topic_id)
+    for subscriber_id, mode in session.execute(modes_q):
+        found[subscriber_id] = (found.get(subscriber_id, (set(), ""))[0], mode)
+    return found
 
 
-def instant_subscriber_ids(session: Session, list_id: int) -> set[int]:
-    """Readers of the list who chose "each announcement as it is approved"."""
-    return set(
-        session.scalars(
-            select(Subscription.subscriber_id)
-            .join(ReaderChoice, ReaderChoice.subscription_id == Subscription.id)
-            .where(Subscription.list_id == list_id, ReaderChoice.mode == DeliveryMode.INSTANT)
+def reader_keys(session: Session, list_id: int, subscriber_ids: Sequence[int]) -> dict[int, str]:
+    """The current variant key of each of these readers on the list ("" for everything)."""
+    if not subscriber_ids:
+        return {}
+    found = _choices(session, list_id, subscriber_ids)
+    return {
+        sid: variant_key(*found.get(sid, (set(), DeliveryMode.DIGEST))) for sid in subscriber_ids
+    }
+
+
+def keys_in_use(session: Session, list_id: int) -> set[str]:
+    """Every distinct variant key among the list's confirmed readers; "" always included."""
+    return {""} | {variant_key(t, m) for t, m in _choices(session, list_id, None).values()}
+
+
+def instant_readers(session: Session, list_id: int) -> dict[int, frozenset[int]]:
+    """Confirmed readers of the list who chose "each announcement as it is approved",
+    with their topics."""
+    return {
+        sid: frozenset(t)
+        for sid, (t, mode) in _choices(session, list_id, None).items()
+        if mode == DeliveryMode.INSTANT
+    }
+
+
+def lists_with_instant_readers(session: Session) -> list[int]:
+    return sorted(
+        set(
+            session.scalars(
+                select(Subscription.list_id)
+                .join(ReaderChoice, ReaderChoice.subscription_id == Subscription.id)
+                .where(
+                    Subscription.status == SubscriptionStatus.CONFIRMED,
+                    ReaderChoice.mode == DeliveryMode.INSTANT,
+                )
+            )
         )
     )

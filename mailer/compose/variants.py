@@ -8,6 +8,8 @@ The variant rule:
   everyone), and only the news, events and announcements that carry at least
   one of their topics; an item with no topic of the list reaches only readers
   who chose none;
+- a reader who chose "each announcement as it is approved" (instant) gets the
+  digest without its announcements: each reached them on its own when approved;
 - a section left empty is left out (the templates skip empty sections);
 - an edition left without features, news, events and announcements for a
   topic set is *empty*: its readers are not sent anything (their deliveries
@@ -30,14 +32,19 @@ from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.content.edition import EditionContent
 from subscribers.models import MailingList
-from subscribers.topics import parse_key
+from subscribers.topics import split_key
 
-#: Why a reader whose topics left the edition empty was not sent it.
+#: Why a reader whose topics (or mode) left the edition empty was not sent it.
 EMPTY_REASON = "nothing in this edition for the reader's topics"
 
 
-def for_topics(content: EditionContent, topics: frozenset[int]) -> EditionContent:
-    """The part of the edition a reader of ``topics`` gets (all of it for no topics)."""
+def for_topics(
+    content: EditionContent, topics: frozenset[int], *, instant: bool = False
+) -> EditionContent:
+    """The part of the edition a reader of ``topics`` gets (all of it for no topics);
+    an ``instant`` reader's has no announcements (each came on its own when approved)."""
+    if instant:
+        content = dataclasses.replace(content, announcements=())
     if not topics:
         return content
     return dataclasses.replace(
@@ -76,7 +83,8 @@ def render_variant(
     inliner: Inliner | None = None,
 ) -> Snapshot | None:
     """The edition for topic key ``key``, rendered and inlined; None when it is empty."""
-    shown = for_topics(content, parse_key(key))
+    topics, instant = split_key(key)
+    shown = for_topics(content, topics, instant=instant)
     if shown.is_empty:
         return None
     return render_digest(shown, mailing_list, settings, inliner=inliner)

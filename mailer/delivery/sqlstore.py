@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.db import audit, session_scope, utcnow
-from mailer.delivery import lease, outbox, variants
+from mailer.delivery import instant, lease, outbox, variants
 from mailer.delivery.backends.base import SendResult
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.store import CampaignProgress, Claimed, Edition, Recorded, Recovered
@@ -79,11 +79,18 @@ class SqlOutboxStore:
 
     # -- variants (a campaign per topic set, mailer.delivery.variants) ----------------
 
-    def reader_keys(self, list_id: int, subscriber_ids: Sequence[int]) -> dict[int, str]:
+    def reader_keys(
+        self, campaign_id: int, list_id: int, subscriber_ids: Sequence[int]
+    ) -> dict[int, str]:
         with session_scope(self.session_factory) as session:
+            campaign = session.get(Campaign, campaign_id, options=LIGHT)
+            if campaign is not None and instant.is_instant(campaign):
+                return instant.instant_keys(session, campaign, subscriber_ids)
             return topics.reader_keys(session, list_id, subscriber_ids)
 
     def variant(self, campaign_id: int, key: str, settings: Settings) -> Snapshot | None:
+        if key == instant.NOT_FOR_THEM:
+            return None
         with session_scope(self.session_factory) as session:
             return variants.load_variant(session, campaign_id, key, settings)
 

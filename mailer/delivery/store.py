@@ -127,7 +127,9 @@ class OutboxStore(Protocol):
 class VariantStore(Protocol):
     """What a store offers for a campaign with variants (see mailer.delivery.variants)."""
 
-    def reader_keys(self, list_id: int, subscriber_ids: Sequence[int]) -> dict[int, str]: ...
+    def reader_keys(
+        self, campaign_id: int, list_id: int, subscriber_ids: Sequence[int]
+    ) -> dict[int, str]: ...
 
     def variant(self, campaign_id: int, key: str, settings: Settings) -> Snapshot | None: ...
 

@@ -32,7 +32,7 @@ from mailer.delivery.models import Campaign
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers.models import MailingList
 from subscribers.topic_models import Topic
-from subscribers.topics import keys_in_use, parse_key
+from subscribers.topics import keys_in_use, lists_with_instant_readers, split_key
 
 __all__ = [
     "EMPTY_REASON",
@@ -49,7 +49,10 @@ __all__ = [
 
 
 def has_topics(session: Session, list_id: int) -> bool:
-    return session.scalar(select(Topic.id).where(Topic.list_id == list_id).limit(1)) is not None
+    """Does the list need variants: it has topics, or a reader who chose instant mode?"""
+    if session.scalar(select(Topic.id).where(Topic.list_id == list_id).limit(1)) is not None:
+        return True
+    return list_id in lists_with_instant_readers(session)
 
 
 def _row(campaign_id: int, key: str, snapshot: Snapshot | None) -> CampaignVariant:
@@ -112,7 +115,9 @@ def make_variants(
         session.add(_row(campaign.id, key, variant))
         if variant is None:
             continue
-        label = ", ".join(names.get(int(i), i) for i in key.split(","))
+        ids, instant = split_key(key)
+        label = ", ".join(str(names.get(i, i)) for i in sorted(ids)) or "all"
+        label += " (instant)" if instant else ""
         findings += [
             Finding(f.level, f.rule, f"topics {label}: {f.message}")
             for f in check_snapshot(variant)
@@ -239,12 +244,14 @@ def _labelled(
     topics = {t.id: t for t in session.scalars(select(Topic).where(Topic.list_id == list_id))}
     out = []
     for key in sorted(found):
-        chosen = [topics[i] for i in sorted(parse_key(key)) if i in topics]
+        ids, instant = split_key(key)
+        chosen = [topics[i] for i in sorted(ids) if i in topics]
+        label = ", ".join(t.name for t in chosen) or "all"
         out.append(
             Variant(
                 key,
-                ", ".join(t.name for t in chosen),
-                "+".join(t.slug for t in chosen),
+                label + (" (instant readers: no announcements)" if instant else ""),
+                "+".join(t.slug for t in chosen) + ("-instant" if instant else ""),
                 found[key],
             )
         )

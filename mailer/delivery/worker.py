@@ -291,7 +291,9 @@ class Worker:
         readers whose variant is empty are skipped with the reason."""
         store = cast(VariantStore, self.store)
         keys = store.reader_keys(
-            builder.list_id, [c.subscriber_id for c in claimed if c.subscriber_id is not None]
+            campaign_id,
+            builder.list_id,
+            [c.subscriber_id for c in claimed if c.subscriber_id is not None],
         )
         for key in set(keys.values()):
             if not builder.known(key):
