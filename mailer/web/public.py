@@ -210,6 +210,6 @@ def list_events(slug: str) -> str:
 
 
 # The personal link pages add their routes to ``bp``.
-from mailer.web import calendar, personal  # noqa: E402
+from mailer.web import calendar, personal, view  # noqa: E402
 
-__all__ = ["bp", "calendar", "personal"]
+__all__ = ["bp", "calendar", "personal", "view"]
