@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ __all__ = [
     "choices_of",
     "create_topic",
     "delete_topic",
+    "exported_choices",
     "instant_readers",
     "keys_in_use",
     "list_topics",
@@ -341,3 +343,38 @@ def lists_with_instant_readers(session: Session) -> list[int]:
             )
         )
     )
+
+
+def exported_choices(
+    session: Session, list_id: int, subscriber_ids: Sequence[int]
+) -> dict[int, tuple[str, str, dt.datetime | None, str]]:
+    """Per subscriber: (topic slugs joined by spaces, mode, when and how last changed),
+    for the list's CSV export. Readers who never chose are absent (the defaults)."""
+    slugs = {t.id: t.slug for t in list_topics(session, list_id)}
+    rows = session.execute(
+        select(Subscription.subscriber_id, Subscription.id).where(
+            Subscription.list_id == list_id, Subscription.subscriber_id.in_(subscriber_ids)
+        )
+    ).all()
+    by_sub = {sub_id: sid for sid, sub_id in rows}
+    chosen: dict[int, list[str]] = {}
+    for sub_id, topic_id in session.execute(
+        select(subscription_topics.c.subscription_id, subscription_topics.c.topic_id).where(
+            subscription_topics.c.subscription_id.in_(list(by_sub))
+        )
+    ):
+        chosen.setdefault(by_sub[sub_id], []).append(slugs.get(topic_id, str(topic_id)))
+    out: dict[int, tuple[str, str, dt.datetime | None, str]] = {}
+    for choice in session.scalars(
+        select(ReaderChoice).where(ReaderChoice.subscription_id.in_(list(by_sub)))
+    ):
+        sid = by_sub[choice.subscription_id]
+        out[sid] = (
+            " ".join(sorted(chosen.get(sid, []))),
+            choice.mode,
+            choice.changed_at,
+            choice.source,
+        )
+    for sid, names in chosen.items():
+        out.setdefault(sid, (" ".join(sorted(names)), DeliveryMode.DIGEST, None, ""))
+    return out

@@ -131,3 +131,41 @@ def test_preview_and_check_cover_every_variant_in_use(
         "--out", str(out),
     )  # fmt: skip
     assert "stored campaign" in again.output and "topics MD Diversity Programs:" in again.output
+
+
+def test_choices_are_exported_with_the_subscriber_and_an_import_of_the_export_changes_nothing(
+    cli_env: dict[str, str], session_factory: sessionmaker[Session], tmp_path
+) -> None:
+    import csv
+
+    from tests.topic_fixtures import build
+
+    with session_factory() as session:
+        build(session, {"ana@example.org": set(), "dee@example.org": {"pathways", "ppd"}})
+        session.commit()
+    assert run(cli_env, "topics", "choose", "ana@example.org", "--list", "weekly",
+               "--mode", "instant").exit_code == 0  # fmt: skip
+    out = tmp_path / "weekly.csv"
+    done = run(cli_env, "subscribers", "export", "--list", "weekly", "-o", str(out))
+    assert done.exit_code == 0, done.output
+    rows = {r["email"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows["dee@example.org"]["topics"] == "pathways ppd"
+    assert rows["dee@example.org"]["mode"] == "digest"
+    assert rows["dee@example.org"]["choices_source"] == "admin"
+    assert rows["dee@example.org"]["choices_changed_at"].startswith("20")
+    assert rows["ana@example.org"]["topics"] == "" and rows["ana@example.org"]["mode"] == "instant"
+    with session_factory() as session:
+        before = {
+            (c.subscription_id, c.mode, c.changed_at) for c in session.scalars(select(ReaderChoice))
+        }
+    again = run(cli_env, "subscribers", "import", str(out), "--list", "weekly", "--confirmed")
+    assert again.exit_code == 0, again.output
+    with session_factory() as session:
+        after = {
+            (c.subscription_id, c.mode, c.changed_at) for c in session.scalars(select(ReaderChoice))
+        }
+        assert after == before
+        from subscribers.models import Subscriber
+
+        attrs = [s.attributes for s in session.scalars(select(Subscriber))]
+        assert all("topics" not in (a or {}) for a in attrs)
