@@ -126,3 +126,49 @@ def test_preference_page_changes_topics_and_mode_in_chromium(
         assert v.console_errors == []
     finally:
         context.close()
+
+
+def test_admin_defines_topics_and_source_topics_in_the_console(
+    admin_client: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from mailer.content.models import Source
+    from mailer.content.topic_tags import tags_of
+    from subscribers.topics import list_topics
+
+    with session_factory() as session:
+        ml = make_list(session, "odei-weekly")
+        source = Source(kind="events", name="Pathways calendar", url="https://example.org/c.ics")
+        session.add(source)
+        session.commit()
+        list_id, source_id = ml.id, source.id
+    path = f"/admin/lists/{list_id}/topics"
+    assert "Topics of this list" in admin_client.get(f"/admin/lists/{list_id}").get_data(True)
+
+    def post(**data: str) -> Any:
+        return admin_client.post(path, data={"csrf_token": admin_client.token(path), **data})
+
+    assert post(action="add", slug="pathways", name="Academic Pathway Programs").status_code == 302
+    assert post(action="add", slug="md", name="MD Diversity Programs").status_code == 302
+    taken = post(action="add", slug="md", name="Again")
+    assert taken.status_code == 400 and "already has a topic" in taken.get_data(True)
+    assert post(action="update", slug="md", name="MD Diversity").status_code == 302
+    with session_factory() as session:
+        topics = {t.slug: t for t in list_topics(session, list_id)}
+        assert topics["md"].name == "MD Diversity"
+        pathways = topics["pathways"].id
+    done = admin_client.post(
+        path,
+        data={"csrf_token": admin_client.token(path), "action": "sources",
+              f"source-{source_id}": [str(pathways)]},
+    )  # fmt: skip
+    assert done.status_code == 302
+    assert post(action="delete", slug="md").status_code == 302
+    with session_factory() as session:
+        assert [t.slug for t in list_topics(session, list_id)] == ["pathways"]
+        assert tags_of(session, "source", source_id) == {pathways}
+        actions = list(
+            session.scalars(select(AuditLog.action).where(AuditLog.action.like("topic.%")))
+        )
+        assert actions.count("topic.create") == 2 and "topic.delete" in actions
+    page = admin_client.get(path).get_data(True)
+    assert "Academic Pathway Programs" in page and "Pathways calendar" in page

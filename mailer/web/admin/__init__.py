@@ -51,6 +51,7 @@ from mailer.web.admin import (  # noqa: E402
     people,
     sending,
     subscribers,
+    topics,
     users,
 )
 
@@ -62,5 +63,6 @@ __all__ = [
     "people",
     "sending",
     "subscribers",
+    "topics",
     "users",
 ]
