@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,34 @@ def test_admin_defines_topics_and_source_topics_in_the_console(
         assert actions.count("topic.create") == 2 and "topic.delete" in actions
     page = admin_client.get(path).get_data(True)
     assert "Academic Pathway Programs" in page and "Pathways calendar" in page
+
+
+def test_staff_announcement_carries_topics(
+    staff_client: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from mailer.content.models import Announcement
+    from mailer.content.topic_tags import tags_of
+
+    with session_factory() as session:
+        list_id, ids = _list_with_topics(session)
+    path = "/staff/announcements/new"
+    assert "Topics on ODEI Weekly" in staff_client.get(path).get_data(True)
+    done = staff_client.post(
+        path,
+        data={
+            "csrf_token": staff_client.token(path),
+            "title": "Pathways open house",
+            "body_md": "Come and meet the scholars.",
+            "mode": "digest",
+            "timezone": "America/Chicago",
+            "lists": [str(list_id)],
+            "topics": [str(ids["pathways"]), "99999"],
+        },
+    )
+    assert done.status_code == 302, done.get_data(True)
+    with session_factory() as session:
+        ann = session.scalar(select(Announcement))
+        assert ann is not None
+        assert tags_of(session, "announcement", ann.id) == {ids["pathways"]}
+    page = staff_client.get(f"/staff/announcements/{ann.id}").get_data(True)
+    assert re.search(rf'value="{ids["pathways"]}" id="ann-topic-\d+" checked', page)

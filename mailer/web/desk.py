@@ -35,6 +35,7 @@ from mailer.web.outcomes import sends_for
 from mailer.web.params import date_arg, ids_from, int_arg
 from mailer.web.security import EDITION_CSP
 from mailer.web.staff import bp
+from mailer.web.topic_fields import save_announcement_topics, topic_groups
 from subscribers import lists as list_rules
 from subscribers.models import MailingList
 
@@ -121,6 +122,7 @@ def _save(form: AnnouncementForm, item: Announcement | None) -> Announcement | N
         session.rollback()
         _field_error(form, exc)
         return None
+    save_announcement_topics(session, item.id, ids_from(request.form.getlist("topics")))
     session.commit()
     return item
 
@@ -155,7 +157,11 @@ def announcement_new() -> Any:
             flash(f"“{item.title}” is {item.status}.", "success")
             return redirect(url_for("staff.announcement", announcement_id=item.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("web/staff/announcement_form.html", form=form, item=None), status
+    groups = topic_groups(db(), None, ids_from(request.form.getlist("topics")))
+    page = render_template(
+        "web/staff/announcement_form.html", form=form, item=None, topic_groups=groups
+    )
+    return page, status
 
 
 @bp.route("/announcements/<int:announcement_id>", methods=["GET", "POST"])
@@ -186,6 +192,11 @@ def announcement(announcement_id: int) -> Any:
         withdrawable=item.status in content.WITHDRAWABLE,
         withdraw_form=EmptyForm(),
         sends=sends_for(db(), [item]),
+        topic_groups=topic_groups(
+            db(),
+            item.id,
+            ids_from(request.form.getlist("topics")) if request.method == "POST" else None,
+        ),
     ), status
 
 
