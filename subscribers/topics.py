@@ -43,6 +43,7 @@ __all__ = [
     "lists_with_instant_readers",
     "parse_key",
     "reader_keys",
+    "reader_topics",
     "resolve_topics",
     "set_choices",
     "split_key",
@@ -303,6 +304,15 @@ def _choices(
     for subscriber_id, mode in session.execute(modes_q):
         found[subscriber_id] = (found.get(subscriber_id, (set(), ""))[0], mode)
     return found
+
+
+def reader_topics(
+    session: Session, list_id: int, subscriber_ids: Sequence[int]
+) -> dict[int, frozenset[int]]:
+    """The topics these readers chose on the list (absent: none, everything)."""
+    return {
+        sid: frozenset(t) for sid, (t, _m) in _choices(session, list_id, subscriber_ids).items()
+    }
 
 
 def reader_keys(session: Session, list_id: int, subscriber_ids: Sequence[int]) -> dict[int, str]:

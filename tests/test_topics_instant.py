@@ -105,3 +105,47 @@ def test_a_reader_back_to_the_digest_mid_send_is_skipped_from_the_next_batch(
         assert assert_counts_add_up(session, cid) == {"sent": 1, "skipped": 1}
         row = session.scalar(select(Delivery).where(Delivery.email == "ivy@example.org"))
         assert row is not None and row.status == "skipped"
+
+
+def test_a_standalone_announcement_reaches_only_readers_of_its_topics(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    import datetime as dt
+
+    from mailer.content.models import Announcement, AnnouncementMode, AnnouncementStatus
+    from mailer.content.topic_tags import set_tags
+    from mailer.db import utcnow
+    from mailer.scheduling.announcements import run_announcement
+
+    with SmtpFaultServer() as server:
+        s = settings.replace(backend=server.url())
+        with session_factory() as session:
+            setup = build(
+                session,
+                {"ana@example.org": set(), "ben@example.org": {"md"}, "eli@example.org": {"ppd"}},
+            )
+            note = Announcement(
+                author_email="staff@example.org",
+                title="MD mentors: last call",
+                body_md="Sign up by Friday.",
+                mode=AnnouncementMode.STANDALONE,
+                status=AnnouncementStatus.APPROVED,
+                send_at=utcnow() - dt.timedelta(minutes=1),
+            )
+            note.lists.append(setup.mailing_list)
+            session.add(note)
+            session.flush()
+            set_tags(session, "announcement", note.id, [setup.topics["md"]])
+            session.commit()
+            note_id = note.id
+        run = run_announcement(session_factory, s, note_id)
+        assert run.action == "sent", run
+        Worker(session_factory, s).run(once=True)
+        assert sorted(m.rcpt_tos[0] for m in server.received) == [
+            "ana@example.org",
+            "ben@example.org",
+        ]
+    with session_factory() as session:
+        cid = session.scalar(select(Campaign.id).where(Campaign.announcement_id == note_id))
+        assert cid is not None
+        assert assert_counts_add_up(session, cid) == {"sent": 2, "skipped": 1}

@@ -37,7 +37,7 @@ from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus, Deliv
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers import lists
 from subscribers.models import MailingList
-from subscribers.topics import instant_readers, lists_with_instant_readers
+from subscribers.topics import instant_readers, lists_with_instant_readers, reader_topics
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,34 @@ def _for(reader_topics: frozenset[int], carried: set[int]) -> bool:
 def instant_keys(
     session: Session, campaign: Campaign, subscriber_ids: Sequence[int]
 ) -> dict[int, str]:
-    """ "" for readers the campaign is still for, ``NOT_FOR_THEM`` for the rest."""
-    readers = instant_readers(session, campaign.list_id)
+    """ "" for readers the campaign is still for, ``NOT_FOR_THEM`` for the rest.
+
+    An instant campaign is for the list's instant readers of the announcement's
+    topics; a standalone announcement (sent at its time to the whole list) for
+    every reader of its topics, whatever their mode.
+    """
     carried = tags_of(session, "announcement", campaign.announcement_id or 0)
+    if is_instant(campaign):
+        readers = instant_readers(session, campaign.list_id)
+        return {
+            sid: "" if sid in readers and _for(readers[sid], carried) else NOT_FOR_THEM
+            for sid in subscriber_ids
+        }
+    chosen = reader_topics(session, campaign.list_id, subscriber_ids)
     return {
-        sid: "" if sid in readers and _for(readers[sid], carried) else NOT_FOR_THEM
+        sid: "" if _for(chosen.get(sid, frozenset()), carried) else NOT_FOR_THEM
         for sid in subscriber_ids
     }
+
+
+def routed(session: Session, campaign: Campaign) -> bool:
+    """Is the campaign's audience asked again before each batch? An instant one, and a
+    standalone announcement that carries topics."""
+    if is_instant(campaign):
+        return True
+    if campaign.kind != CampaignKind.ANNOUNCEMENT or campaign.announcement_id is None:
+        return False
+    return bool(tags_of(session, "announcement", campaign.announcement_id))
 
 
 def _start(session: Session, campaign: Campaign, announcement_id: int) -> int:

@@ -15,7 +15,13 @@ from mailer.config import Settings
 from mailer.db import audit, session_scope, utcnow
 from mailer.delivery import instant, lease, outbox, variants
 from mailer.delivery.backends.base import SendResult
-from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailer.delivery.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+)
 from mailer.delivery.store import CampaignProgress, Claimed, Edition, Recorded, Recovered
 from subscribers import topics
 from subscribers.models import MailingList
@@ -73,9 +79,10 @@ class SqlOutboxStore:
             assert mailing_list is not None
             session.expunge(mailing_list)  # loaded in full (expire_on_commit is off)
             snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
-            return Edition(
-                campaign_id, snapshot, mailing_list, variants.has_variants(session, campaign_id)
+            routed = variants.has_variants(session, campaign_id) or instant.routed(
+                session, campaign
             )
+            return Edition(campaign_id, snapshot, mailing_list, routed)
 
     # -- variants (a campaign per topic set, mailer.delivery.variants) ----------------
 
@@ -84,7 +91,7 @@ class SqlOutboxStore:
     ) -> dict[int, str]:
         with session_scope(self.session_factory) as session:
             campaign = session.get(Campaign, campaign_id, options=LIGHT)
-            if campaign is not None and instant.is_instant(campaign):
+            if campaign is not None and campaign.kind == CampaignKind.ANNOUNCEMENT:
                 return instant.instant_keys(session, campaign, subscriber_ids)
             return topics.reader_keys(session, list_id, subscriber_ids)
 
