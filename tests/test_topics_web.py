@@ -204,3 +204,20 @@ def test_staff_announcement_carries_topics(
         assert tags_of(session, "announcement", ann.id) == {ids["pathways"]}
     page = staff_client.get(f"/staff/announcements/{ann.id}").get_data(True)
     assert re.search(rf'value="{ids["pathways"]}" id="ann-topic-\d+" checked', page)
+
+
+def test_staff_preview_shows_every_variant_in_use(
+    staff_client: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from tests.topic_fixtures import EDITION, build, expected_titles, titles_in
+
+    with session_factory() as session:
+        setup = build(session, {"ana@example.org": set(), "ben@example.org": {"md"}})
+        session.commit()
+        md = str(setup.topics["md"])
+    page = staff_client.get(f"/staff/digest/weekly?date={EDITION.isoformat()}").get_data(True)
+    assert "MD Diversity Programs" in page and f"variant={md}" in page
+    base = f"/staff/digest/weekly/content?date={EDITION.isoformat()}"
+    assert titles_in(staff_client.get(base).get_data(True)) == expected_titles(set())
+    framed = staff_client.get(f"{base}&variant={md}").get_data(True)
+    assert titles_in(framed) == expected_titles({"md"})

@@ -35,7 +35,12 @@ from mailer.web.outcomes import sends_for
 from mailer.web.params import date_arg, ids_from, int_arg
 from mailer.web.security import EDITION_CSP
 from mailer.web.staff import bp
-from mailer.web.topic_fields import save_announcement_topics, topic_groups
+from mailer.web.topic_fields import (
+    NOTHING_FOR_THEM,
+    picked_variant,
+    save_announcement_topics,
+    topic_groups,
+)
 from subscribers import lists as list_rules
 from subscribers.models import MailingList
 
@@ -291,6 +296,7 @@ def digest_preview(slug: str) -> Any:
         mailing_list=mlist,
         edition=edition,
         picked=request.args.get("date", ""),
+        variant=request.args.get("variant", ""),
     )
 
 
@@ -301,4 +307,7 @@ def digest_preview_content(slug: str) -> Any:
         edition = _picked_edition(_list(slug))
     except TemplateProblem as exc:
         return _template_failed(exc)
-    return _framed(integration.sample_html(edition.snapshot, _settings()))
+    snapshot = picked_variant(edition, request.args.get("variant", ""))
+    if snapshot is None:
+        return _framed(NOTHING_FOR_THEM)
+    return _framed(integration.sample_html(snapshot, _settings()))
