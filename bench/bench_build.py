@@ -236,10 +236,24 @@ def main(quick: bool) -> None:
     )
     print(f"naive render+premailer+MIME ({naive_count} recipients): {naive:,.1f} messages/s")
     print(f"ratio {ratio:,.0f}x")
-    ok = fast >= FAST_TARGET and tracked >= FAST_TARGET and ratio >= RATIO_TARGET
+    from bench.bench_variants import variant_rate
+
+    runs = [variant_rate(content, fast_count) for _ in range(repeats)]
+    v_build, v_single, v_render, v_all = (statistics.median(r[i] for r in runs) for i in range(4))
     print(
-        f"targets: >= {FAST_TARGET:,}/s (tracked and not) and >= {RATIO_TARGET}x: "
-        f"{'met' if ok else 'NOT met'}"
+        f"8 topic variants ({fast_count:,} recipients): {v_build:,.0f} messages/s built, "
+        f"one variant alternately {v_single:,.0f}/s ({v_build / v_single:.2f}); "
+        f"the 8 renders+inlines {v_render:.2f} s; with them {v_all:,.0f} messages/s"
+    )
+    ok = (
+        fast >= FAST_TARGET
+        and tracked >= FAST_TARGET
+        and v_build >= FAST_TARGET
+        and ratio >= RATIO_TARGET
+    )
+    print(
+        f"targets: >= {FAST_TARGET:,}/s (untracked, tracked, 8 variants) and "
+        f">= {RATIO_TARGET}x: {'met' if ok else 'NOT met'}"
     )
 
 

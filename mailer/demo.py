@@ -25,6 +25,7 @@ from mailer.content.manual import add_event, add_news
 from mailer.content.models import Observance
 from mailer.content.observance_texts import BUILTIN_BY_SLUG
 from mailer.content.seed import NEWS
+from mailer.demo_topics import load_topics
 from subscribers.addresses import email_key, normalise_email
 from subscribers.models import MailingList, Subscriber, Subscription, SubscriptionStatus
 from subscribers.service import add_subscriber, unsubscribe
@@ -235,4 +236,5 @@ def load_demo(session: Session, settings: Settings, now: dt.datetime | None = No
             timezone=ZONE,
         )
     session.flush()
+    load_topics(session, weekly)
     return DemoSummary(len(lists), len(SUBSCRIBERS), confirmed, len(NEWS), len(EVENTS))

@@ -14,6 +14,12 @@ from mailer.content.models import (
     SourceKind,
     announcement_lists,
 )
+from mailer.content.topic_tags import (
+    announcement_topics,
+    event_topics,
+    news_topics,
+    source_topics,
+)
 from mailer.db import AuditLog, Base, Lock
 from mailer.delivery.models import (
     Campaign,
@@ -23,6 +29,7 @@ from mailer.delivery.models import (
     DeliveryStatus,
     RateBucket,
 )
+from mailer.delivery.variant_models import CampaignVariant
 from mailer.feedback.clicks import Click
 from mailer.users import ApiToken, Role, User
 from subscribers.models import (
@@ -36,6 +43,7 @@ from subscribers.models import (
     Suppression,
     SuppressionReason,
 )
+from subscribers.topic_models import DeliveryMode, ReaderChoice, Topic, subscription_topics
 
 __all__ = [
     "Announcement",
@@ -48,8 +56,10 @@ __all__ = [
     "Campaign",
     "CampaignKind",
     "CampaignStatus",
+    "CampaignVariant",
     "Click",
     "Delivery",
+    "DeliveryMode",
     "DeliveryStatus",
     "Event",
     "Lock",
@@ -57,6 +67,7 @@ __all__ = [
     "NewsItem",
     "Observance",
     "RateBucket",
+    "ReaderChoice",
     "Role",
     "Source",
     "SourceKind",
@@ -67,6 +78,12 @@ __all__ = [
     "SubscriptionStatus",
     "Suppression",
     "SuppressionReason",
+    "Topic",
     "User",
     "announcement_lists",
+    "announcement_topics",
+    "event_topics",
+    "news_topics",
+    "source_topics",
+    "subscription_topics",
 ]

@@ -15,7 +15,18 @@ from subscribers.csvsafe import SafeWriter
 EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address", "mail")
 NAME_HEADERS = ("name", "full name", "fullname")
 # Columns our own export writes that describe the subscription, not the person.
-EXPORT_ONLY = {"status", "source", "subscribed_at", "confirmed_at", "unsubscribed_at"}
+EXPORT_ONLY = {
+    "status",
+    "source",
+    "subscribed_at",
+    "confirmed_at",
+    "unsubscribed_at",
+    # The reader's own choices (subscribers.topics): an import never sets them.
+    "topics",
+    "mode",
+    "choices_changed_at",
+    "choices_source",
+}
 
 
 class ImportFailed(ValueError):

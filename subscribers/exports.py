@@ -13,8 +13,12 @@ from sqlalchemy.orm import Session
 
 from subscribers.csvsafe import SafeWriter
 from subscribers.models import MailingList, Subscriber, Subscription
+from subscribers.topics import exported_choices
 
 FIXED = ["email", "name", "status", "source", "subscribed_at", "confirmed_at", "unsubscribed_at"]
+#: The reader's choices on the list (subscribers.topics): topic slugs, mode, and when
+#: and how they last changed. Export-only, like status: an import never sets consent.
+CHOICES = ["topics", "mode", "choices_changed_at", "choices_source"]
 
 
 def _iso(value: object) -> str:
@@ -55,9 +59,9 @@ def export_csv(
     keys: set[str] = set()
     for (attrs,) in session.execute(base.with_only_columns(Subscriber.attributes)).all():
         keys.update((attrs or {}).keys())
-    extra = sorted(keys - set(FIXED))
+    extra = sorted(keys - set(FIXED) - set(CHOICES))
     writer = SafeWriter(out)
-    writer.writerow(FIXED + extra)
+    writer.writerow(FIXED + CHOICES + extra)
     written = 0
     last_id = 0
     while True:
@@ -66,8 +70,10 @@ def export_csv(
         ).all()
         if not rows:
             return written
+        choices = exported_choices(session, mailing_list.id, [row.id for row in rows])
         for row in rows:
             attrs = row.attributes or {}
+            topics, mode, changed_at, how = choices.get(row.id, ("", "digest", None, ""))
             writer.writerow(
                 [
                     row.email,
@@ -77,6 +83,10 @@ def export_csv(
                     _iso(row.created_at),
                     _iso(row.confirmed_at),
                     _iso(row.unsubscribed_at),
+                    topics,
+                    mode,
+                    _iso(changed_at),
+                    how,
                     *(str(attrs.get(k, "")) for k in extra),
                 ]
             )

@@ -16,7 +16,9 @@ from mailer.db import migrate, session_scope
 from mailer.delivery import campaigns
 from mailer.delivery.models import CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.preview import write_preview
+from mailer.delivery.variants import variant_snapshots
 from mailer.demo import DIGEST_SLUG, ZONE, load_demo
+from mailer.demo_topics import topic_names
 from subscribers import lists
 
 
@@ -68,6 +70,13 @@ def command(preview_dir: str, date_: str | None) -> None:
         campaign = outcome.campaign
         if outcome.created:
             console.print(f"Built edition {campaign.edition_key}: {campaign.subject!r}")
+            variants = variant_snapshots(session, campaign.id)
+            if variants:
+                console.print(
+                    f"Readers chose topics ({', '.join(topic_names(session, weekly.id))}): "
+                    f"rendered once for everything and once for each of {len(variants)} "
+                    "topic sets in use, not per reader."
+                )
         else:
             console.print(f"Edition {campaign.edition_key} exists already; it is not sent twice.")
         if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):

@@ -165,6 +165,14 @@ def preview(
     table, _ = _findings_table(check_snapshot(snapshot))
     if table.row_count:
         console.print(table)
+    for variant in edition.variants:
+        if variant.snapshot is None:
+            console.print(f"topics {variant.label}: nothing this week (those readers are skipped)")
+            continue
+        files_v = write_preview(
+            variant.snapshot, mailing_list, settings, out_dir, f"{stem}--{variant.slug}"
+        )
+        console.print(f"topics {variant.label}: {files_v.html}  ({variant.snapshot.subject})")
     if open_browser:
         webbrowser.open(files.html.resolve().as_uri())
 
@@ -202,6 +210,15 @@ def check(slug: str, date: str | None, fresh: bool, sample: str | None) -> None:
         if sample
         else edition_findings(snapshot, edition.mailing_list, settings)
     )
+    # Every variant in use (one per topic set among the readers), checked the same way.
+    for variant in edition.variants:
+        if variant.snapshot is None:
+            console.print(f"topics {variant.label}: nothing this week (those readers are skipped)")
+            continue
+        findings += [
+            replace(f, message=f"topics {variant.label}: {f.message}")
+            for f in check_snapshot(variant.snapshot)
+        ]
     table, failed = _findings_table(findings)
     if table.row_count:
         console.print(table)

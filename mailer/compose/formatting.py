@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import lxml.html
 from lxml import etree
 
+from mailer.compose import calendar
 from mailer.content.all_day import shown_days
 
 
@@ -190,4 +191,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "as_text": as_text,
     "wrap_text": wrap,
     "underline": underline,
+    "ics_url": lambda event, base: calendar.ics_url(base, event),
+    "google_calendar_url": lambda event, tz="": calendar.google_url(event, tz),
 }

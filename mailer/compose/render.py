@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from mailer.compose import colors
+from mailer.compose import colors, view_link
 from mailer.compose.budget import cap, fit_to_budget
 from mailer.compose.fit import FitReport, fit_edition, fit_html
 from mailer.compose.formatting import as_text, longdate
@@ -128,6 +128,8 @@ def _base_context(mailing_list: MailingList, settings: Settings) -> dict[str, An
         "base_url": settings.base_url.rstrip("/"),
         "show_unsubscribe": True,
         "show_preferences": True,
+        # "View in your browser" (digests and announcements; mailer.compose.view_link).
+        "view_url": "",
     }
 
 
@@ -254,6 +256,9 @@ def render_digest(
             why=why,
             more_events=max(more_events, 0),
             events_url=events_page_url(mailing_list, settings),
+            view_url=view_link.view_url(
+                settings, mailing_list.id or 0, view_link.digest_ref(shown.edition_date)
+            ),
         )
         meta = {
             "kind": "digest",
@@ -290,6 +295,9 @@ def render_announcement(
         tz=_timezone("", mailing_list, settings),
         excerpt=_one_line(as_text(entry.body_html), PREHEADER_MAX),
         why=(f"You are receiving this announcement because you subscribed to {mailing_list.name}."),
+        view_url=view_link.view_url(
+            settings, mailing_list.id or 0, view_link.announcement_ref(entry.id)
+        ),
     )
     meta = {
         "kind": "announcement",

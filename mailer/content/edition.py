@@ -56,6 +56,8 @@ class NewsEntry:
     source_name: str = ""
     image_url: str = ""
     image_alt: str = ""
+    # Ids of the list's topics the item carries (its source's and its own); empty: none.
+    topics: frozenset[int] = frozenset()
 
     @property
     def titled(self) -> bool:
@@ -73,6 +75,10 @@ class EventEntry:
     location: str = ""
     url: str = ""
     description: str = ""
+    topics: frozenset[int] = frozenset()
+    # The event's identity at its source ("<UID>@<recurrence-id>" for an occurrence),
+    # stable across editions: the UID of its calendar file.
+    guid: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class AnnouncementEntry:
     id: int
     title: str
     body_html: str  # rendered from Markdown and sanitised
+    topics: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

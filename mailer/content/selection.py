@@ -51,6 +51,7 @@ from mailer.content.models import (
     Source,
     announcement_lists,
 )
+from mailer.content.topic_tags import tag_content
 from subscribers import lists
 from subscribers.models import MailingList
 
@@ -180,6 +181,7 @@ def _events(session: Session, on: dt.date, tz: ZoneInfo) -> tuple[EventEntry, ..
                 location=ev.location,
                 url=ev.url,
                 description=ev.description,
+                guid=ev.guid,
             )
         )
     entries.sort(key=lambda e: (e.starts_at, e.id))
@@ -243,6 +245,7 @@ def select_edition_content(
             for a in pending_announcements(session, mailing_list.id, history.this_edition)
         ),
     )
+    content = tag_content(session, content)
     if content.is_empty:
         log.info("edition of %s for %s has no content", mailing_list.slug, on.isoformat())
     return content

@@ -21,6 +21,7 @@ from mailer.delivery.backends.base import (
 )
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.outbox import Claimed
+from mailer.delivery.variants import VariantBuilder
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def describe(exc: BaseException) -> str:
 
 
 def build(
-    builder: MessageBuilder, claimed: Sequence[Claimed]
+    builder: MessageBuilder | VariantBuilder, claimed: Sequence[Claimed]
 ) -> tuple[list[OutgoingMessage], list[SendResult]]:
     """The messages of a batch, and a permanent failure for each that could not be built."""
     messages: list[OutgoingMessage] = []

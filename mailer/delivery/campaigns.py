@@ -28,6 +28,7 @@ from mailer.db import audit, utcnow
 from mailer.delivery import outbox
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
 from mailer.delivery.transactional import notify_admins
+from mailer.delivery.variants import make_variants
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,21 @@ def create_digest(
             return EditionOutcome(made, False, f"edition {key} was created concurrently")
     else:
         session.flush()
+    if snapshot is not None:
+        # One variant per topic set in use, checked like the edition itself.
+        more = make_variants(session, campaign, content, snapshot, mailing_list, settings)
+        if more:
+            findings = sorted(findings + more, key=lambda f: f.level != "error")
+            errors = [f for f in findings if f.level == "error"]
+            if errors and not force and not blocked:
+                blocked = True
+                campaign.status = CampaignStatus.BLOCKED
+                campaign.status_reason = block_reason(errors)
+            campaign.meta = {
+                **campaign.meta,
+                "findings": [dataclasses.asdict(f) for f in findings],
+                **({"forced": True} if errors and force else {}),
+            }
     if blocked:
         _report_blocked(session, settings, mailing_list, campaign, errors, mail=existing is None)
         return EditionOutcome(campaign, existing is None, campaign.status_reason)

@@ -19,6 +19,7 @@ from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus
+from mailer.delivery.variants import Variant, fresh_variants, stored_variants
 from subscribers.models import MailingList
 
 
@@ -63,6 +64,8 @@ class Edition:
     notes: tuple[str, ...] = ()
     empty: bool = False
     campaign_id: int = 0
+    # One per topic set in use among the list's readers (mailer.delivery.variants).
+    variants: tuple[Variant, ...] = ()
 
 
 def stored_snapshot(session: Session, mailing_list: MailingList, on: dt.date) -> Edition | None:
@@ -97,6 +100,7 @@ def stored_snapshot(session: Session, mailing_list: MailingList, on: dt.date) ->
         campaign.edition_date or on,
         f"stored campaign {campaign.id} ({campaign.status})",
         campaign_id=campaign.id,
+        variants=stored_variants(session, campaign.id, mailing_list.id),
     )
 
 
@@ -131,4 +135,5 @@ def current_edition(
         "rendered now",
         content.notes,
         content.is_empty,
+        variants=fresh_variants(session, content, snapshot, mailing_list, settings),
     )

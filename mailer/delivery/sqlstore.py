@@ -11,11 +11,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from mailer.compose.snapshot import Snapshot
+from mailer.config import Settings
 from mailer.db import audit, session_scope, utcnow
-from mailer.delivery import lease, outbox
+from mailer.delivery import instant, lease, outbox, variants
 from mailer.delivery.backends.base import SendResult
-from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailer.delivery.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+)
 from mailer.delivery.store import CampaignProgress, Claimed, Edition, Recorded, Recovered
+from subscribers import topics
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -71,7 +79,34 @@ class SqlOutboxStore:
             assert mailing_list is not None
             session.expunge(mailing_list)  # loaded in full (expire_on_commit is off)
             snapshot = Snapshot(campaign.subject, campaign.preheader, campaign.html, campaign.text)
-            return Edition(campaign_id, snapshot, mailing_list)
+            routed = variants.has_variants(session, campaign_id) or instant.routed(
+                session, campaign
+            )
+            return Edition(campaign_id, snapshot, mailing_list, routed)
+
+    # -- variants (a campaign per topic set, mailer.delivery.variants) ----------------
+
+    def reader_keys(
+        self, campaign_id: int, list_id: int, subscriber_ids: Sequence[int]
+    ) -> dict[int, str]:
+        with session_scope(self.session_factory) as session:
+            campaign = session.get(Campaign, campaign_id, options=LIGHT)
+            if campaign is not None and campaign.kind == CampaignKind.ANNOUNCEMENT:
+                return instant.instant_keys(session, campaign, subscriber_ids)
+            return topics.reader_keys(session, list_id, subscriber_ids)
+
+    def variant(self, campaign_id: int, key: str, settings: Settings) -> Snapshot | None:
+        if key == instant.NOT_FOR_THEM:
+            return None
+        with session_scope(self.session_factory) as session:
+            return variants.load_variant(session, campaign_id, key, settings)
+
+    def skip(self, campaign_id: int, delivery_ids: Sequence[int], reason: str) -> None:
+        """Claimed rows that will not be sent (their variant is empty): ``skipped``."""
+        if not delivery_ids:
+            return
+        with session_scope(self.session_factory) as session:
+            outbox.skip_claimed(session, campaign_id, delivery_ids, reason)
 
     def status(self, campaign_id: int) -> str:
         current = select(Campaign.status).where(Campaign.id == campaign_id)

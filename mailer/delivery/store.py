@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mailer.compose.snapshot import Snapshot
+from mailer.config import Settings
 from mailer.delivery.backends.base import SendResult
 from mailer.delivery.outbox import Claimed
 from mailer.delivery.recovery import Recovered
@@ -30,6 +31,9 @@ class Edition:
     campaign_id: int
     snapshot: Snapshot
     mailing_list: MailingList
+    # The campaign has variants per topic set (mailer.delivery.variants): the store is
+    # then also a ``VariantStore``, asked before each batch who gets which one.
+    variants: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +122,15 @@ class OutboxStore(Protocol):
     def in_flight_elsewhere(self, campaign_ids: Sequence[int], worker: str) -> int: ...
 
     def progress(self, campaign_id: int) -> CampaignProgress: ...
+
+
+class VariantStore(Protocol):
+    """What a store offers for a campaign with variants (see mailer.delivery.variants)."""
+
+    def reader_keys(
+        self, campaign_id: int, list_id: int, subscriber_ids: Sequence[int]
+    ) -> dict[int, str]: ...
+
+    def variant(self, campaign_id: int, key: str, settings: Settings) -> Snapshot | None: ...
+
+    def skip(self, campaign_id: int, delivery_ids: Sequence[int], reason: str) -> None: ...

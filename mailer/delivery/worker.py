@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +34,8 @@ from mailer.delivery.policy import PauseWatch
 from mailer.delivery.ratelimit import RateLimiter
 from mailer.delivery.recovery import Recovered
 from mailer.delivery.sqlstore import SqlOutboxStore
-from mailer.delivery.store import OutboxStore, Recorded
+from mailer.delivery.store import OutboxStore, Recorded, VariantStore
+from mailer.delivery.variants import EMPTY_REASON, VariantBuilder
 
 __all__ = ["Recorded", "Worker", "WorkerStats", "drain", "sql_store"]
 
@@ -97,7 +99,7 @@ class Worker:
         self.limiter = limiter
         keep_freed_memory()
         self.stats = WorkerStats()
-        self._builders: dict[int, MessageBuilder] = {}
+        self._builders: dict[int, MessageBuilder | VariantBuilder] = {}
         self._watches: dict[int, PauseWatch] = {}
         self._backend_errors = 0
         self._db_errors = 0
@@ -226,6 +228,10 @@ class Worker:
         if not claimed:
             return True
         builder = builder or self._builder(campaign_id)
+        if isinstance(builder, VariantBuilder):
+            claimed = self._route(campaign_id, builder, claimed)
+            if not claimed:
+                return True
         messages, unbuildable = batch.build(builder, claimed)
         # The previous batch's results are committed before this one is handed over, so
         # after a crash at most one sent batch is of unknown fate (and sent again).
@@ -265,17 +271,40 @@ class Worker:
             return []
         return [suspect]
 
-    def _builder(self, campaign_id: int) -> MessageBuilder:
+    def _builder(self, campaign_id: int) -> MessageBuilder | VariantBuilder:
         edition = self.store.edition(campaign_id)
-        builder = MessageBuilder(
+        base = MessageBuilder(
             edition.snapshot,
             edition.mailing_list,
             self.settings,
             campaign_id=campaign_id,
             structured=bool(getattr(self.backend, "structured", False)),
         )
+        builder = VariantBuilder(base, edition.mailing_list) if edition.variants else base
         self._builders[campaign_id] = builder
         return builder
+
+    def _route(
+        self, campaign_id: int, builder: VariantBuilder, claimed: list[Claimed]
+    ) -> list[Claimed]:
+        """Each reader's variant, read now (a topic change holds from the next batch);
+        readers whose variant is empty are skipped with the reason."""
+        store = cast(VariantStore, self.store)
+        keys = store.reader_keys(
+            campaign_id,
+            builder.list_id,
+            [c.subscriber_id for c in claimed if c.subscriber_id is not None],
+        )
+        for key in set(keys.values()):
+            if not builder.known(key):
+                builder.add(key, store.variant(campaign_id, key, self.settings))
+        builder.assign(keys)
+        empty = {
+            c.delivery_id for c in claimed if builder.is_empty(keys.get(c.subscriber_id or 0, ""))
+        }
+        if empty:
+            store.skip(campaign_id, sorted(empty), EMPTY_REASON)
+        return [c for c in claimed if c.delivery_id not in empty]
 
     def _record(
         self,

@@ -19,6 +19,7 @@ from mailer.config import Settings
 from mailer.content.ingest import ingest_all
 from mailer.db import session_scope
 from mailer.delivery import campaigns
+from mailer.delivery.instant import send_instant
 from mailer.feedback.mailboxes import MailboxError
 from mailer.feedback.process import process_location
 from mailer.reports.alerts import alert_admins
@@ -134,6 +135,15 @@ def reconcile() -> None:
     rt = current()
     if rt.reconcile is not None:
         rt.reconcile()
+    instant_announcements()
+
+
+def instant_announcements() -> None:
+    """Approved announcements to the readers who want each one as it is approved."""
+    rt = current()
+    with session_scope(rt.factory) as session:
+        for line in send_instant(session, rt.settings):
+            log.info("instant: %s", line)
 
 
 def renew_lock() -> None:

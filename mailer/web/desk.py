@@ -35,6 +35,12 @@ from mailer.web.forms import AnnouncementForm, EmptyForm, choices
 from mailer.web.outcomes import sends_for
 from mailer.web.params import date_arg, ids_from, int_arg
 from mailer.web.security import EDITION_CSP
+from mailer.web.topic_fields import (
+    NOTHING_FOR_THEM,
+    picked_variant,
+    save_announcement_topics,
+    topic_groups,
+)
 from subscribers import lists as list_rules
 from subscribers.models import MailingList
 
@@ -121,6 +127,7 @@ def _save(form: AnnouncementForm, item: Announcement | None) -> Announcement | N
         session.rollback()
         _field_error(form, exc)
         return None
+    save_announcement_topics(session, item.id, ids_from(request.form.getlist("topics")))
     session.commit()
     return item
 
@@ -155,7 +162,11 @@ def announcement_new() -> Any:
             flash(f"“{item.title}” is {item.status}.", "success")
             return redirect(url_for("staff.announcement", announcement_id=item.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("web/staff/announcement_form.html", form=form, item=None), status
+    groups = topic_groups(db(), None, ids_from(request.form.getlist("topics")))
+    page = render_template(
+        "web/staff/announcement_form.html", form=form, item=None, topic_groups=groups
+    )
+    return page, status
 
 
 @bp.route("/announcements/<int:announcement_id>", methods=["GET", "POST"])
@@ -186,6 +197,11 @@ def announcement(announcement_id: int) -> Any:
         withdrawable=item.status in content.WITHDRAWABLE,
         withdraw_form=EmptyForm(),
         sends=sends_for(db(), [item]),
+        topic_groups=topic_groups(
+            db(),
+            item.id,
+            ids_from(request.form.getlist("topics")) if request.method == "POST" else None,
+        ),
     ), status
 
 
@@ -280,6 +296,7 @@ def digest_preview(slug: str) -> Any:
         mailing_list=mlist,
         edition=edition,
         picked=request.args.get("date", ""),
+        variant=request.args.get("variant", ""),
     )
 
 
@@ -290,4 +307,7 @@ def digest_preview_content(slug: str) -> Any:
         edition = _picked_edition(_list(slug))
     except TemplateProblem as exc:
         return _template_failed(exc)
-    return _framed(integration.sample_html(edition.snapshot, _settings()))
+    snapshot = picked_variant(edition, request.args.get("variant", ""))
+    if snapshot is None:
+        return _framed(NOTHING_FOR_THEM)
+    return _framed(integration.sample_html(snapshot, _settings()))

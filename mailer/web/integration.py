@@ -37,7 +37,7 @@ from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign
 from mailer.delivery.preview import Edition, current_edition
 from mailer.scheduling.digests import ScheduleError, next_due
-from subscribers import lists, service
+from subscribers import lists, service, topics
 from subscribers.eligibility import sendable_subscriptions
 from subscribers.models import MailingList, Subscriber, Subscription
 from subscribers.tokens import TokenSigner
@@ -63,6 +63,8 @@ class SubscribeRequest:
     name: str
     ip: str
     source: str = "form"  # subscribers.models.SubscriptionSource: "form" or "api"
+    # Topic ids of the list the reader ticked (none: everything).
+    topics: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,17 @@ def subscribe(session: Session, settings: Settings, req: SubscribeRequest) -> Su
         consent_ip=req.ip,
     )
     person = result.subscriber
+    if (
+        req.topics
+        and result.subscription is not None
+        and (result.send_confirmation or result.send_welcome)
+    ):
+        # Only a new or pending subscription takes the form's topics: a stranger typing
+        # someone's address cannot change what a confirmed reader chose.
+        known = {t.id for t in topics.list_topics(session, req.mailing_list.id)}
+        topics.set_choices(
+            session, result.subscription, topics=req.topics & known, source=req.source
+        )
     sent = True
     if result.send_confirmation and person is not None:
         token = signer(settings).make("confirm", person.id, req.mailing_list.id)

@@ -32,7 +32,7 @@ from mailer.web.db import db
 from mailer.web.extensions import csrf
 from mailer.web.forms import EmptyForm, PreferencesForm
 from mailer.web.params import ids_from
-from subscribers import links
+from subscribers import links, topic_prefs
 from subscribers.tokens import TokenError
 
 #: Methods that only read: link checkers and mail scanners send HEAD as often as GET,
@@ -142,11 +142,15 @@ def preferences(token: str) -> Response:
     except TokenError as exc:
         return _bad_link(exc)
     form = PreferencesForm()
+    mine = topic_prefs.reader_lists(session, prefs.subscriber_id)
     if request.method in SAFE_METHODS:
         form.name.data = prefs.name
-        return _private(render_template("web/public/preferences.html", form=form, prefs=prefs))
+        return _private(
+            render_template("web/public/preferences.html", form=form, prefs=prefs, mine=mine)
+        )
     if not form.validate_on_submit():
-        return _private(render_template("web/public/preferences.html", form=form, prefs=prefs), 400)
+        page = render_template("web/public/preferences.html", form=form, prefs=prefs, mine=mine)
+        return _private(page, 400)
     known = {c.list_id for c in prefs.lists}
     chosen = ids_from(request.form.getlist("lists")) & known
     everything = bool(form.unsubscribe_all.data)
@@ -159,11 +163,20 @@ def preferences(token: str) -> Response:
             name=form.name.data or "",
             unsubscribe_everything=everything,
         )
+        if not everything:
+            # Topics and mode of the reader's lists (as they stand after the ticks).
+            topic_prefs.save_reader_lists(
+                session,
+                prefs.subscriber_id,
+                {m.list_id: ids_from(request.form.getlist(f"topics-{m.list_id}")) for m in mine},
+                {m.list_id: request.form.get(f"mode-{m.list_id}", "") for m in mine},
+            )
     except TokenError as exc:
         session.rollback()
         return _bad_link(exc)
     session.commit()
     prefs = links.preferences_page(session, signer, token)
+    mine = topic_prefs.reader_lists(session, prefs.subscriber_id)
     message = (
         "You are unsubscribed from every list and will get no more mail from us."
         if everything
@@ -174,6 +187,7 @@ def preferences(token: str) -> Response:
             "web/public/preferences.html",
             form=PreferencesForm(formdata=None, name=prefs.name),
             prefs=prefs,
+            mine=mine,
             saved=message,
         )
     )

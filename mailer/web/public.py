@@ -23,9 +23,11 @@ from mailer.web.auth import client_ip
 from mailer.web.blueprints import public_bp
 from mailer.web.db import db
 from mailer.web.forms import SubscribeForm, choices
+from mailer.web.params import ids_from
 from mailer.web.security import EDITION_CSP
 from subscribers import lists as list_rules
 from subscribers.models import MailingList
+from subscribers.topic_prefs import list_topic_options
 
 bp = public_bp
 
@@ -82,9 +84,17 @@ def subscribe(slug: str | None = None) -> Any:
         form.mailing_list.data = slug
     if not lists:
         return render_template("web/public/subscribe.html", form=form, lists=lists)
+    topic_groups = [
+        (m, options)
+        for m in lists
+        if (not slug or m.slug == slug) and (options := list_topic_options(db(), m.id))
+    ]
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("web/public/subscribe.html", form=form, lists=lists), status
+        page = render_template(
+            "web/public/subscribe.html", form=form, lists=lists, topic_groups=topic_groups
+        )
+        return page, status
     mlist = next(m for m in lists if m.slug == form.mailing_list.data)
     if form.website.data:
         # A bot filled the honeypot: answer as if all went well, do nothing.
@@ -100,7 +110,11 @@ def subscribe(slug: str | None = None) -> Any:
     ratelimit.SUBSCRIBE.record(session, ip, email, note=mlist.slug)
     session.commit()
     req = integration.SubscribeRequest(
-        mailing_list=mlist, email=email, name=(form.name.data or "").strip(), ip=ip
+        mailing_list=mlist,
+        email=email,
+        name=(form.name.data or "").strip(),
+        ip=ip,
+        topics=frozenset(ids_from(request.form.getlist(f"topics-{mlist.id}"))),
     )
     settings = current_app.extensions["mailer.settings"]
     outcome = integration.subscribe(session, settings, req)
@@ -197,6 +211,6 @@ def list_events(slug: str) -> str:
 
 
 # The personal link pages add their routes to ``bp``.
-from mailer.web import personal  # noqa: E402
+from mailer.web import calendar, personal, view  # noqa: E402
 
-__all__ = ["bp", "personal"]
+__all__ = ["bp", "calendar", "personal", "view"]

@@ -32,6 +32,7 @@ from mailer.web.admin import (  # noqa: E402
     subscriber_edit,
     subscribers,
     suppressions,
+    topics,
     user_access,
     users,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "subscriber_edit",
     "subscribers",
     "suppressions",
+    "topics",
     "user_access",
     "users",
 ]

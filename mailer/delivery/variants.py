@@ -1,0 +1,278 @@
+"""A campaign's variants: made when the edition is made, used by every worker batch.
+
+When a digest is made, every distinct topic set in use among the list's
+readers is rendered once (``mailer.compose.variants``), checked like the
+edition itself, and stored (``CampaignVariant``). Before each batch the
+worker reads the claimed readers' current topic keys (so a change takes
+effect from the next batch), renders a set first seen mid-send from the
+edition's stored items, and skips the readers whose variant is empty.
+``VariantBuilder`` then builds each message from its reader's variant with
+the usual prebuilt ``MessageBuilder``: nothing is rendered per recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mailer.compose.checks import Finding, check_snapshot
+from mailer.compose.inline import Inliner, PremailerInliner
+from mailer.compose.snapshot import Snapshot
+from mailer.compose.variants import EMPTY_REASON, as_sent, render_variant, render_variants
+from mailer.config import Settings
+from mailer.content.edition import EditionContent
+from mailer.content.edition_codec import from_json, to_json
+from mailer.delivery.backends.base import OutgoingMessage
+from mailer.delivery.message import MessageBuilder, Recipient
+from mailer.delivery.models import Campaign
+from mailer.delivery.variant_models import CampaignVariant
+from subscribers.models import MailingList
+from subscribers.topic_models import Topic
+from subscribers.topics import keys_in_use, lists_with_instant_readers, split_key
+
+__all__ = [
+    "EMPTY_REASON",
+    "Variant",
+    "VariantBuilder",
+    "fresh_variants",
+    "has_topics",
+    "has_variants",
+    "load_variant",
+    "make_variants",
+    "stored_variants",
+    "variant_snapshots",
+]
+
+
+def has_topics(session: Session, list_id: int) -> bool:
+    """Does the list need variants: it has topics, or a reader who chose instant mode?"""
+    if session.scalar(select(Topic.id).where(Topic.list_id == list_id).limit(1)) is not None:
+        return True
+    return list_id in lists_with_instant_readers(session)
+
+
+def _row(campaign_id: int, key: str, snapshot: Snapshot | None) -> CampaignVariant:
+    if snapshot is None:
+        return CampaignVariant(
+            campaign_id=campaign_id, topics=key, empty=True, subject="", preheader="",
+            html="", text="", content={},
+        )  # fmt: skip
+    return CampaignVariant(
+        campaign_id=campaign_id,
+        topics=key,
+        empty=False,
+        subject=snapshot.subject,
+        preheader=snapshot.preheader,
+        html=snapshot.html,
+        text=snapshot.text,
+        content={},
+    )
+
+
+def make_variants(
+    session: Session,
+    campaign: Campaign,
+    content: EditionContent,
+    snapshot: Snapshot,
+    mailing_list: MailingList,
+    settings: Settings,
+    *,
+    inliner: Inliner | None = None,
+) -> list[Finding]:
+    """Render, check and store the variants of every topic set in use; their findings.
+
+    Replaces variants stored before (a blocked edition made again). The
+    all-topics row keeps the edition's items for variants needed later.
+    Findings name their variant ("topics Academic Pathway Programs: ...").
+    """
+    session.execute(delete(CampaignVariant).where(CampaignVariant.campaign_id == campaign.id))
+    if not has_topics(session, mailing_list.id):
+        return []
+    sent = as_sent(content, snapshot)
+    session.add(
+        CampaignVariant(
+            campaign_id=campaign.id,
+            topics="",
+            empty=False,
+            subject=snapshot.subject,
+            preheader=snapshot.preheader,
+            html="",  # the campaign's own html/text: not stored twice
+            text="",
+            content=to_json(sent),
+        )
+    )
+    keys = keys_in_use(session, mailing_list.id)
+    variants = render_variants(sent, keys, mailing_list, settings, inliner=inliner)
+    names = dict(
+        session.execute(select(Topic.id, Topic.name).where(Topic.list_id == mailing_list.id)).all()
+    )
+    findings: list[Finding] = []
+    for key, variant in variants.items():
+        session.add(_row(campaign.id, key, variant))
+        if variant is None:
+            continue
+        ids, instant = split_key(key)
+        label = ", ".join(str(names.get(i, i)) for i in sorted(ids)) or "all"
+        label += " (instant)" if instant else ""
+        findings += [
+            Finding(f.level, f.rule, f"topics {label}: {f.message}")
+            for f in check_snapshot(variant)
+        ]
+    session.flush()
+    return findings
+
+
+def variant_snapshots(session: Session, campaign_id: int) -> dict[str, Snapshot | None]:
+    """The stored variants of a campaign other than the all-topics one (None: empty)."""
+    rows = session.scalars(
+        select(CampaignVariant).where(
+            CampaignVariant.campaign_id == campaign_id, CampaignVariant.topics != ""
+        )
+    )
+    return {
+        r.topics: None if r.empty else Snapshot(r.subject, r.preheader, r.html, r.text)
+        for r in rows
+    }
+
+
+def has_variants(session: Session, campaign_id: int) -> bool:
+    """Does the campaign have variants (its list had topics when it was made)?"""
+    return (
+        session.scalar(
+            select(CampaignVariant.id).where(CampaignVariant.campaign_id == campaign_id).limit(1)
+        )
+        is not None
+    )
+
+
+def load_variant(
+    session: Session, campaign_id: int, key: str, settings: Settings
+) -> Snapshot | None:
+    """The variant of ``key``: stored, or rendered now from the edition's stored items.
+
+    A set first seen mid-send (a reader changed topics) is rendered once and
+    stored; a second worker doing the same at the same moment finds the row.
+    """
+    row = session.scalar(
+        select(CampaignVariant).where(
+            CampaignVariant.campaign_id == campaign_id, CampaignVariant.topics == key
+        )
+    )
+    if row is not None:
+        return None if row.empty else Snapshot(row.subject, row.preheader, row.html, row.text)
+    base = session.scalar(
+        select(CampaignVariant).where(
+            CampaignVariant.campaign_id == campaign_id, CampaignVariant.topics == ""
+        )
+    )
+    campaign = session.get(Campaign, campaign_id)
+    assert base is not None and campaign is not None
+    mailing_list = session.get(MailingList, campaign.list_id)
+    assert mailing_list is not None
+    content = from_json(base.content)
+    snapshot = render_variant(content, key, mailing_list, settings, inliner=PremailerInliner())
+    try:
+        with session.begin_nested():
+            session.add(_row(campaign_id, key, snapshot))
+            session.flush()
+    except IntegrityError:
+        return load_variant(session, campaign_id, key, settings)
+    return snapshot
+
+
+class VariantBuilder:
+    """Builds each reader's message from their variant; one ``MessageBuilder`` per variant.
+
+    ``assign`` tells it each reader's key for the coming batch (the worker
+    reads them before every batch); "" is the campaign's own edition.
+    """
+
+    def __init__(self, base: MessageBuilder, mailing_list: MailingList) -> None:
+        self.base = base
+        self.mailing_list = mailing_list
+        self.list_id = base.list_id
+        self._builders: dict[str, MessageBuilder] = {"": base}
+        self._keys: dict[int, str] = {}
+        self._empty: set[str] = set()
+
+    def known(self, key: str) -> bool:
+        return key in self._builders or key in self._empty
+
+    def add(self, key: str, snapshot: Snapshot | None) -> None:
+        if snapshot is None:
+            self._empty.add(key)
+            return
+        b = self.base
+        self._builders[key] = MessageBuilder(
+            snapshot,
+            self.mailing_list,
+            b.settings,
+            campaign_id=b.campaign_id,
+            structured=b.structured,
+            mime=b.mime,
+            signer=b.signer,
+        )
+
+    def is_empty(self, key: str) -> bool:
+        return key in self._empty
+
+    def assign(self, keys: Mapping[int, str]) -> None:
+        self._keys = dict(keys)
+
+    def build(self, recipient: Recipient, message_id: str = "") -> OutgoingMessage:
+        key = self._keys.get(recipient.subscriber_id, "")
+        return self._builders[key].build(recipient, message_id)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One topic set's edition as previews and checks show it (``snapshot`` None: empty)."""
+
+    key: str
+    label: str  # the topics' names, "Academic Pathway Programs, MD Diversity Programs"
+    slug: str  # the topics' slugs joined by "+", for file names
+    snapshot: Snapshot | None
+
+
+def _labelled(
+    session: Session, list_id: int, found: Mapping[str, Snapshot | None]
+) -> tuple[Variant, ...]:
+    topics = {t.id: t for t in session.scalars(select(Topic).where(Topic.list_id == list_id))}
+    out = []
+    for key in sorted(found):
+        ids, instant = split_key(key)
+        chosen = [topics[i] for i in sorted(ids) if i in topics]
+        label = ", ".join(t.name for t in chosen) or "all"
+        out.append(
+            Variant(
+                key,
+                label + (" (instant readers: no announcements)" if instant else ""),
+                "+".join(t.slug for t in chosen) + ("-instant" if instant else ""),
+                found[key],
+            )
+        )
+    return tuple(out)
+
+
+def stored_variants(session: Session, campaign_id: int, list_id: int) -> tuple[Variant, ...]:
+    """The variants a stored campaign holds, labelled."""
+    return _labelled(session, list_id, variant_snapshots(session, campaign_id))
+
+
+def fresh_variants(
+    session: Session,
+    content: EditionContent,
+    snapshot: Snapshot,
+    mailing_list: MailingList,
+    settings: Settings,
+) -> tuple[Variant, ...]:
+    """The variants a send made now would render (topic sets in use), labelled."""
+    if not has_topics(session, mailing_list.id):
+        return ()
+    keys = keys_in_use(session, mailing_list.id)
+    found = render_variants(as_sent(content, snapshot), keys, mailing_list, settings)
+    return _labelled(session, mailing_list.id, found)
