@@ -49,3 +49,12 @@ def test_no_import_runs_back_up_the_flow(package: str, forbidden: tuple[str, ...
 def test_the_scheduler_wiring_lives_in_scheduling() -> None:
     assert not (ROOT / "mailer" / "schedule.py").exists()
     assert (ROOT / "mailer" / "scheduling" / "schedule.py").exists()
+
+
+def test_the_transports_need_nothing_from_the_audience() -> None:
+    """Backends put bytes on the wire: the audience's rules (subscribers/) are not theirs."""
+    bad = {
+        module: sorted(n for n in names if n.split(".")[0] == "subscribers")
+        for module, names in imports_of("mailer/delivery/backends").items()
+    }
+    assert {m: n for m, n in bad.items() if n} == {}
