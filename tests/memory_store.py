@@ -88,12 +88,22 @@ class MemoryStore:
 
     # the outbox
     def claim(
-        self, campaign_id: int, limit: int, worker: str, list_id: int | None = None
+        self,
+        campaign_id: int,
+        limit: int,
+        worker: str,
+        list_id: int | None = None,
+        *,
+        fresh_only: bool = False,
     ) -> list[Claimed]:
         self._weather("claim")
         if self.status_ != CampaignStatus.SENDING:
             return []
-        due = [r for r in self.rows.values() if r.status == "queued" and r.due_at <= self.now]
+        due = [
+            r
+            for r in self.rows.values()
+            if r.status == "queued" and r.due_at <= self.now and not (fresh_only and r.recoveries)
+        ]
         out = []
         for r in due[:limit]:
             r.status, r.worker, r.attempts = "sending", worker, r.attempts + 1

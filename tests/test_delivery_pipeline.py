@@ -36,11 +36,21 @@ class Watched(MemoryStore):
         self.claims = 0
         self.recorded_batches = 0
         self.claimed_again = threading.Event()
+        self.sending = threading.Event()  # set by the backend while it sends
+        self.claimed_while_sending: list[Claimed] = []
 
     def claim(
-        self, campaign_id: int, limit: int, worker: str, list_id: int | None = None
+        self,
+        campaign_id: int,
+        limit: int,
+        worker: str,
+        list_id: int | None = None,
+        *,
+        fresh_only: bool = False,
     ) -> list[Claimed]:
-        out = super().claim(campaign_id, limit, worker, list_id)
+        out = super().claim(campaign_id, limit, worker, list_id, fresh_only=fresh_only)
+        if self.sending.is_set():
+            self.claimed_while_sending += out
         self.claims += 1
         if self.claims >= 2:
             self.claimed_again.set()
@@ -69,8 +79,14 @@ class Slow:
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         self.recorded_before.append(self.store.recorded_batches)
         self.batches += 1
-        if self.batches == 1:
-            self.overlapped = self.store.claimed_again.wait(timeout=5)
+        self.store.sending.set()
+        try:
+            if self.batches == 1:
+                self.overlapped = self.store.claimed_again.wait(timeout=5)
+            else:
+                self.store.claimed_again.wait(timeout=0.05)  # let a claim happen meanwhile
+        finally:
+            self.store.sending.clear()
         return [SendResult(m.delivery_id, Outcome.SENT) for m in messages]
 
     def close(self) -> None:
@@ -94,3 +110,17 @@ def test_a_batch_is_handed_over_only_once_the_previous_one_is_recorded() -> None
     # sent batches of unknown fate at a time.
     assert backend.recorded_before == [0, 1, 2]
     assert store.recorded_batches == 3
+
+
+def test_rows_resent_after_a_crash_are_not_claimed_while_a_batch_is_out() -> None:
+    """Claimed while a batch is out, a resent row would be charged with a crash of
+    that batch (the poison cap counts those): it waits, then goes out alone."""
+    store = Watched(EMAILS)
+    for i in (6, 7):
+        store.rows[i].recoveries = 1
+    backend = Slow(store)
+    stats = Worker(store, SETTINGS, backend).run(once=True)
+    assert stats.sent == 10
+    assert store.status_ == CampaignStatus.SENT
+    assert store.claimed_while_sending  # the overlap did happen
+    assert [c.delivery_id for c in store.claimed_while_sending if c.recoveries] == []

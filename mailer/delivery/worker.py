@@ -243,8 +243,14 @@ class Worker:
             # claimed meanwhile would count that crash against themselves.
             self._settle()
         builder = self._builders.get(campaign_id)
+        # Claimed while a batch is out: rows resent after a crash wait until nothing is,
+        # for the same reason (they then go out alone, see _one_suspect_at_a_time).
         claimed = self.store.claim(
-            campaign_id, limit, self.name, builder.list_id if builder else None
+            campaign_id,
+            limit,
+            self.name,
+            builder.list_id if builder else None,
+            fresh_only=self._flight is not None,
         )
         if len(claimed) < limit and self.limiter is not None and self.limiter.enabled:
             self.limiter.release(limit - len(claimed))
