@@ -57,6 +57,7 @@ class MemoryStore:
 
     # leases
     def renew_lease(self, worker: str, ttl: dt.timedelta) -> None:
+        self._weather("renew_lease")
         self.leases[worker] = self.now + ttl.total_seconds()
 
     def drop_lease(self, worker: str) -> None:

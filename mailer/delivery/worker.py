@@ -151,7 +151,7 @@ class Worker:
         with backoff (mailer.delivery.blips); the loop carries on after it.
         """
         with (
-            lease.Heartbeat(self.store, self.name, self.lease_ttl),
+            lease.Heartbeat(self.store, self.name, self.lease_ttl, self.stop),
             ThreadPoolExecutor(1, thread_name_prefix="mailer-send") as sender,
         ):
             self._sender = sender
