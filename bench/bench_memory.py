@@ -11,7 +11,6 @@ at most 10 MB more than at 10,000.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -55,7 +54,7 @@ def measure(count: int) -> dict[str, float]:
     subprocess.run([*run, "setup", url, str(count)], check=True, timeout=900)
     mailer = str(Path(sys.executable).with_name("mailer"))
     env = {
-        **os.environ,
+        **_setup.command_env(),
         "MAILER_DATABASE_URL": url,
         "MAILER_BACKEND": "null:",
         "MAILER_SECRET_KEY": "bench-secret-key",

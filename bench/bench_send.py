@@ -18,7 +18,6 @@ whole-command claim); creating the audience is not.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import shutil
 import statistics
 import subprocess
@@ -92,7 +91,7 @@ def run_worker(template: Path, backend: str, count: int, env: dict[str, str]) ->
         db = folder / "bench.db"
         shutil.copyfile(template, db)
         environment = {
-            **os.environ,
+            **_setup.command_env(),
             "MAILER_DATABASE_URL": f"sqlite:///{db}",
             "MAILER_BACKEND": backend,
             "MAILER_SECRET_KEY": SECRET,

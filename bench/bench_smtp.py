@@ -82,23 +82,34 @@ def _message() -> bytes:
     return msg.as_bytes()
 
 
-def _loop(port: int, raw: bytes, count: int, connections: int) -> float:
-    """The yardstick: sendmail over open connections; returns messages per second."""
-    clients = [smtplib.SMTP(HOST, port, "bench.local") for _ in range(connections)]
-    for client in clients:
-        client.ehlo()
+def _loop(port: int, raw: bytes, count: int, connections: int, connect: bool = False) -> float:
+    """The yardstick: sendmail over open connections; returns messages per second.
+
+    ``connect``: each thread also opens (EHLO) and closes (QUIT) its connection
+    inside the timing, as a whole command must.
+    """
     share = [count // connections + (i < count % connections) for i in range(connections)]
 
-    def run(client: smtplib.SMTP, n: int) -> None:
+    def open_client() -> smtplib.SMTP:
+        client = smtplib.SMTP(HOST, port, "bench.local")
+        client.ehlo()
+        return client
+
+    def run(client: smtplib.SMTP | None, n: int) -> None:
+        client = client or open_client()
         for _ in range(n):
             client.sendmail(SENDER, [RECIPIENT], raw)
+        if connect:
+            client.quit()
 
+    clients = [None if connect else open_client() for _ in range(connections)]
     jobs: list[Callable[[], None]] = [
         functools.partial(run, c, n) for c, n in zip(clients, share, strict=True)
     ]
     elapsed = _timed_threads(jobs)
     for client in clients:
-        client.quit()
+        if client is not None:
+            client.quit()
     return count / elapsed
 
 

@@ -104,12 +104,3 @@ def email_key(address: str) -> str:
 def key_of_normal(normal: str) -> str:
     """The key of an address already in ``normalise_email``'s form (imports: no second check)."""
     return normal.lower()
-
-
-def ascii_email(address: str) -> str:
-    """The address with an IDNA (punycode) domain, for SMTP servers without SMTPUTF8."""
-    local, _, domain = address.rpartition("@")
-    try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
-        return address

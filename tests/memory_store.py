@@ -57,6 +57,7 @@ class MemoryStore:
 
     # leases
     def renew_lease(self, worker: str, ttl: dt.timedelta) -> None:
+        self._weather("renew_lease")
         self.leases[worker] = self.now + ttl.total_seconds()
 
     def drop_lease(self, worker: str) -> None:
@@ -88,12 +89,22 @@ class MemoryStore:
 
     # the outbox
     def claim(
-        self, campaign_id: int, limit: int, worker: str, list_id: int | None = None
+        self,
+        campaign_id: int,
+        limit: int,
+        worker: str,
+        list_id: int | None = None,
+        *,
+        fresh_only: bool = False,
     ) -> list[Claimed]:
         self._weather("claim")
         if self.status_ != CampaignStatus.SENDING:
             return []
-        due = [r for r in self.rows.values() if r.status == "queued" and r.due_at <= self.now]
+        due = [
+            r
+            for r in self.rows.values()
+            if r.status == "queued" and r.due_at <= self.now and not (fresh_only and r.recoveries)
+        ]
         out = []
         for r in due[:limit]:
             r.status, r.worker, r.attempts = "sending", worker, r.attempts + 1

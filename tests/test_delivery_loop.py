@@ -75,6 +75,15 @@ def test_lost_database_connections_are_ridden_out() -> None:
     assert sorted(m.recipient for m in backend.seen) == sorted(EMAILS)
 
 
+def test_a_database_down_as_the_worker_starts_is_waited_for() -> None:
+    """The first lease is taken through the same backoff as every later step."""
+    store, backend = MemoryStore(EMAILS), Answering()
+    store.blips = {"renew_lease": 2}
+    stats = Worker(store, SETTINGS, backend).run(once=True)
+    assert stats.sent == 10 and store.status_ == CampaignStatus.SENT
+    assert store.blips["renew_lease"] == 0
+
+
 def test_rows_of_a_worker_whose_lease_expired_are_resent_and_capped() -> None:
     store, backend = MemoryStore(EMAILS[:3]), Answering()
     for _ in range(SETTINGS.max_crashes):  # a worker takes reader0 and dies, three times

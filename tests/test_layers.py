@@ -174,3 +174,12 @@ def test_no_import_cycles_in_mailer_or_subscribers() -> None:
         assert target in graph[module], "the allowance is stale: remove it"
         graph[module].discard(target)
     assert import_cycles(graph) == []
+
+
+def test_the_transports_need_nothing_from_the_audience() -> None:
+    """Backends put bytes on the wire: the audience's rules (subscribers/) are not theirs."""
+    bad = {
+        module: sorted(n for n in names if n.split(".")[0] == "subscribers")
+        for module, names in imports_of("mailer/delivery/backends").items()
+    }
+    assert {m: n for m, n in bad.items() if n} == {}

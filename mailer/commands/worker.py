@@ -8,7 +8,6 @@ import threading
 import time
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.cli_support import console, needs_schema, session_factory, settings
@@ -42,6 +41,9 @@ def deliver_with_progress(
     shown) or cancelled, or when all that is left waits for a retry later.
     Returns the final status.
     """
+    # Loaded here, not with the module: `mailer worker` itself draws no bar.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     stop = stop or threading.Event()
     try:
         worker_ = Worker(factory, s, stop=stop)

@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mailer.db import Lock, utcnow
+from mailer.delivery import blips
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +87,28 @@ class LeaseKeeper(Protocol):
 class Heartbeat:
     """Keeps one worker's lease alive from a daemon thread while the worker runs."""
 
-    def __init__(self, store: LeaseKeeper, worker: str, ttl: dt.timedelta = DEFAULT_TTL) -> None:
+    def __init__(
+        self,
+        store: LeaseKeeper,
+        worker: str,
+        ttl: dt.timedelta = DEFAULT_TTL,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.store = store
         self.worker = worker
         self.ttl = ttl
+        self.stopping = stop or threading.Event()  # the worker's: gives up retrying
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> Heartbeat:
-        self.store.renew_lease(self.worker, self.ttl)
+        # A database that is down as the worker starts is weather too: the first
+        # lease is waited for (with backoff) like every later step.
+        blips.retrying(
+            lambda: self.store.renew_lease(self.worker, self.ttl),
+            self.stopping,
+            f"taking the lease of {self.worker}",
+        )
         self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
         self._thread.start()
         return self

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import TYPE_CHECKING
 
 from mailer.compose.personalise import recipient_values
 from mailer.compose.snapshot import PLACEHOLDERS, Snapshot
@@ -32,12 +33,14 @@ from mailer.compose.tracking import (
     track_links,
 )
 from mailer.config import Settings
+from mailer.delivery.addresses import ascii_email
 from mailer.delivery.backends.base import MergeBody, OutgoingMessage
-from mailer.delivery.dkim import DkimSigner
 from mailer.delivery.verp import verp_address
-from subscribers.addresses import ascii_email
 from subscribers.models import MailingList
 from subscribers.tokens import TokenSigner
+
+if TYPE_CHECKING:
+    from mailer.delivery.dkim import DkimSigner
 
 CRLF = b"\r\n"
 SOFT_BREAK = b"=\r\n"
@@ -90,6 +93,16 @@ class FastTokens:
         mac = self._macs[purpose].copy()
         mac.update(value)
         return (value + b"." + _b64(mac.digest())).decode("ascii")
+
+
+def _dkim_signer(settings: Settings) -> DkimSigner | None:
+    """The DKIM signer, imported only when DKIM is on: dkimpy (with dnspython and
+    asyncio) and OpenSSL's bindings cost a worker a fifth of a second to load."""
+    if not settings.dkim_domain:
+        return None
+    from mailer.delivery.dkim import DkimSigner
+
+    return DkimSigner.from_settings(settings)
 
 
 class HeaderInjection(ValueError):
@@ -243,7 +256,7 @@ class MessageBuilder:
         self._closing = f"\r\n--{self.boundary}--\r\n".encode("ascii")
         self._date_second = -1
         self._date_header = b""
-        self._dkim = DkimSigner.from_settings(settings)
+        self._dkim = _dkim_signer(settings)
 
     def _build_static_headers(self, mailing_list: MailingList) -> bytes:
         host = self.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]

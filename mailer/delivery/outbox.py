@@ -140,6 +140,7 @@ def claim(
     list_id: int | None = None,
     while_sending: bool = False,
     msgid_domain: str = "",
+    fresh_only: bool = False,
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows ``sending`` and return them; [] when none is due.
 
@@ -152,6 +153,10 @@ def claim(
     statement (``<delivery id>.<random>@msgid_domain``, unique across
     databases by its random part); every retry and every resend after a crash
     keeps it, so the receiving side can drop a duplicate.
+
+    ``fresh_only`` leaves rows resent after a crash (``recoveries`` > 0) in the
+    queue: a worker claims so while another batch of its own is out, and a
+    crash then would count against rows that were only waiting.
     """
     if not msgid_domain:
         from mailer.config import get_settings
@@ -159,7 +164,15 @@ def claim(
         msgid_domain = get_settings().message_id_domain
     while True:
         took, kept = _claim_once(
-            session, campaign_id, limit, worker, now, list_id, while_sending, msgid_domain
+            session,
+            campaign_id,
+            limit,
+            worker,
+            now,
+            list_id,
+            while_sending,
+            msgid_domain,
+            fresh_only,
         )
         if kept or not took:
             return kept
@@ -174,6 +187,7 @@ def _claim_once(
     list_id: int | None,
     while_sending: bool = False,
     msgid_domain: str = "localhost",
+    fresh_only: bool = False,
 ) -> tuple[int, list[Claimed]]:
     """One claim: (rows taken, rows still to send).
 
@@ -197,6 +211,8 @@ def _claim_once(
         .order_by(Delivery.campaign_id, Delivery.status, Delivery.next_attempt_at)
         .limit(limit)
     )
+    if fresh_only:
+        due = due.where(Delivery.recoveries == 0)
     if while_sending:
         due = due.where(
             select(Campaign.id)

@@ -155,7 +155,13 @@ class SqlOutboxStore:
     # -- the outbox ---------------------------------------------------------------------
 
     def claim(
-        self, campaign_id: int, limit: int, worker: str, list_id: int | None = None
+        self,
+        campaign_id: int,
+        limit: int,
+        worker: str,
+        list_id: int | None = None,
+        *,
+        fresh_only: bool = False,
     ) -> list[Claimed]:
         with session_scope(self.session_factory) as session:
             # The campaign's state is checked by the claim itself: nothing is claimed
@@ -168,6 +174,7 @@ class SqlOutboxStore:
                 list_id=list_id,
                 while_sending=True,
                 msgid_domain=self.msgid_domain,
+                fresh_only=fresh_only,
             )
             if not claimed:
                 campaign = session.get(Campaign, campaign_id, options=LIGHT)

@@ -82,11 +82,18 @@ class OutboxStore(Protocol):
     def edition(self, campaign_id: int) -> Edition: ...
 
     def claim(
-        self, campaign_id: int, limit: int, worker: str, list_id: int | None = None
+        self,
+        campaign_id: int,
+        limit: int,
+        worker: str,
+        list_id: int | None = None,
+        *,
+        fresh_only: bool = False,
     ) -> list[Claimed]:
         """Up to ``limit`` due rows, now ``sending`` under ``worker`` and each with its
         Message-ID; only while the campaign is sending. [] when none is due, and then
-        the campaign is marked sent if nothing is left."""
+        the campaign is marked sent if nothing is left. ``fresh_only``: no row resent
+        after a crash (the worker claims so while another batch is out)."""
         ...
 
     def record(

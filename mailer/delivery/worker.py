@@ -2,8 +2,11 @@
 
 Each batch is two short transactions around the backend call: claim (rows
 become ``sending``) and record (rows become ``sent``/``failed``/requeued).
-The campaign's status is read before every batch, so pause, resume and
-cancel take effect within one batch, from any process. Storage is seen only
+The transport is kept busy: while one batch is being sent (by a sender
+thread), the next is claimed and built; it is handed over as soon as the
+first one's results are committed, so after a crash at most one sent batch
+is of unknown fate. The campaign's status is read before every batch, so
+pause, resume and cancel take effect within one batch, from any process. Storage is seen only
 through ``OutboxStore`` (mailer.delivery.store), the transport only through
 ``Backend``; the retry and pause rules are pure functions (policy.py); a lost
 database connection is waited out (blips.py).
@@ -51,6 +54,27 @@ class WorkerStats:
 
 
 ProgressFn = Callable[[int, int, int], None]  # campaign id, sent in batch, failed in batch
+
+#: What the sender thread hands back: the results (recorded by the caller), the batch
+#: already recorded (PostgreSQL), or the transport's failure as a whole.
+Sent = list[SendResult] | Recorded | BackendError
+
+
+@dataclass
+class _Flight:
+    """The batch in the sender thread's hands."""
+
+    campaign_id: int
+    claimed: list[Claimed]
+    messages: list[OutgoingMessage]
+    unbuildable: list[SendResult]
+    future: Future[Sent]
+
+    @property
+    def suspect(self) -> bool:
+        """A resent row of a stopped worker, maybe the one that stopped it."""
+        return any(c.recoveries for c in self.claimed)
+
 
 #: Transient backend failures in a row (reconnect and retry) before the campaign pauses.
 BACKEND_RETRIES = 3
@@ -104,13 +128,13 @@ class Worker:
         self._backend_errors = 0
         self._db_errors = 0
         self._opened = False
-        # PostgreSQL: a batch's results are written by a second thread (its own
-        # connection) while this one claims and builds the next batch; SQLite has one
-        # writer at a time, so it records in line.
+        # A batch is sent by a second thread while this one claims and builds the next.
+        # PostgreSQL: that thread also writes the batch's results (on its own
+        # connection); SQLite has one writer at a time, so this thread records them.
         self._overlap = sql is not None and sql.dialect == "postgresql"
-        self._recorder: ThreadPoolExecutor | None = None
-        self._pending: Future[Recorded] | None = None
-        self._pending_ids: set[int] = set()
+        self._sender: ThreadPoolExecutor | None = None
+        self._flight: _Flight | None = None
+        self._pending_ids: set[int] = set()  # sent or being sent, not yet recorded
         self._next_recovery = 0.0
         self._campaigns_checked = -CAMPAIGNS_EVERY
         self._sending: list[int] = []
@@ -129,10 +153,10 @@ class Worker:
         with backoff (mailer.delivery.blips); the loop carries on after it.
         """
         with (
-            lease.Heartbeat(self.store, self.name, self.lease_ttl),
-            ThreadPoolExecutor(1, thread_name_prefix="mailer-record") as recorder,
+            lease.Heartbeat(self.store, self.name, self.lease_ttl, self.stop),
+            ThreadPoolExecutor(1, thread_name_prefix="mailer-send") as sender,
         ):
-            self._recorder = recorder if self._overlap else None
+            self._sender = sender
             try:
                 while not self.stop.is_set():
                     try:
@@ -147,7 +171,7 @@ class Worker:
                 try:
                     self._settle()  # the last batch's results are written before we return
                 finally:
-                    self._recorder = None
+                    self._sender = None
                     if self._opened:
                         self.backend.close()
                         self._opened = False
@@ -216,14 +240,26 @@ class Worker:
             limit = self.limiter.acquire(limit, self.stop)
             if limit == 0:
                 return not self.stop.is_set()  # throttled: still work to do, come back
+        if self._flight is not None and self._flight.suspect:
+            # No claim while a suspect is out: should it stop this worker too, rows
+            # claimed meanwhile would count that crash against themselves.
+            self._settle()
         builder = self._builders.get(campaign_id)
+        # Claimed while a batch is out: rows resent after a crash wait until nothing is,
+        # for the same reason (they then go out alone, see _one_suspect_at_a_time).
         claimed = self.store.claim(
-            campaign_id, limit, self.name, builder.list_id if builder else None
+            campaign_id,
+            limit,
+            self.name,
+            builder.list_id if builder else None,
+            fresh_only=self._flight is not None,
         )
         if len(claimed) < limit and self.limiter is not None and self.limiter.enabled:
             self.limiter.release(limit - len(claimed))
         if not claimed:
-            return False
+            # Nothing due now. The batch in flight, once recorded, may finish the
+            # campaign or give rows back to the queue: then look again.
+            return self._settle()
         claimed = self._one_suspect_at_a_time(campaign_id, claimed)
         if not claimed:
             return True
@@ -235,22 +271,9 @@ class Worker:
         messages, unbuildable = batch.build(builder, claimed)
         # The previous batch's results are committed before this one is handed over, so
         # after a crash at most one sent batch is of unknown fate (and sent again).
-        if self._settle() is not None and not self._still_sending(campaign_id, claimed):
+        if self._settle() and not self._still_sending(campaign_id, claimed):
             return True
-        try:
-            if not self._opened:
-                self.backend.open()
-                self._opened = True
-            results = batch.send(self.backend, messages) if messages else []
-        except BackendError as exc:
-            self._backend_failed(
-                campaign_id, [m.delivery_id for m in messages], str(exc), exc.transient
-            )
-            if unbuildable:
-                self._record(campaign_id, claimed, messages, unbuildable)
-            return True
-        self._backend_errors = 0
-        self._record(campaign_id, claimed, messages, results + unbuildable)
+        self._dispatch(campaign_id, claimed, messages, unbuildable)
         return True
 
     # -- helpers --------------------------------------------------------------------
@@ -306,13 +329,51 @@ class Worker:
             store.skip(campaign_id, sorted(empty), EMPTY_REASON)
         return [c for c in claimed if c.delivery_id not in empty]
 
-    def _record(
+    def _dispatch(
+        self,
+        campaign_id: int,
+        claimed: list[Claimed],
+        messages: list[OutgoingMessage],
+        unbuildable: list[SendResult],
+    ) -> None:
+        """Hand a built batch to the sender thread (or send it here without one)."""
+        self._pending_ids = {c.delivery_id for c in claimed}
+        if self._sender is None:
+            done: Future[Sent] = Future()
+            done.set_result(self._transmit(campaign_id, claimed, messages, unbuildable))
+        else:
+            done = self._sender.submit(self._transmit, campaign_id, claimed, messages, unbuildable)
+        self._flight = _Flight(campaign_id, claimed, messages, unbuildable, done)
+
+    def _transmit(
+        self,
+        campaign_id: int,
+        claimed: list[Claimed],
+        messages: list[OutgoingMessage],
+        unbuildable: list[SendResult],
+    ) -> Sent:
+        """The sender thread's job: the batch to the backend, and on PostgreSQL its
+        results to the database (a connection of its own)."""
+        try:
+            if not self._opened:
+                self.backend.open()
+                self._opened = True
+            results = batch.send(self.backend, messages) if messages else []
+        except BackendError as exc:
+            return exc
+        results += unbuildable
+        if self._overlap:
+            return self._writer(campaign_id, claimed, messages, results)()
+        return results
+
+    def _writer(
         self,
         campaign_id: int,
         claimed: list[Claimed],
         messages: list[OutgoingMessage],
         results: list[SendResult],
-    ) -> None:
+    ) -> Callable[[], Recorded]:
+        """The batch's recording, retried through a lost connection."""
         answered = {r.delivery_id for r in results}
         # A backend that forgot a message must not lose it: treat it as transient.
         results += [
@@ -336,12 +397,7 @@ class Worker:
                 f"recording a batch of campaign {campaign_id}",
             )
 
-        self._settle()  # one batch in flight at a time, recorded in order
-        self._pending_ids = set(attempts)
-        if self._recorder is not None:
-            self._pending = self._recorder.submit(write)
-        else:
-            self._recorded(write())
+        return write
 
     def _still_sending(self, campaign_id: int, claimed: list[Claimed]) -> bool:
         """The campaign's state read again once the previous batch is recorded.
@@ -357,12 +413,29 @@ class Worker:
         self.store.release(campaign_id, [c.delivery_id for c in claimed], f"campaign {status}")
         return False
 
-    def _settle(self) -> Recorded | None:
-        """Wait for the batch being recorded, if any; its errors are raised here."""
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return None
-        return self._recorded(pending.result())
+    def _settle(self) -> bool:
+        """Wait for the batch in flight, if any, and see its results recorded; False
+        when there was none. Its errors are raised here."""
+        flight, self._flight = self._flight, None
+        if flight is None:
+            return False
+        sent = flight.future.result()
+        if isinstance(sent, BackendError):
+            delivery_ids = [m.delivery_id for m in flight.messages]
+            self._backend_failed(flight.campaign_id, delivery_ids, str(sent), sent.transient)
+            if flight.unbuildable:
+                self._recorded(
+                    self._writer(
+                        flight.campaign_id, flight.claimed, flight.messages, flight.unbuildable
+                    )()
+                )
+            self._pending_ids = set()
+            return True
+        self._backend_errors = 0
+        if not isinstance(sent, Recorded):
+            sent = self._writer(flight.campaign_id, flight.claimed, flight.messages, sent)()
+        self._recorded(sent)
+        return True
 
     def _recorded(self, done: Recorded) -> Recorded:
         self._pending_ids = set()
@@ -384,7 +457,6 @@ class Worker:
         up to ``BACKEND_RETRIES`` times in a row; anything else, or one time
         too many, pauses the campaign with the reason.
         """
-        self._settle()
         self._backend_errors += 1
         retry = transient and self._backend_errors <= BACKEND_RETRIES
         pause = None if retry else f"backend failed: {reason}"

@@ -34,10 +34,10 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from mailer.config import Settings
+from mailer.delivery.addresses import ascii_email
 from mailer.delivery.backends.base import BackendError, Outcome, OutgoingMessage, SendResult
 from mailer.delivery.backends.smtp_config import SmtpConfig, parse_smtp_url
 from mailer.delivery.backends.smtp_replies import classify_reply, reply_text
-from subscribers.addresses import ascii_email
 
 log = logging.getLogger(__name__)
 
