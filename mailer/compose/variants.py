@@ -35,7 +35,6 @@ from subscribers.models import MailingList
 from subscribers.topics import split_key
 
 #: Why a reader whose topics (or mode) left the edition empty was not sent it.
-EMPTY_REASON = "nothing in this edition for the reader's topics"
 
 
 def for_topics(

@@ -21,18 +21,12 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mailer.compose.render import render_announcement
 from mailer.config import Settings
-from mailer.content.edition import AnnouncementEntry
-from mailer.content.markup import render_markdown
 from mailer.content.models import Announcement
-from mailer.content.selection import pending_announcements
 from mailer.content.topic_tags import tags_of
 from mailer.db import audit
-from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus, Delivery
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers import lists
@@ -95,6 +89,8 @@ def routed(session: Session, campaign: Campaign) -> bool:
 
 def _start(session: Session, campaign: Campaign, announcement_id: int) -> int:
     """Enqueue the list's audience, keep only its instant readers of the topics."""
+    from mailer.delivery import campaigns  # sending needs none of this: made here
+
     campaigns.start(session, campaign, "scheduler")
     readers = instant_readers(session, campaign.list_id)
     carried = tags_of(session, "announcement", announcement_id)
@@ -120,6 +116,8 @@ def _start(session: Session, campaign: Campaign, announcement_id: int) -> int:
 def send_instant(session: Session, settings: Settings) -> list[str]:
     """Start one campaign per approved, not yet carried digest announcement and list with
     instant readers; returns what was started ("announcement 4 to odei-weekly: 3 readers")."""
+    from mailer.content.selection import pending_announcements
+
     started: list[str] = []
     for list_id in lists_with_instant_readers(session):
         ml = session.get(MailingList, list_id)
@@ -142,6 +140,10 @@ def send_instant(session: Session, settings: Settings) -> list[str]:
 def _create(
     session: Session, a: Announcement, ml: MailingList, key: str, settings: Settings
 ) -> Campaign | None:
+    from mailer.compose.render import render_announcement
+    from mailer.content.edition import AnnouncementEntry
+    from mailer.content.markup import render_markdown
+
     snapshot = render_announcement(
         AnnouncementEntry(a.id, a.title, render_markdown(a.body_md)), ml, settings
     )
@@ -157,10 +159,7 @@ def _create(
         text=snapshot.text,
         status=CampaignStatus.DRAFT,
     )
-    try:
-        with session.begin_nested():
-            session.add(campaign)
-            session.flush()
-    except IntegrityError:
-        return None  # another scheduler made it between our look and our insert
-    return campaign
+    from mailer.delivery import campaigns
+
+    # Another scheduler may have made it between our look and our insert: theirs stands.
+    return campaign if campaigns.insert_once(session, campaign) is campaign else None

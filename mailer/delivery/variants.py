@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from mailer.compose.checks import Finding, check_snapshot
-from mailer.compose.inline import Inliner, PremailerInliner
 from mailer.compose.snapshot import Snapshot
-from mailer.compose.variants import EMPTY_REASON, as_sent, render_variant, render_variants
 from mailer.config import Settings
 from mailer.content.edition import EditionContent
 from mailer.content.edition_codec import from_json, to_json
@@ -33,6 +31,13 @@ from mailer.delivery.variant_models import CampaignVariant
 from subscribers.models import MailingList
 from subscribers.topic_models import Topic
 from subscribers.topics import keys_in_use, lists_with_instant_readers, split_key
+
+if TYPE_CHECKING:  # rendering (premailer, lxml, icalendar) loads only when a variant is made
+    from mailer.compose.checks import Finding
+    from mailer.compose.inline import Inliner
+
+#: Why a reader was skipped: their topics hold nothing in this edition.
+EMPTY_REASON = "nothing in this edition for the reader's topics"
 
 __all__ = [
     "EMPTY_REASON",
@@ -89,6 +94,9 @@ def make_variants(
     all-topics row keeps the edition's items for variants needed later.
     Findings name their variant ("topics Academic Pathway Programs: ...").
     """
+    from mailer.compose.checks import Finding, check_snapshot
+    from mailer.compose.variants import as_sent, render_variants
+
     session.execute(delete(CampaignVariant).where(CampaignVariant.campaign_id == campaign.id))
     if not has_topics(session, mailing_list.id):
         return []
@@ -173,6 +181,9 @@ def load_variant(
     assert base is not None and campaign is not None
     mailing_list = session.get(MailingList, campaign.list_id)
     assert mailing_list is not None
+    from mailer.compose.inline import PremailerInliner
+    from mailer.compose.variants import render_variant
+
     content = from_json(base.content)
     snapshot = render_variant(content, key, mailing_list, settings, inliner=PremailerInliner())
     try:
@@ -271,6 +282,8 @@ def fresh_variants(
     settings: Settings,
 ) -> tuple[Variant, ...]:
     """The variants a send made now would render (topic sets in use), labelled."""
+    from mailer.compose.variants import as_sent, render_variants
+
     if not has_topics(session, mailing_list.id):
         return ()
     keys = keys_in_use(session, mailing_list.id)
