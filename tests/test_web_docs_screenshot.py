@@ -44,6 +44,7 @@ def _seed(s: Session) -> int:
         s,
         weekly,
         f"list-{weekly.id}:2026-W10",
+        created_at=started - dt.timedelta(minutes=20),
         started_at=started,
         finished_at=started + dt.timedelta(minutes=3),
     )
@@ -59,6 +60,7 @@ def _seed(s: Session) -> int:
                 subscriber_id=person.id,
                 email=email,
                 status=status,
+                attempts=0 if status == "skipped" else 1,
                 sent_at=started + dt.timedelta(seconds=n) if status != "skipped" else None,
                 last_error="550 5.1.1 user unknown" if status in ("bounced", "failed") else "",
             )
