@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Tests run in one process per core (pytest-xdist); TEST_WORKERS=0 runs them in this one.
 TEST_WORKERS ?= auto
 
-.PHONY: demo test bench lint typecheck clean
+.PHONY: demo test bench lint typecheck clean docs-screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.11)")'
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Rewrites the screenshots docs/ shows (docs/web-campaign.png) from a seeded database.
+docs-screenshots: $(STAMP)
+	MAILER_DOCS_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web_docs_screenshot.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

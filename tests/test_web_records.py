@@ -365,3 +365,16 @@ def test_source_actions_need_the_csrf_token_and_the_admin_role(
 
         manual = manual_source(s, "news").id
     assert admin_client.post_form(f"/admin/sources/{manual}/fetch", {}).status_code == 404
+
+
+def test_staff_read_the_sources_without_their_controls(
+    staff_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory.begin() as s:
+        source = add_source(s, kind="news", url="https://example.org/feed", name="ODEI news")
+        source.last_status, source.last_error = "failing", "HTTP 503 from example.org"
+    page = staff_client.get("/staff/sources/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "ODEI news" in html and "HTTP 503 from example.org" in html and "failing" in html
+    assert "Fetch now" not in html and "/admin/sources/" not in html

@@ -27,7 +27,7 @@ from mailer.content.sources import (
 
 @click.group("sources")
 def command() -> None:
-    """Add, list, disable and remove news and events sources.
+    """Add, list, fetch, disable and remove news and events sources.
 
     News sources are RSS 2.0, Atom 1.0 or JSON Feed URLs; events sources are
     iCalendar (.ics or webcal://) URLs. `mailer content ingest` fetches them all.

@@ -42,6 +42,6 @@ def home() -> str:
 
 
 # The news and events pages and the account page add their routes to ``bp``.
-from mailer.web import account, content_edit, desk, items, tokens  # noqa: E402
+from mailer.web import account, content_edit, desk, items, staff_sources, tokens  # noqa: E402
 
-__all__ = ["account", "bp", "content_edit", "desk", "items", "tokens"]
+__all__ = ["account", "bp", "content_edit", "desk", "items", "staff_sources", "tokens"]
