@@ -145,6 +145,16 @@ def with_id_bounds(session: Session, criteria: Criteria) -> Criteria:
 class Count:
     value: int
     exact: bool  # False: the planner's estimate, to be read "about"
+    # True: at least ``value`` (the planner guessed fewer than were counted before the cap)
+    at_least: bool = False
+
+    @property
+    def text(self) -> str:
+        """``1,234``, ``about 39,600`` or ``more than 1,000``: how pages and commands say it."""
+        figure = f"{self.value:,}"
+        if self.at_least:
+            return f"more than {figure}"
+        return figure if self.exact else f"about {figure}"
 
 
 def count(session: Session, criteria: Criteria, *, cap: int = COUNT_CAP) -> Count:
@@ -167,7 +177,9 @@ def count(session: Session, criteria: Criteria, *, cap: int = COUNT_CAP) -> Coun
     n = int(session.scalar(capped) or 0)
     if n <= cap:
         return Count(n, True)
-    return Count(max(estimate, cap + 1), False)
+    if estimate > cap:
+        return Count(estimate, False)
+    return Count(cap, False, at_least=True)
 
 
 def _estimate(session: Session, criteria: Criteria, matches: Select[Any]) -> int:

@@ -144,6 +144,9 @@ def test_the_count_is_exact_up_to_the_cap_then_an_estimate_on_postgres(
         assert not everyone.exact and everyone.value >= 4  # "about": the planner's figure
     else:
         assert (everyone.value, everyone.exact) == (5, True)
+    assert search.Count(1234, True).text == "1,234"
+    assert search.Count(39_600, False).text == "about 39,600"
+    assert search.Count(1000, False, at_least=True).text == "more than 1,000"
 
 
 def text_analyze() -> object:

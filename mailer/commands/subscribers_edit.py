@@ -214,7 +214,7 @@ def search_command(
             "email",
             "name",
             "status",
-            title=("about " if not total.exact else "") + f"{total.value:,} found",
+            title=f"{total.text} found",
         )
         for p in rows:
             table.add_row(str(p.id), p.email, p.name, p.status)
@@ -258,9 +258,8 @@ def bulk(
         if action in {"add", "unsubscribe"} and mlist is None:
             raise click.BadParameter("name the list with --target", param_hint="--target")
         total = search.count(session, criteria)
-        about = "" if total.exact else "about "
         if not yes:
-            click.confirm(f"{action} {about}{total.value:,} subscribers?", abort=True)
+            click.confirm(f"{action} {total.text} subscribers?", abort=True)
         out = selection.run(
             session,
             action,
