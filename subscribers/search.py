@@ -71,6 +71,25 @@ class Criteria:
         }
 
 
+def joined_between(
+    first: dt.date | None, last: dt.date | None, zone: str
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Whole local days in ``zone`` as the UTC instants ``Criteria`` takes (both inclusive).
+
+    The console and the CLI both read "joined from/to" as days where the school is
+    (``default_timezone``), so the same dates find the same people.
+    """
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz).astimezone(dt.UTC) if first else None
+    end = None
+    if last is not None:
+        after = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        end = (after - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
+    return start, end
+
+
 def like_pattern(value: str) -> str:
     """``%value%`` with ``%``, ``_`` and the escape character taken literally (escape ``\\``)."""
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
