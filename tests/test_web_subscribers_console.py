@@ -485,3 +485,29 @@ def test_substring_search_can_use_the_trigram_indexes_on_postgres(
             s.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars()
         )
     assert "ix_subscribers_email_trgm" in plan and "ix_subscribers_name_trgm" in plan, plan
+
+
+def test_add_without_lists_keeps_the_person_and_their_attributes(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        add_list(s)
+        s.commit()
+    r = admin_client.post_form(
+        "/admin/subscribers/new",
+        {"email": "Omar.Haddad@Example.org", "name": "Omar", "attributes": "cohort = 2027"},
+    )
+    assert r.status_code == 302
+    with session_factory() as s:
+        p = s.scalar(select(Subscriber).where(Subscriber.email_key == "omar.haddad@example.org"))
+        assert p is not None and p.attributes == {"cohort": "2027"} and p.subscriptions == []
+    # Adding the same address again (any case) updates that person, never a second one.
+    r = admin_client.post_form(
+        "/admin/subscribers/new", {"email": "OMAR.HADDAD@example.org", "lists": ["odei-weekly"]}
+    )
+    assert r.status_code == 302
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Subscriber)) == 1
+        p = s.scalar(select(Subscriber))
+        assert p is not None and [x.status for x in p.subscriptions] == ["pending"]
+        assert p.attributes == {"cohort": "2027"}
