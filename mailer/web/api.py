@@ -1,7 +1,7 @@
 """The JSON API: bearer-token authentication; lists, subscribers, campaigns, announcements.
 
 A request names its user with ``Authorization: Bearer <token>``; the token's
-SHA-256 is looked up in ``users.api_token_hash``. No cookie is read, so CSRF
+SHA-256 is looked up in ``api_tokens`` (personal tokens) and ``users.api_token_hash``. No cookie is read, so CSRF
 does not apply (the blueprint is exempt). Roles are those of the web console:
 staff may read lists and their own announcements; subscribers, campaigns and
 everybody's announcements need an admin. The write endpoints (subscribe,
@@ -76,7 +76,8 @@ def _authenticate() -> Response | None:
         return _error(
             401,
             "Unauthorized",
-            "Send Authorization: Bearer <token> (create one with `mailer users token`).",
+            "Send Authorization: Bearer <token> (create one under API tokens on the staff"
+            " desk, or with `mailer users tokens create`).",
             **{"WWW-Authenticate": 'Bearer realm="mailer"'},
         )
     if not has_role(user, route.role):
