@@ -260,7 +260,7 @@ def _time(client: Any, path: str) -> tuple[float, str]:
 
 
 def _total(body: str) -> str:
-    m = re.search(r'data-field="total">\s*([^<]*?)\s*(?:\(an estimate|\.)', body)
+    m = re.search(r'data-field="total">\s*([^<]*?)\s*(?:\(counting|\.)', body)
     return m.group(1) if m else "?"
 
 

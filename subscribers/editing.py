@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from mailer.db import audit
 from subscribers import service
-from subscribers.addresses import normalise_email
+from subscribers.addresses import email_key, normalise_email
 from subscribers.models import (
     MailingList,
     Subscriber,
@@ -92,8 +92,14 @@ def add_person(
             override_reason=override_reason,
             actor=actor,
         )
-    if person is None:
-        person = service._get_or_create_subscriber(session, address, name)
+    if person is None:  # no list chosen: the person alone (found by key, else new)
+        person = session.scalar(
+            select(Subscriber).where(Subscriber.email_key == email_key(address))
+        )
+        if person is None:
+            person = Subscriber(email=address, name=clean_name(name), attributes={})
+            session.add(person)
+            session.flush()
     if clean_name(name) and person.name != clean_name(name):
         person.name = clean_name(name)
     if attributes:

@@ -71,6 +71,25 @@ class Criteria:
         }
 
 
+def joined_between(
+    first: dt.date | None, last: dt.date | None, zone: str
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Whole local days in ``zone`` as the UTC instants ``Criteria`` takes (both inclusive).
+
+    The console and the CLI both read "joined from/to" as days where the school is
+    (``default_timezone``), so the same dates find the same people.
+    """
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    start = dt.datetime.combine(first, dt.time(), tzinfo=tz).astimezone(dt.UTC) if first else None
+    end = None
+    if last is not None:
+        after = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+        end = (after - dt.timedelta(microseconds=1)).astimezone(dt.UTC)
+    return start, end
+
+
 def like_pattern(value: str) -> str:
     """``%value%`` with ``%``, ``_`` and the escape character taken literally (escape ``\\``)."""
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -145,6 +164,16 @@ def with_id_bounds(session: Session, criteria: Criteria) -> Criteria:
 class Count:
     value: int
     exact: bool  # False: the planner's estimate, to be read "about"
+    # True: at least ``value`` (the planner guessed fewer than were counted before the cap)
+    at_least: bool = False
+
+    @property
+    def text(self) -> str:
+        """``1,234``, ``about 39,600`` or ``more than 1,000``: how pages and commands say it."""
+        figure = f"{self.value:,}"
+        if self.at_least:
+            return f"more than {figure}"
+        return figure if self.exact else f"about {figure}"
 
 
 def count(session: Session, criteria: Criteria, *, cap: int = COUNT_CAP) -> Count:
@@ -167,7 +196,9 @@ def count(session: Session, criteria: Criteria, *, cap: int = COUNT_CAP) -> Coun
     n = int(session.scalar(capped) or 0)
     if n <= cap:
         return Count(n, True)
-    return Count(max(estimate, cap + 1), False)
+    if estimate > cap:
+        return Count(estimate, False)
+    return Count(cap, False, at_least=True)
 
 
 def _estimate(session: Session, criteria: Criteria, matches: Select[Any]) -> int:

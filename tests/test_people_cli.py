@@ -91,6 +91,8 @@ def test_search_and_bulk_act_on_the_same_people(session: Session, settings: Sett
         _run("subscribers", "add", email, "--list", "weekly", "--confirmed")
     found = _run("subscribers", "search", "--q", "@gmail.com")
     assert "2 found" in found and "ana@gmail.com" in found and "li@bjc" not in found
+    assert "3 found" in _run("subscribers", "search", "--joined-from", "2000-01-01")
+    assert "0 found" in _run("subscribers", "search", "--joined-to", "2000-01-01")
     _run("subscribers", "bulk", "add", "--q", "@gmail.com", "--target", "rounds", "--yes")
     _run("subscribers", "bulk", "suppress", "--q", "kofi", "--note", "asked", "--yes")
     session.expire_all()

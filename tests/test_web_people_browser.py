@@ -128,7 +128,7 @@ def test_people_pages_in_chromium(
         assert "Grand Rounds sign-up sheet" in page.content()
         page.get_by_role("button", name="Mail a password reset link").click()
         look("user-reset-sent")
-        assert "reset link is on its way" in page.content()
+        assert "link to choose a password is on its way" in page.content()
 
         v.visit("/staff/tokens", "tokens")
         page.get_by_label("Token name").fill("Nightly export " + LONG[:80])

@@ -144,6 +144,9 @@ def test_the_count_is_exact_up_to_the_cap_then_an_estimate_on_postgres(
         assert not everyone.exact and everyone.value >= 4  # "about": the planner's figure
     else:
         assert (everyone.value, everyone.exact) == (5, True)
+    assert search.Count(1234, True).text == "1,234"
+    assert search.Count(39_600, False).text == "about 39,600"
+    assert search.Count(1000, False, at_least=True).text == "more than 1,000"
 
 
 def text_analyze() -> object:
@@ -461,3 +464,50 @@ def test_a_date_range_finds_people_whose_ids_are_out_of_date_order(
         "pat_o%brien@wustl.edu",
         "late.id@example.org",
     }
+
+
+def test_substring_search_can_use_the_trigram_indexes_on_postgres(
+    session_factory: sessionmaker[Session], db_url: str
+) -> None:
+    """Migration 0004_people's pg_trgm GIN indexes serve `LIKE '%…%'` on the address and
+    the name (the planner picks them at scale; a tiny table is told to avoid a scan)."""
+    import pytest
+    from sqlalchemy import text
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no trigram index: it scans")
+    with session_factory() as s:
+        _seed(s)
+        s.execute(text("SET LOCAL enable_seqscan = off"))
+        query = search.apply(select(Subscriber.id), search.Criteria(text="@gmail.com"))
+        compiled = query.compile(dialect=s.get_bind().dialect)
+        plan = "\n".join(
+            s.connection().exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).scalars()
+        )
+    assert "ix_subscribers_email_trgm" in plan and "ix_subscribers_name_trgm" in plan, plan
+
+
+def test_add_without_lists_keeps_the_person_and_their_attributes(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as s:
+        add_list(s)
+        s.commit()
+    r = admin_client.post_form(
+        "/admin/subscribers/new",
+        {"email": "Omar.Haddad@Example.org", "name": "Omar", "attributes": "cohort = 2027"},
+    )
+    assert r.status_code == 302
+    with session_factory() as s:
+        p = s.scalar(select(Subscriber).where(Subscriber.email_key == "omar.haddad@example.org"))
+        assert p is not None and p.attributes == {"cohort": "2027"} and p.subscriptions == []
+    # Adding the same address again (any case) updates that person, never a second one.
+    r = admin_client.post_form(
+        "/admin/subscribers/new", {"email": "OMAR.HADDAD@example.org", "lists": ["odei-weekly"]}
+    )
+    assert r.status_code == 302
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Subscriber)) == 1
+        p = s.scalar(select(Subscriber))
+        assert p is not None and [x.status for x in p.subscriptions] == ["pending"]
+        assert p.attributes == {"cohort": "2027"}

@@ -57,7 +57,9 @@ def test_a_mailed_reset_link_sets_the_password_once(
     assert admin_client.post(f"{edit}/reset-link").status_code == 400  # no CSRF token
     r = admin_client.post(f"{edit}/reset-link", data={"csrf_token": admin_client.token(edit)})
     assert r.status_code == 302
-    assert "reset link is on its way" in admin_client.get(edit).get_data(as_text=True)
+    assert "link to choose a password is on its way" in admin_client.get(edit).get_data(
+        as_text=True
+    )
     message = mail_to(outbox, staff.email, "new password")
     assert message["Auto-Submitted"] == "auto-generated"
     path = _reset_path(outbox, staff.email)
@@ -268,3 +270,28 @@ def test_a_deactivated_users_personal_tokens_stop(
     )
     assert r.status_code == 302
     assert _fresh(app).get("/api/v1/lists", headers=bearer).status_code == 401
+
+
+def test_a_new_user_can_be_invited_to_choose_their_own_password(
+    app: Flask, admin_client: WebClient, outbox: Path, session_factory: sessionmaker[Session]
+) -> None:
+    form = {"email": "Noor.Haddad@WUSTL.example", "name": "Noor", "role": "staff"}
+    r = admin_client.post_form("/admin/users/new", form)
+    assert r.status_code == 400 and "mail them a link" in r.get_data(as_text=True)
+    r = admin_client.post_form("/admin/users/new", {**form, "invite": "y", "password": "x" * 12})
+    assert r.status_code == 400 and "Leave the password empty" in r.get_data(as_text=True)
+    r = admin_client.post_form("/admin/users/new", {**form, "invite": "y"})
+    assert r.status_code == 302
+    assert "on its way to noor.haddad@wustl.example" in admin_client.get(
+        r.headers["Location"]
+    ).get_data(as_text=True)
+    path = _reset_path(outbox, "noor.haddad@wustl.example")
+    c = _fresh(app)
+    r = c.post(
+        path, data={"new": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": c.token(path)}
+    )
+    assert r.status_code == 302
+    c.login("noor.haddad@wustl.example", NEW_PASSWORD)
+    assert c.get("/staff/").status_code == 200
+    created = _audit(session_factory, "user.create")
+    assert created[-1].detail == {"role": "staff", "invited": True}

@@ -18,8 +18,16 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailer.cli_support import console, default_actor, get_list, needs_schema, session_factory
+from mailer.cli_support import (
+    console,
+    default_actor,
+    get_list,
+    needs_schema,
+    session_factory,
+    settings,
+)
 from mailer.db import session_scope
+from subscribers import search
 from subscribers.models import (
     Subscriber,
     SubscriberStatus,
@@ -131,14 +139,18 @@ def _criteria(
     joined_to: dt.datetime | None,
 ) -> Criteria:
     mlist = get_list(session, slug) if slug else None
-    end = joined_to + dt.timedelta(days=1) - dt.timedelta(microseconds=1) if joined_to else None
+    first, last = search.joined_between(
+        joined_from.date() if joined_from else None,
+        joined_to.date() if joined_to else None,
+        settings().default_timezone,
+    )
     return Criteria(
         text=q,
         list_id=mlist.id if mlist else None,
         status=status or "",
         source=source or "",
-        joined_from=joined_from.replace(tzinfo=dt.UTC) if joined_from else None,
-        joined_to=end.replace(tzinfo=dt.UTC) if end else None,
+        joined_from=first,
+        joined_to=last,
     )
 
 
@@ -158,13 +170,13 @@ SEARCH_OPTIONS = [
         "--joined-from",
         type=click.DateTime(["%Y-%m-%d"]),
         default=None,
-        help="Joined on or after this day (UTC).",
+        help="Joined on or after this day (in default_timezone).",
     ),
     click.option(
         "--joined-to",
         type=click.DateTime(["%Y-%m-%d"]),
         default=None,
-        help="Joined on or before this day (UTC).",
+        help="Joined on or before this day (in default_timezone).",
     ),
 ]
 
@@ -196,7 +208,6 @@ def search_command(
     Example:
       mailer subscribers search --q @gmail.com --list weekly --status pending
     """
-    from subscribers import search
 
     with session_scope(session_factory()) as session:
         criteria = _criteria(session, q, slug, status, source, joined_from, joined_to)
@@ -214,7 +225,7 @@ def search_command(
             "email",
             "name",
             "status",
-            title=("about " if not total.exact else "") + f"{total.value:,} found",
+            title=f"{total.text} found",
         )
         for p in rows:
             table.add_row(str(p.id), p.email, p.name, p.status)
@@ -250,7 +261,7 @@ def bulk(
     Example:
       mailer subscribers bulk unsubscribe --q @old-domain.example --target weekly --yes
     """
-    from subscribers import search, selection
+    from subscribers import selection
 
     with session_scope(session_factory()) as session:
         criteria = _criteria(session, q, slug, status, source, joined_from, joined_to)
@@ -258,9 +269,8 @@ def bulk(
         if action in {"add", "unsubscribe"} and mlist is None:
             raise click.BadParameter("name the list with --target", param_hint="--target")
         total = search.count(session, criteria)
-        about = "" if total.exact else "about "
         if not yes:
-            click.confirm(f"{action} {about}{total.value:,} subscribers?", abort=True)
+            click.confirm(f"{action} {total.text} subscribers?", abort=True)
         out = selection.run(
             session,
             action,

@@ -1,11 +1,12 @@
 """The JSON API: bearer-token authentication; lists, subscribers, campaigns, announcements.
 
 A request names its user with ``Authorization: Bearer <token>``; the token's
-SHA-256 is looked up in ``users.api_token_hash``. No cookie is read, so CSRF
-does not apply (the blueprint is exempt). Roles are those of the web console:
-staff may read lists and their own announcements; subscribers, campaigns and
-everybody's announcements need an admin. The write endpoints (subscribe,
-unsubscribe, announcements, campaign control) are in ``mailer.web.api_actions``.
+SHA-256 is looked up in ``api_tokens`` (personal tokens) and
+``users.api_token_hash``. No cookie is read, so CSRF does not apply (the
+blueprint is exempt). Roles are those of the web console: staff may read lists
+and their own announcements; subscribers, campaigns and everybody's
+announcements need an admin. The write endpoints (subscribe, unsubscribe,
+announcements, campaign control) are in ``mailer.web.api_actions``.
 """
 
 from __future__ import annotations

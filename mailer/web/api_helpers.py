@@ -56,7 +56,8 @@ def _authenticate() -> Response | None:
         return error_response(
             401,
             "Unauthorized",
-            "Send Authorization: Bearer <token> (create one with `mailer users token`).",
+            "Send Authorization: Bearer <token> (create one under API tokens on the staff"
+            " desk, or with `mailer users tokens create`).",
             **{"WWW-Authenticate": 'Bearer realm="mailer"'},
         )
     if not has_role(user, route.role):

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from mailer.web.forms import choices, no_line_breaks, valid_address
+from mailer.web.forms import UserForm, choices, no_line_breaks, valid_address
 from subscribers.models import SubscriberStatus
 
 
@@ -84,3 +84,16 @@ class ResetPasswordForm(FlaskForm):
     def validate_confirm(self, field: Field) -> None:
         if field.data != self.new.data:
             raise ValidationError("The two passwords differ.")
+
+
+class UserInviteForm(UserForm):
+    """A new account: a password typed by the admin, or a mailed link to choose one."""
+
+    password = PasswordField("Password", validators=[Length(max=1000)])
+    invite = BooleanField("Mail them a link to choose their own password (leave it empty)")
+
+    def validate_password(self, field: Field) -> None:
+        if self.invite.data and field.data:
+            raise ValidationError("Leave the password empty when they choose their own.")
+        if not self.invite.data and not field.data:
+            raise ValidationError("Give a password, or tick “mail them a link”.")

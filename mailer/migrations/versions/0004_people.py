@@ -47,16 +47,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_api_tokens_user_id", "api_tokens", ["user_id"])
     op.create_index("ix_subscribers_created_at", "subscribers", ["created_at", "id"])
-    if op.get_bind().dialect.name == "postgresql":
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        # The extension lives in one schema per database, perhaps not on this
-        # connection's search_path (a deployment in its own schema): name it.
-        schema = op.get_bind().scalar(
-            sa.text(
-                "SELECT n.nspname FROM pg_extension e "
-                "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
-            )
-        )
+        # The operator class lives in the extension's schema, which need not be on this
+        # connection's search_path (an installation in its own schema): name it in full.
+        schema = bind.exec_driver_sql(
+            "SELECT n.nspname FROM pg_extension e"
+            " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+        ).scalar_one()
         ops = f'"{schema}".gin_trgm_ops'
         op.execute(
             f"CREATE INDEX ix_subscribers_email_trgm ON subscribers USING gin (email_key {ops})"

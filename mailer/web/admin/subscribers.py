@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, render_template, request
 from sqlalchemy import select
@@ -56,8 +55,8 @@ class Search:
         return {**{k: v for k, v in self.values.items() if v}, **extra}
 
 
-def _local_date(name: str, value: str, end: bool) -> dt.datetime | None:
-    """A YYYY-MM-DD day in the installation's zone as a UTC instant (its start, or its end)."""
+def _day(name: str, value: str) -> dt.date | None:
+    """A YYYY-MM-DD day from the form, or None; anything else answers 400 naming it."""
     if not value:
         return None
     try:
@@ -66,11 +65,7 @@ def _local_date(name: str, value: str, end: bool) -> dt.datetime | None:
         day = None
     if day is None or day.year < 1970:
         abort(400, f"{name}: use a date like 2026-03-01.")
-    zone = ZoneInfo(current_app.extensions["mailer.settings"].default_timezone)
-    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    if end:
-        start += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-    return start.astimezone(dt.UTC)
+    return day
 
 
 def read_search(values: Mapping[str, str], lists: list[MailingList]) -> Search:
@@ -85,13 +80,18 @@ def read_search(values: Mapping[str, str], lists: list[MailingList]) -> Search:
     if raw["source"] not in {s.value for s in SubscriptionSource}:
         raw["source"] = ""
     raw["list"] = mlist.slug if mlist else ""
+    joined = search.joined_between(
+        _day("joined_from", raw["joined_from"]),
+        _day("joined_to", raw["joined_to"]),
+        current_app.extensions["mailer.settings"].default_timezone,
+    )
     criteria = search.Criteria(
         text=raw["q"],
         list_id=mlist.id if mlist else None,
         status=raw["status"],
         source=raw["source"],
-        joined_from=_local_date("joined_from", raw["joined_from"], end=False),
-        joined_to=_local_date("joined_to", raw["joined_to"], end=True),
+        joined_from=joined[0],
+        joined_to=joined[1],
     )
     return Search(raw, search.with_id_bounds(db(), criteria), mlist)
 

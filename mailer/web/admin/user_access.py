@@ -39,7 +39,11 @@ def _user(user_id: int) -> User:
 @bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
 def user_reset_link(user_id: int) -> Response:
     """Mail the user a one-time link to choose a new password (their current one still works)."""
-    user = _user(user_id)
+    return mail_reset_link(_user(user_id))
+
+
+def mail_reset_link(user: User) -> Response:
+    """Send ``user`` a reset link now and say how it went (a failure is audited)."""
     session = db()
     back = redirect(url_for("admin.user_edit", user_id=user.id))
     if not user.active:
@@ -73,7 +77,9 @@ def user_reset_link(user_id: int) -> Response:
     session.commit()
     hours = resets.RESET_MAX_AGE // 3600
     flash(
-        f"A reset link is on its way to {user.email}; it works once, for {hours} hours.", "success"
+        f"A link to choose a password is on its way to {user.email}; it works once, "
+        f"for {hours} hours.",
+        "success",
     )
     return back
 

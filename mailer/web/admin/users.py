@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,11 +12,13 @@ from werkzeug.wrappers import Response
 from mailer import auth
 from mailer.db import audit
 from mailer.users import ApiToken, Role, User
+from mailer.web.admin.user_access import mail_reset_link
 from mailer.web.auth import actor, current_user
 from mailer.web.blueprints import admin_bp as bp
 from mailer.web.db import db
 from mailer.web.display import sentence
-from mailer.web.forms import EmptyForm, UserEditForm, UserForm
+from mailer.web.forms import EmptyForm, UserEditForm
+from mailer.web.people_forms import UserInviteForm
 
 
 @bp.route("/users/")
@@ -33,14 +36,17 @@ def users() -> str:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new() -> Any:
-    form = UserForm()
+    form = UserInviteForm()
     if form.validate_on_submit():
         session = db()
+        invite = bool(form.invite.data)
+        # An invited user's password is random and never shown: the mailed link sets theirs.
+        password = secrets.token_urlsafe(24) if invite else form.password.data or ""
         try:
             user = auth.create_user(
                 session,
                 form.email.data or "",
-                form.password.data or "",
+                password,
                 form.role.data or Role.STAFF,
                 form.name.data or "",
             )
@@ -49,9 +55,18 @@ def user_new() -> Any:
             target = getattr(form, field, form.email)
             target.errors = [sentence(message)]
         else:
-            audit(session, actor(), "user.create", f"user:{user.email}", role=user.role)
+            audit(
+                session,
+                actor(),
+                "user.create",
+                f"user:{user.email}",
+                role=user.role,
+                invited=invite,
+            )
             session.commit()
             flash(f"Account {user.email} created with role {user.role}.", "success")
+            if invite:
+                return mail_reset_link(user)
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("web/admin/user_form.html", form=form, user=None), status
