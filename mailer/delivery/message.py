@@ -218,7 +218,8 @@ class MessageBuilder:
         # Click tracking: the links are rewritten here, once per campaign; each message
         # then costs one HMAC for its reader part (mailer.compose.tracking).
         self._reader: ReaderSigner | None = None
-        if getattr(mailing_list, "track_clicks", False):
+        # Only a campaign's messages: one-off mail (confirmation, welcome: campaign 0) never.
+        if campaign_id > 0 and getattr(mailing_list, "track_clicks", False):
             snapshot = track_links(
                 snapshot,
                 redirect_url(self.base_url, LinkSigner(self._secret), campaign_id),

@@ -73,8 +73,9 @@ def record_click(
 ) -> bool:
     """Record one person's click; False (nothing recorded) for scanners and strangers.
 
-    ``delivery_id`` comes from a signed reader part; it must belong to the campaign.
-    The caller commits.
+    ``delivery_id`` comes from a signed reader part; it must be a delivery of the
+    campaign (a test copy's or a preview's links redirect but count nothing). The
+    caller commits.
     """
     at = now or utcnow()
     if is_scanner(user_agent):
@@ -83,8 +84,8 @@ def record_click(
     if campaign is None:
         return False
     delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
-    if delivery is not None and delivery.campaign_id != campaign_id:
-        return False
+    if delivery is None or delivery.campaign_id != campaign_id:
+        return False  # a test copy or preview (delivery 0), or another campaign's reader
     sent_at = delivery.sent_at if delivery is not None else None
     if sent_at is not None and at - sent_at < SCANNER_WINDOW:
         return False
