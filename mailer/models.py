@@ -23,7 +23,7 @@ from mailer.delivery.models import (
     DeliveryStatus,
     RateBucket,
 )
-from mailer.feedback.clicks import Click
+from mailer.feedback.clicks import Click, Open
 from mailer.users import Role, User
 from subscribers.models import (
     BounceRecord,
@@ -55,6 +55,7 @@ __all__ = [
     "MailingList",
     "NewsItem",
     "Observance",
+    "Open",
     "RateBucket",
     "Role",
     "Source",

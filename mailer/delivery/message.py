@@ -28,6 +28,7 @@ from mailer.compose.tracking import (
     READER_PLACEHOLDER,
     LinkSigner,
     ReaderSigner,
+    add_open_pixel,
     redirect_url,
     track_links,
 )
@@ -225,8 +226,11 @@ class MessageBuilder:
                 redirect_url(self.base_url, LinkSigner(self._secret), campaign_id),
                 self.base_url,
             )
-            self.snapshot = snapshot
             self._reader = ReaderSigner(self._secret)
+        if campaign_id > 0 and getattr(mailing_list, "track_opens", False):
+            snapshot = add_open_pixel(snapshot, self.base_url, campaign_id)
+            self._reader = ReaderSigner(self._secret)
+        self.snapshot = snapshot
         self._static_headers = self._build_static_headers(mailing_list)
         self._merge = MergeBody(snapshot.html, snapshot.text)
         self._html = _Template(snapshot.html)

@@ -13,7 +13,9 @@ Nothing here is cached or estimated, so the report always equals what happened:
   before the list's next send did (its links, its List-Unsubscribe one-click, a
   mailto reply): every unsubscribe is credited to the last send the reader got;
 - ``clicks``: counted clicks (``mailer.feedback.clicks``), total and unique readers,
-  overall and per link.
+  overall and per link;
+- ``opens``: pixel loads, only for lists that track opens (off by default: image
+  proxies such as Apple Mail Privacy Protection load every pixel, read or not).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from mailer.db import AuditLog
 from mailer.delivery.models import Campaign, Delivery, DeliveryStatus
-from mailer.feedback.clicks import Click
+from mailer.feedback.clicks import Click, Open
 from mailer.feedback.events import Kind
 from subscribers.models import BounceRecord, MailingList
 
@@ -72,6 +74,9 @@ class CampaignReport:
     clicks_total: int
     clicks_unique: int
     links: list[LinkClicks] = field(default_factory=list)
+    opens_tracked: bool = False
+    opens_total: int = 0
+    opens_unique: int = 0
 
     def rate(self, count: int) -> float:
         """``count`` as a share of the messages sent (0 when nothing went out)."""
@@ -142,6 +147,11 @@ class CampaignReport:
                 "unique": self.clicks_unique,
             },
             "links": links,
+            "opens": {
+                "tracked": self.opens_tracked,
+                "total": self.opens_total,
+                "unique": self.opens_unique,
+            },
             "rates": {k: round(v, 6) for k, v in self.rates.items()},
             "warnings": self.warnings,
         }
@@ -268,6 +278,15 @@ def _clicks(session: Session, campaign_id: int) -> tuple[int, int, list[LinkClic
     return sum(link.total for link in links), int(unique or 0), links
 
 
+def _opens(session: Session, campaign_id: int) -> tuple[int, int]:
+    total, unique = session.execute(
+        select(func.count(Open.id), func.count(distinct(Open.delivery_id))).where(
+            Open.campaign_id == campaign_id
+        )
+    ).one()
+    return int(total or 0), int(unique or 0)
+
+
 def campaign_report(session: Session, campaign_id: int) -> CampaignReport | None:
     """The report of one campaign, or None if there is no such campaign."""
     campaign = session.get(Campaign, campaign_id)
@@ -277,6 +296,7 @@ def campaign_report(session: Session, campaign_id: int) -> CampaignReport | None
     statuses = _statuses(session, campaign.id)
     feedback = _feedback(session, campaign.id)
     total, unique, links = _clicks(session, campaign.id)
+    opens_total, opens_unique = _opens(session, campaign.id)
     return CampaignReport(
         id=campaign.id,
         list_id=campaign.list_id,
@@ -301,4 +321,7 @@ def campaign_report(session: Session, campaign_id: int) -> CampaignReport | None
         clicks_total=total,
         clicks_unique=unique,
         links=links,
+        opens_tracked=bool(mailing_list is not None and mailing_list.track_opens),
+        opens_total=opens_total,
+        opens_unique=opens_unique,
     )
