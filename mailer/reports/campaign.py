@@ -158,15 +158,32 @@ class CampaignReport:
 
 
 def _statuses(session: Session, campaign_id: int) -> dict[str, int]:
-    """Deliveries per status; ``bounced`` split by whether the server first accepted them."""
-    counts: dict[str, int] = {}
-    for status, accepted, n in session.execute(
-        select(Delivery.status, Delivery.sent_at.is_not(None), func.count(Delivery.id))
-        .where(Delivery.campaign_id == campaign_id)
-        .group_by(Delivery.status, Delivery.sent_at.is_not(None))
-    ):
-        key = "rejected" if status == DeliveryStatus.BOUNCED and not accepted else str(status)
-        counts[key] = counts.get(key, 0) + int(n)
+    """Deliveries per status; ``rejected``: the ``bounced`` ones the server never accepted.
+
+    Two index scans of the claim index (campaign, status): a 100,000-reader send's
+    report does not read its rows, only the few bounced ones.
+    """
+    counts: dict[str, int] = {
+        str(status): int(n)
+        for status, n in session.execute(
+            select(Delivery.status, func.count(Delivery.id))
+            .where(Delivery.campaign_id == campaign_id)
+            .group_by(Delivery.status)
+        )
+    }
+    if counts.get(DeliveryStatus.BOUNCED):
+        rejected = int(
+            session.scalar(
+                select(func.count(Delivery.id)).where(
+                    Delivery.campaign_id == campaign_id,
+                    Delivery.status == DeliveryStatus.BOUNCED,
+                    Delivery.sent_at.is_(None),
+                )
+            )
+            or 0
+        )
+        counts[DeliveryStatus.BOUNCED] -= rejected
+        counts["rejected"] = rejected
     return counts
 
 
