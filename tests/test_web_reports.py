@@ -209,3 +209,25 @@ def test_a_test_copy_redirects_but_counts_nothing_and_one_off_mail_is_never_trac
     )
     with session_factory() as s:
         assert s.scalar(select(func.count(Click.id))) == 0
+
+
+def test_every_report_route_needs_a_login_and_the_api_a_token(
+    app: Any, client: WebClient, seeded: object
+) -> None:
+    values = {"campaign_id": seeded.campaign_id, "list_id": seeded.list_id}  # type: ignore[attr-defined]
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/reports/", "/api/v1/")) or "GET" not in rule.methods:
+            continue
+        if rule.arguments - set(values):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(values[name]))
+        answer = client.get(path)
+        if path.startswith("/reports/"):
+            assert answer.status_code == 302 and "/login" in answer.headers["Location"], path
+        else:
+            assert answer.status_code == 401, path
+        checked += 1
+    assert checked >= 8
