@@ -39,7 +39,7 @@ from subscribers.models import (
     Suppression,
 )
 from subscribers.names import clean_name
-from subscribers.suppression import address_hash
+from subscribers.suppression import hash_of_key
 
 CHUNK_SIZE = 5000
 
@@ -159,7 +159,7 @@ class _Importer:
         """Upsert one chunk with a handful of set-based statements."""
         bulk = Bulk(session)
         keys = [r.key for r in chunk]
-        hashes = {r.key: address_hash(r.key) for r in chunk}
+        hashes = {r.key: hash_of_key(r.key) for r in chunk}
         blocked = dict(
             bulk.select_in(
                 "SELECT address, reason FROM suppressions WHERE address IN ({in})",
@@ -296,7 +296,7 @@ class _Importer:
         )
         for key in unblock:
             session.execute(
-                SUPPRESSIONS.delete().where(Suppression.address.in_([key, address_hash(key)]))
+                SUPPRESSIONS.delete().where(Suppression.address.in_([key, hash_of_key(key)]))
             )
             audit(
                 session,

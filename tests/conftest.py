@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +22,34 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer.config import Settings, set_settings
 from mailer.db import Base, make_engine, make_sessionmaker, migrate, normalise_url
 
-POSTGRES_URL = os.environ.get("MAILER_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_database(base_url: str, worker: str) -> str:
+    """This xdist worker's own database beside the one CI made, created empty.
+
+    Tests TRUNCATE and migrate their PostgreSQL database, so two workers must never
+    share one; each gets ``<database>_<worker>``, and the environment variable is
+    rewritten so subprocesses and modules that read it see the same database.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(normalise_url(base_url))
+    name = f"{url.database}_{worker}"
+    admin = make_engine(url.render_as_string(hide_password=False))
+    with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+if XDIST_WORKER and os.environ.get("MAILER_TEST_POSTGRES_URL"):
+    os.environ["MAILER_TEST_POSTGRES_URL"] = _worker_database(
+        os.environ["MAILER_TEST_POSTGRES_URL"], XDIST_WORKER
+    )
+POSTGRES_URL = os.environ.get("MAILER_TEST_POSTGRES_URL", "")
 
 DB_KINDS = ["sqlite", "postgresql"]
 
@@ -30,6 +57,34 @@ DB_KINDS = ["sqlite", "postgresql"]
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if IN_CI and not POSTGRES_URL:
         raise pytest.UsageError("CI=true but MAILER_TEST_POSTGRES_URL is not set")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A worker drops the database it made for itself; CI's own database is CI's to drop."""
+    if not (XDIST_WORKER and POSTGRES_URL):
+        return
+    from sqlalchemy.engine import make_url
+
+    url = make_url(normalise_url(POSTGRES_URL))
+    admin = make_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _console_width_read_at_print() -> None:
+    """Rich fixes a console's width from COLUMNS when the console is made.
+
+    The CLI's consoles are made once, on the first import of ``mailer.cli_support``;
+    an xdist worker runs with COLUMNS=80 in its environment, so the console froze at
+    80 columns and a test's own ``COLUMNS=250`` was ignored. With the width unset,
+    Rich reads COLUMNS each time it prints. A real ``mailer`` process runs one command.
+    """
+    support = sys.modules.get("mailer.cli_support")
+    if support is not None:
+        for console in (support.console, support.err_console):
+            console._width = console._height = None
 
 
 @pytest.fixture(scope="session")

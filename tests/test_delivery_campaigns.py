@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.cli import cli
@@ -18,7 +19,7 @@ from mailer.config import Settings
 from mailer.db import AuditLog, utcnow
 from mailer.delivery import campaigns, lease, outbox
 from mailer.delivery.campaigns import CampaignStateError
-from mailer.delivery.models import Campaign, CampaignStatus, Delivery
+from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus, Delivery
 from mailer.delivery.worker import Worker
 from tests.delivery_fixtures import received, statuses
 from tests.helpers import make_campaign, make_list, make_subscribers
@@ -227,3 +228,33 @@ def test_send_wait_stops_with_the_reason_when_paused(
     assert "Reason: backend failed: 535 5.7.8 authentication failed" in out
     with session_factory() as session:
         assert session.scalar(select(Delivery.status).limit(1)) == "queued"
+
+
+def test_insert_once_hands_the_loser_of_a_race_the_winners_row(
+    session_factory: sessionmaker[Session],
+) -> None:
+    # Two processes both looked, saw no edition for the week, and both insert one.
+    with session_factory() as first, session_factory() as second:
+        ml = make_list(first)
+        first.commit()
+        ours, theirs = (
+            Campaign(
+                kind=CampaignKind.DIGEST,
+                list_id=ml.id,
+                edition_key="list-1:2027-W10",
+                subject=subject,
+                status=CampaignStatus.DRAFT,
+            )
+            for subject in ("ours", "theirs")
+        )
+        assert campaigns.insert_once(first, theirs) is theirs
+        first.commit()
+        made = campaigns.insert_once(second, ours)
+        assert made is not ours and made.id == theirs.id and made.subject == "theirs"
+        second.commit()  # the loser's transaction is still usable
+    with session_factory() as session:
+        rows = session.scalars(select(Campaign).where(Campaign.edition_key == "list-1:2027-W10"))
+        assert [c.subject for c in rows] == ["theirs"]
+        # Any other constraint failure is a fault, not a race, and is not swallowed.
+        with pytest.raises(IntegrityError):
+            campaigns.insert_once(session, Campaign(list_id=ml.id, edition_key="x", subject=""))

@@ -78,6 +78,28 @@ def edition_history(session: Session, list_id: int, on: dt.date) -> EditionHisto
     )
 
 
+def insert_once(session: Session, campaign: Campaign) -> Campaign:
+    """Insert ``campaign``, or return the row another process made with its edition key.
+
+    The unique edition key is what keeps two schedulers (or a scheduler and an admin)
+    from making the same week's edition twice; the loser of that race must use the
+    winner's row, never raise and never make a second one. The caller compares the
+    result with what it passed to know which happened.
+    """
+    try:
+        with session.begin_nested():
+            session.add(campaign)
+            session.flush()
+    except IntegrityError:
+        winner = session.scalars(
+            select(Campaign).where(Campaign.edition_key == campaign.edition_key)
+        ).one_or_none()
+        if winner is None:  # not the key's race but a real fault (a missing column value)
+            raise
+        return winner
+    return campaign
+
+
 @dataclass(frozen=True)
 class EditionOutcome:
     campaign: Campaign | None
@@ -145,14 +167,9 @@ def create_digest(
         **({"forced": True} if errors and force else {}),
     }
     if existing is None:
-        try:
-            with session.begin_nested():
-                session.add(campaign)
-                session.flush()
-        except IntegrityError:
-            # Another process created this edition between our check and insert.
-            existing = session.scalar(select(Campaign).where(Campaign.edition_key == key))
-            return EditionOutcome(existing, False, f"edition {key} was created concurrently")
+        made = insert_once(session, campaign)
+        if made is not campaign:
+            return EditionOutcome(made, False, f"edition {key} was created concurrently")
     else:
         session.flush()
     if blocked:

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.compose.render import render_announcement
@@ -138,14 +137,8 @@ def _create(
         status=CampaignStatus.DRAFT,
         scheduled_at=a.send_at,
     )
-    try:
-        with session.begin_nested():
-            session.add(campaign)
-            session.flush()
-    except IntegrityError:
-        # Another scheduler made it between our look and our insert: use theirs.
-        return session.scalars(select(Campaign).where(Campaign.edition_key == key)).one()
-    return campaign
+    # Another scheduler may have made it between our look and our insert: use theirs.
+    return campaigns.insert_once(session, campaign)
 
 
 def _skip(
@@ -161,23 +154,18 @@ def _skip(
         f"({a.send_at:%Y-%m-%d %H:%M} UTC), beyond the "
         f"{grace.total_seconds() / 3600:g} h grace (digest_grace_hours)"
     )
-    try:
-        with session.begin_nested():
-            session.add(
-                Campaign(
-                    kind=CampaignKind.ANNOUNCEMENT,
-                    list_id=ml.id,
-                    edition_key=key,
-                    announcement_id=a.id,
-                    subject=a.title[:300],
-                    status=CampaignStatus.SKIPPED,
-                    status_reason=reason,
-                    scheduled_at=a.send_at,
-                    finished_at=utcnow(),
-                )
-            )
-            session.flush()
-    except IntegrityError:
+    skipped = Campaign(
+        kind=CampaignKind.ANNOUNCEMENT,
+        list_id=ml.id,
+        edition_key=key,
+        announcement_id=a.id,
+        subject=a.title[:300],
+        status=CampaignStatus.SKIPPED,
+        status_reason=reason,
+        scheduled_at=a.send_at,
+        finished_at=utcnow(),
+    )
+    if campaigns.insert_once(session, skipped) is not skipped:
         return "exists"
     audit(session, ACTOR, "announcement.skipped", f"announcement:{a.id}", note=reason, key=key)
     log.warning("announcement %s to %s skipped: %s", a.id, ml.slug, reason)

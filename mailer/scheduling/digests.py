@@ -22,7 +22,6 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
@@ -211,14 +210,9 @@ def _skip(
         scheduled_at=due,
         finished_at=utcnow(),
     )
-    try:
-        with session.begin_nested():
-            session.add(campaign)
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(select(Campaign).where(Campaign.edition_key == key))
-        assert existing is not None
-        return _continue(session, ml, existing)
+    made = campaigns.insert_once(session, campaign)
+    if made is not campaign:
+        return _continue(session, ml, made)
     audit(session, ACTOR, "digest.skipped", f"list:{ml.slug}", note=reason, key=key)
     log.warning("digest %s skipped: %s", key, reason)
     return DigestRun(ml.slug, key, "skipped", campaign.id, reason)
