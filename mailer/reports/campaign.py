@@ -10,8 +10,10 @@ Nothing here is cached or estimated, so the report always equals what happened:
   plus the ``rejected`` ones (hard bounces the server gave at once);
 - ``complained``: deliveries with a verified complaint;
 - ``unsubscribed``: readers who left this list after this send reached them and
-  before the list's next send did (its links, its List-Unsubscribe one-click, a
-  mailto reply): every unsubscribe is credited to the last send the reader got;
+  before the list's next send did (its unsubscribe link and List-Unsubscribe
+  one-click, a mailto reply, the preference page: a list unticked or "unsubscribe
+  from everything"): every unsubscribe is credited to the last send the reader
+  got; one who complained is counted as a complaint instead;
 - ``clicks``: counted clicks (``mailer.feedback.clicks``), total and unique readers,
   overall and per link;
 - ``opens``: pixel loads, only for lists that track opens (off by default: image
@@ -209,6 +211,26 @@ def _feedback(session: Session, campaign_id: int) -> dict[str, int]:
     return counts
 
 
+#: Audit actions by which a reader leaves lists (subscribers.service, subscribers.links).
+LEAVING = ("unsubscribe", "unsubscribe_all", "preferences")
+
+
+def _left_list(action: str, detail: object, list_id: int, public: bool) -> bool:
+    """Whether one audit entry is the reader leaving the list ``list_id``.
+
+    ``unsubscribe`` names its list; ``unsubscribe_all`` leaves every list; a saved
+    preference page keeps only the ticked lists (``lists``), and shows public lists
+    only, so a private list is never left that way.
+    """
+    if not isinstance(detail, dict):
+        detail = {}
+    if action == "unsubscribe":
+        return detail.get("list_id") == list_id
+    if action == "unsubscribe_all":
+        return True
+    return public and list_id not in detail.get("lists", [list_id])
+
+
 def _chunks(ids: list[int], size: int = 5000) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
@@ -222,17 +244,31 @@ def _unsubscribed(session: Session, campaign: Campaign) -> int:
     """
     if campaign.started_at is None:
         return 0
+    mailing_list = session.get(MailingList, campaign.list_id)
+    public = mailing_list is not None and mailing_list.public
     leaves: dict[int, list[dt.datetime]] = {}
-    for at, target, detail in session.execute(
-        select(AuditLog.at, AuditLog.target, AuditLog.detail).where(
-            AuditLog.action == "unsubscribe", AuditLog.at >= campaign.started_at
+    for at, action, target, detail in session.execute(
+        select(AuditLog.at, AuditLog.action, AuditLog.target, AuditLog.detail).where(
+            AuditLog.action.in_(LEAVING), AuditLog.at >= campaign.started_at
         )
     ):
-        if not isinstance(detail, dict) or detail.get("list_id") != campaign.list_id:
+        if not _left_list(action, detail, campaign.list_id, public):
             continue
         kind, _, number = str(target).partition(":")
         if kind == "subscriber" and number.isdigit():
             leaves.setdefault(int(number), []).append(at)
+    # A complaint also unsubscribes from everything; it is counted as the complaint.
+    for (complainer,) in session.execute(
+        select(Delivery.subscriber_id)
+        .join(BounceRecord, BounceRecord.delivery_id == Delivery.id)
+        .where(
+            Delivery.campaign_id == campaign.id,
+            BounceRecord.kind == Kind.COMPLAINT,
+            BounceRecord.verified.is_(True),
+        )
+    ):
+        if complainer is not None:
+            leaves.pop(int(complainer), None)
     if not leaves:
         return 0
     reached: dict[int, dt.datetime] = {}
