@@ -30,7 +30,7 @@ from mailer.delivery.models import (
     RateBucket,
 )
 from mailer.delivery.variant_models import CampaignVariant
-from mailer.feedback.clicks import Click
+from mailer.feedback.clicks import Click, Open
 from mailer.users import ApiToken, Role, User
 from subscribers.models import (
     BounceRecord,
@@ -66,6 +66,7 @@ __all__ = [
     "MailingList",
     "NewsItem",
     "Observance",
+    "Open",
     "RateBucket",
     "ReaderChoice",
     "Role",

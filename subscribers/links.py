@@ -98,6 +98,7 @@ class ListChoice:
     subscribed: bool
     # The list counts clicks per reader (MailingList.track_clicks): the page says so.
     tracks_clicks: bool = False
+    tracks_opens: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,9 @@ def preferences_page(session: Session, signer: TokenSigner, token: str) -> Prefe
         subscriber.email,
         subscriber.name,
         [
-            ListChoice(ml.id, ml.name, ml.description, ml.id in mine, ml.track_clicks)
+            ListChoice(
+                ml.id, ml.name, ml.description, ml.id in mine, ml.track_clicks, ml.track_opens
+            )
             for ml in lists
         ],
     )

@@ -41,6 +41,7 @@ EDITABLE = (
     "archive",
     "digest_title",
     "track_clicks",
+    "track_opens",
     *SCHEDULE_FIELDS,
 )
 #: A digest title is a subject's first words: one line, short.

@@ -69,6 +69,8 @@ class MailingList(Base):
     # Click tracking (off by default): links in this list's mail go through a signed
     # redirect that counts the click and names the reader (mailer.feedback.clicks).
     track_clicks: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An open pixel (off by default, and docs/reports.md says why opens mislead).
+    track_opens: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # When the digest day, time, zone or switch last changed (subscribers.lists.update):
     # a digest time before it was never due, so it is never recorded as missed.

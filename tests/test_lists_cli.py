@@ -152,6 +152,7 @@ def test_click_tracking_is_off_by_default_and_switched_by_update(
     assert run(cli_env, "lists", "create", "weekly", "--name", "ODEI Weekly").exit_code == 0
     shown = run(cli_env, "lists", "show", "weekly").output
     assert "click tracking" in shown and "off" in shown.split("click tracking")[1][:20]
+    assert "open tracking" in shown and "off" in shown.split("open tracking")[1][:20]
     assert run(cli_env, "lists", "update", "weekly", "--track-clicks").exit_code == 0
     with session_factory() as s:
         ml = s.scalar(select(MailingList).where(MailingList.slug == "weekly"))

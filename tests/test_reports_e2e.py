@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailer import auth
 from mailer.commands.bounces import command as bounces_command
 from mailer.compose.snapshot import PLACEHOLDERS
+from mailer.db import utcnow
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, Delivery
 from mailer.delivery.verp import verp_address
@@ -49,7 +50,7 @@ REJECTED = "reader6@example.org"  # the server refuses it: failed
 
 
 def _snapshot_campaign(session: Session, track: bool) -> int:
-    ml = MailingList(slug="odei-weekly", name="ODEI Weekly", track_clicks=track)
+    ml = MailingList(slug="odei-weekly", name="ODEI Weekly", track_clicks=track, track_opens=track)
     session.add(ml)
     session.flush()
     for address in READERS:
@@ -155,7 +156,13 @@ def test_report_equals_what_happened(
     base = live_server.url
     cid, mail = _send(session_factory, live_server, track=True)
 
-    # Right after delivery a gateway opens every link: not a person, not counted.
+    # Right after delivery a gateway opens every link: not a person, not counted. (Its
+    # sent time is made "now", so a slow machine cannot stretch the moment past 5 s.)
+    with session_factory() as s:
+        row = s.scalar(select(Delivery).where(Delivery.email == "reader2@example.org"))
+        assert row is not None
+        row.sent_at = utcnow()
+        s.commit()
     first = _tracked(mail["reader2@example.org"]["text/html"], base)
     scan = requests.get(first[0], allow_redirects=False, timeout=10)
     assert scan.status_code == 302 and scan.headers["Location"] == NEWS
@@ -187,6 +194,15 @@ def test_report_equals_what_happened(
     # A link scanner's agent is redirected, not counted.
     bot = {"User-Agent": "Mozilla/5.0 (compatible; Microsoft Office SafeLinks)"}
     requests.get(news1, headers=bot, allow_redirects=False, timeout=10)
+    # The open pixel (this list also tracks opens): a GET counts, a HEAD does not.
+    pixel = re.search(re.escape(base) + r"/o/[^\"]+\.gif", r0["text/html"])
+    assert pixel is not None and "/o/" not in r0["text/plain"]
+    seen = requests.get(pixel.group(0), timeout=10)
+    assert seen.status_code == 200 and seen.headers["Content-Type"] == "image/gif"
+    assert requests.head(pixel.group(0), timeout=10).status_code == 200
+    requests.get(pixel.group(0), timeout=10)
+    bad_pixel = pixel.group(0).replace("/o/", "/o/9", 1)  # another campaign's id
+    requests.get(bad_pixel, timeout=10)
     # Tampered: another target, another reader, no reader part, garbage: 400, no redirect.
     token, reader = news0.split("/l/")[1].split("/")
     other_reader = _tracked(r1["text/html"], base)[0].split("/")[-1]
@@ -247,6 +263,7 @@ def test_report_equals_what_happened(
     assert got["delivered"] == 5
     assert got["unsubscribed"] == 1
     assert got["clicks"] == {"tracked": True, "total": 4, "unique": 2}
+    assert got["opens"] == {"tracked": True, "total": 2, "unique": 1}
     assert got["links"] == [
         {"url": NEWS, "total": 3, "unique": 2},
         {"url": EVENTS, "total": 1, "unique": 1},
@@ -261,13 +278,14 @@ def test_report_equals_what_happened(
     assert printed.exit_code == 0, printed.output
     assert json.loads(printed.output) == got
 
-    # Forgetting a reader removes their clicks (and so their part of the counts).
+    # Forgetting a reader removes their clicks and opens (and so their part of the counts).
     with session_factory() as s:
         forget(s, "reader0@example.org")
         s.commit()
         assert s.scalar(select(Click.id).where(Click.url == EVENTS)) is None
         after = campaign_report(s, cid)
         assert after is not None and after.clicks_total == 1 and after.clicks_unique == 1
+        assert after.opens_total == 0  # reader0's opens went with them
 
 
 def test_without_tracking_links_go_straight_to_their_targets(
@@ -275,6 +293,6 @@ def test_without_tracking_links_go_straight_to_their_targets(
 ) -> None:
     _cid, mail = _send(session_factory, live_server, track=False)
     html = mail["reader0@example.org"]["text/html"]
-    assert "/l/" not in html
+    assert "/l/" not in html and "/o/" not in html
     assert f'href="{NEWS}"' in html
     assert NEWS in mail["reader0@example.org"]["text/plain"]

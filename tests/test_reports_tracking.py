@@ -155,3 +155,39 @@ def test_api_backends_get_tracked_bodies_with_every_slot_filled() -> None:
     reader_one = one.bodies()[1].split()[0].rsplit("/", 1)[1]
     assert ReaderSigner("k").read(reader_one) == 10
     assert one.bodies()[1].split()[0] != two.bodies()[1].split()[0]
+
+
+def test_every_way_of_leaving_counts_once_and_a_complaint_counts_as_a_complaint(
+    session: Session, settings: Any
+) -> None:
+    from mailer.feedback.apply import apply_feedback
+    from mailer.feedback.events import FeedbackEvent, Kind
+    from subscribers.service import unsubscribe_all, update_preferences
+
+    ml = make_list(session, public=True)
+    people = make_subscribers(session, ml, 6)
+    campaign = make_campaign(session, ml, "list-1:2027-W12")
+    campaign.started_at = utcnow()
+    rows = []
+    for person in people:
+        row = Delivery(
+            campaign_id=campaign.id,
+            subscriber_id=person.id,
+            email=person.email,
+            status="sent",
+            sent_at=utcnow(),
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    time.sleep(0.01)
+    unsubscribe(session, people[0].id, ml.id, via="one-click")  # the message's link
+    update_preferences(session, people[1].id, set(), None)  # unticked on the preference page
+    unsubscribe_all(session, people[2].id, via="preferences")  # "unsubscribe from everything"
+    unsubscribe(session, people[2].id, ml.id, via="one-click")  # and again: still one reader
+    apply_feedback(session, [FeedbackEvent(Kind.COMPLAINT, delivery_id=rows[3].id)], settings)
+    update_preferences(session, people[4].id, {ml.id}, "Still Here")  # kept the list
+    session.commit()
+    report = campaign_report(session, campaign.id)
+    assert report is not None
+    assert (report.unsubscribed, report.complained) == (3, 1)

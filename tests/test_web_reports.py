@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -172,3 +173,61 @@ def test_overview_shows_a_standalone_announcement_due_in_the_lists_own_time(
     # 16:00 UTC is 17:00 in Berlin that day (CET), named.
     assert "Announcement “Iftar at the Newman Center”" in row
     assert "Mar 20, 2031 17:00 CET" in row
+
+
+def test_a_test_copy_redirects_but_counts_nothing_and_one_off_mail_is_never_tracked(
+    client: WebClient, session_factory: sessionmaker[Session], web_settings: Any
+) -> None:
+    import re
+
+    from sqlalchemy import func, select
+
+    from mailer.compose.snapshot import Snapshot
+    from mailer.delivery.message import MessageBuilder, Recipient
+    from mailer.feedback.clicks import Click
+    from tests.helpers import make_campaign, make_list
+
+    with session_factory() as s:
+        ml = make_list(s, track_clicks=True)
+        campaign = make_campaign(s, ml)
+        s.commit()
+        snap = Snapshot("s", "", '<a href="https://diversity.wustl.edu/">ODEI</a>', "")
+        test_copy = MessageBuilder(snap, ml, web_settings, campaign_id=campaign.id).build(
+            Recipient(0, 0, "ada.admin@example.org", "Sample Reader")
+        )
+        one_off = MessageBuilder(snap, ml, web_settings, campaign_id=0).build(
+            Recipient(0, 7, "new.reader@example.org", "")
+        )
+    assert b"/l/" not in one_off.raw and b"https://diversity.wustl.edu/" in one_off.raw
+    raw = test_copy.raw.replace(b"=\r\n", b"").decode()
+    (path,) = set(re.findall(r"http://localhost(/l/[^\"\s]+)", raw))
+    answer = client.get(
+        path, headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+    )
+    assert (
+        answer.status_code == 302 and answer.headers["Location"] == "https://diversity.wustl.edu/"
+    )
+    with session_factory() as s:
+        assert s.scalar(select(func.count(Click.id))) == 0
+
+
+def test_every_report_route_needs_a_login_and_the_api_a_token(
+    app: Any, client: WebClient, seeded: object
+) -> None:
+    values = {"campaign_id": seeded.campaign_id, "list_id": seeded.list_id}  # type: ignore[attr-defined]
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/reports/", "/api/v1/")) or "GET" not in rule.methods:
+            continue
+        if rule.arguments - set(values):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = path.replace(f"<int:{name}>", str(values[name]))
+        answer = client.get(path)
+        if path.startswith("/reports/"):
+            assert answer.status_code == 302 and "/login" in answer.headers["Location"], path
+        else:
+            assert answer.status_code == 401, path
+        checked += 1
+    assert checked >= 8

@@ -52,6 +52,11 @@ def report(campaign_id: int, as_json: bool) -> None:
             ("clicks", found.clicks_total, None),
             ("readers who clicked", found.clicks_unique, found.clicks_unique),
         ]
+    if found.opens_tracked or found.opens_total:
+        rows += [
+            ("opens (image proxies count too)", found.opens_total, None),
+            ("readers whose mail was opened", found.opens_unique, found.opens_unique),
+        ]
     for name, count, share in rows:
         table.add_row(name, str(count), "" if share is None else f"{found.rate(share):.2%}")
     console.print(table)

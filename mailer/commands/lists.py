@@ -128,6 +128,12 @@ def list_options(creating: bool) -> Any:
                 help="Count clicks on links in this list's mail, per reader (default: off).",
             ),
             click.option(
+                "--track-opens/--no-track-opens",
+                default=False if creating else None,
+                help="Count opens with a pixel (default: off; unreliable and intrusive, "
+                "see docs/reports.md).",
+            ),
+            click.option(
                 "--archive/--no-archive",
                 default=True if creating else None,
                 help="Publish past editions in the public archive.",
@@ -270,6 +276,7 @@ def show(slug: str) -> None:
             ),
             ("archive", "on" if ml.archive else "off"),
             ("click tracking", "on" if ml.track_clicks else "off"),
+            ("open tracking", "on" if ml.track_opens else "off"),
         ] + [(f"subscriptions {k}", str(v)) for k, v in sorted(by_status.items())]
         table = Table(show_header=False)
         for k, v in rows:

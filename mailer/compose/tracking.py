@@ -31,8 +31,10 @@ from mailer.compose.snapshot import Snapshot
 READER_PLACEHOLDER = "__MAILER_CLICK_READER__"
 #: The redirect's path on the web app: ``/l/<link token>/<reader part>``.
 REDIRECT_PATH = "/l/"
+#: The open pixel's path (lists that track opens): ``/o/<campaign id>/<reader part>.gif``.
+PIXEL_PATH = "/o/"
 #: This site's personal pages: never tracked.
-PERSONAL_PATHS = ("/u/", "/p/", "/c/", REDIRECT_PATH)
+PERSONAL_PATHS = ("/u/", "/p/", "/c/", REDIRECT_PATH, PIXEL_PATH)
 
 _HREF = re.compile(r"""(\bhref\s*=\s*)(["'])(https?://[^"'\s>]+)\2""", re.IGNORECASE)
 _TEXT_URL = re.compile(r"""https?://[^\s<>"'\]\[]+""", re.IGNORECASE)
@@ -147,6 +149,19 @@ def track_links(snapshot: Snapshot, tracked_url: Callable[[str], str], base_url:
         html=_HREF.sub(in_html, snapshot.html),
         text=_TEXT_URL.sub(in_text, snapshot.text),
     )
+
+
+_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+
+
+def add_open_pixel(snapshot: Snapshot, base_url: str, campaign_id: int) -> Snapshot:
+    """The HTML with a 1x1 image before ``</body>`` whose URL names the message (the
+    reader part is the same placeholder as in tracked links). Only for lists that
+    track opens; the text part has no pixel."""
+    url = f"{base_url.rstrip('/')}{PIXEL_PATH}{campaign_id}/{READER_PLACEHOLDER}.gif"
+    pixel = f'<img src="{url}" width="1" height="1" alt="" border="0">'
+    html_part, found = _BODY_END.subn(lambda m: pixel + m.group(0), snapshot.html, count=1)
+    return replace(snapshot, html=html_part if found else snapshot.html + pixel)
 
 
 def redirect_url(base_url: str, signer: LinkSigner, campaign_id: int) -> Callable[[str], str]:

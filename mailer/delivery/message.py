@@ -29,6 +29,7 @@ from mailer.compose.tracking import (
     READER_PLACEHOLDER,
     LinkSigner,
     ReaderSigner,
+    add_open_pixel,
     redirect_url,
     track_links,
 )
@@ -231,14 +232,18 @@ class MessageBuilder:
         # Click tracking: the links are rewritten here, once per campaign; each message
         # then costs one HMAC for its reader part (mailer.compose.tracking).
         self._reader: ReaderSigner | None = None
-        if getattr(mailing_list, "track_clicks", False):
+        # Only a campaign's messages: one-off mail (confirmation, welcome: campaign 0) never.
+        if campaign_id > 0 and getattr(mailing_list, "track_clicks", False):
             snapshot = track_links(
                 snapshot,
                 redirect_url(self.base_url, LinkSigner(self._secret), campaign_id),
                 self.base_url,
             )
-            self.snapshot = snapshot
             self._reader = ReaderSigner(self._secret)
+        if campaign_id > 0 and getattr(mailing_list, "track_opens", False):
+            snapshot = add_open_pixel(snapshot, self.base_url, campaign_id)
+            self._reader = ReaderSigner(self._secret)
+        self.snapshot = snapshot
         self._static_headers = self._build_static_headers(mailing_list)
         self._merge = MergeBody(snapshot.html, snapshot.text)
         self._html = _Template(snapshot.html)

@@ -1,4 +1,5 @@
-"""Clicks on tracked links: the one table and the one rule for what counts as a person.
+"""Clicks on tracked links (and opens, where a list asks): the tables and the one rule for
+what counts as a person.
 
 A tracked link (``mailer.compose.tracking``) goes to ``/l/<link token>/<reader part>``
 on the web app, which calls ``record_click`` here. What is *not* a person's click:
@@ -58,6 +59,24 @@ class Click(Base):
     clicked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Open(Base):
+    """One load of a message's open pixel (only for lists that track opens)."""
+
+    __tablename__ = "opens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), default=None, index=True
+    )
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL"), default=None, index=True
+    )
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 def is_scanner(user_agent: str) -> bool:
     return not user_agent.strip() or bool(SCANNER_AGENTS.search(user_agent))
 
@@ -73,8 +92,9 @@ def record_click(
 ) -> bool:
     """Record one person's click; False (nothing recorded) for scanners and strangers.
 
-    ``delivery_id`` comes from a signed reader part; it must belong to the campaign.
-    The caller commits.
+    ``delivery_id`` comes from a signed reader part; it must be a delivery of the
+    campaign (a test copy's or a preview's links redirect but count nothing). The
+    caller commits.
     """
     at = now or utcnow()
     if is_scanner(user_agent):
@@ -83,8 +103,8 @@ def record_click(
     if campaign is None:
         return False
     delivery = session.get(Delivery, delivery_id) if delivery_id is not None else None
-    if delivery is not None and delivery.campaign_id != campaign_id:
-        return False
+    if delivery is None or delivery.campaign_id != campaign_id:
+        return False  # a test copy or preview (delivery 0), or another campaign's reader
     sent_at = delivery.sent_at if delivery is not None else None
     if sent_at is not None and at - sent_at < SCANNER_WINDOW:
         return False
@@ -103,12 +123,39 @@ def record_click(
     return True
 
 
+def record_open(
+    session: Session, campaign_id: int, delivery_id: int, *, now: dt.datetime | None = None
+) -> bool:
+    """Record one pixel load of a delivery of the campaign, while its list tracks opens.
+
+    No scanner rule: Apple's and Google's image proxies load the pixel as any reader
+    would, which is why opens are reported as an upper bound and off by default.
+    """
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None or delivery.campaign_id != campaign_id:
+        return False
+    campaign = session.get(Campaign, campaign_id)
+    mailing_list = session.get(MailingList, campaign.list_id) if campaign is not None else None
+    if mailing_list is None or not mailing_list.track_opens:
+        return False
+    session.add(
+        Open(
+            campaign_id=campaign_id,
+            delivery_id=delivery.id,
+            subscriber_id=delivery.subscriber_id,
+            opened_at=now or utcnow(),
+        )
+    )
+    return True
+
+
 @register_eraser
 def forget_clicks(session: Session, subscriber_ids: Sequence[int], placeholder: str) -> None:
-    """A forgotten reader's clicks go: a click is behaviour, not a count we must keep."""
+    """A forgotten reader's clicks and opens go: behaviour, not a count we must keep."""
     if subscriber_ids:
-        session.execute(
-            delete(Click)
-            .where(Click.subscriber_id.in_(list(subscriber_ids)))
-            .execution_options(synchronize_session=False)
-        )
+        for table in (Click, Open):
+            session.execute(
+                delete(table)
+                .where(table.subscriber_id.in_(list(subscriber_ids)))
+                .execution_options(synchronize_session=False)
+            )

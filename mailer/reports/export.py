@@ -38,6 +38,9 @@ def campaign_csv(report: CampaignReport) -> str:
         w.writerow([key, data[key], "" if rate is None else f"{rate:.6f}"])
     w.writerow(["clicks", report.clicks_total, ""])
     w.writerow(["readers who clicked", report.clicks_unique, ""])
+    if report.opens_tracked or report.opens_total:
+        w.writerow(["opens (upper bound)", report.opens_total, ""])
+        w.writerow(["readers whose mail was opened", report.opens_unique, ""])
     if report.links:
         w.writerow([])
         w.writerow(["link", "clicks", "readers who clicked"])

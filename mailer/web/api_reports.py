@@ -64,6 +64,10 @@ SCHEMAS["CampaignReport"] = {
             "type": "object",
             "properties": {"tracked": {"type": "boolean"}, "total": _INT, "unique": _INT},
         },
+        "opens": {
+            "type": "object",
+            "properties": {"tracked": {"type": "boolean"}, "total": _INT, "unique": _INT},
+        },
         "links": {
             "type": "array",
             "items": {

@@ -128,8 +128,8 @@ def _register_blueprints(app: Flask) -> None:
     from mailer.web.admin import bp as admin_bp
     from mailer.web.api import bp as api_bp
     from mailer.web.hooks import bp as hooks_bp
-    from mailer.web.overview import bp as reports_bp
     from mailer.web.public import bp as public_bp
+    from mailer.web.reports import bp as reports_bp
     from mailer.web.reset import bp as reset_bp
     from mailer.web.staff import bp as staff_bp
     from mailer.web.track import bp as track_bp

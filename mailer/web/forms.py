@@ -124,6 +124,7 @@ class ListForm(FlaskForm):
     digest_time = StringField("Digest time (local)", validators=[DataRequired(), validate_time])
     archive = BooleanField("Public archive of sent editions")
     track_clicks = BooleanField("Count clicks on links, per reader (off by default)")
+    track_opens = BooleanField("Count opens with a tracking pixel (off by default; unreliable)")
 
 
 class UserForm(FlaskForm):

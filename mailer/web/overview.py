@@ -131,7 +131,6 @@ def overview_data(session: Session, settings: Settings) -> dict[str, object]:
             select(Announcement.id).where(Announcement.status == AnnouncementStatus.SUBMITTED)
         ).all()
     )
-    running = [s for s in sends if s.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED)]
     return {
         "rows": rows,
         "sends": sends,
@@ -139,7 +138,6 @@ def overview_data(session: Session, settings: Settings) -> dict[str, object]:
         "failing": failing,
         "blocked": blocked,
         "waiting": waiting,
-        "running": running,
         "zones": {ml.mailing_list.id: ml.mailing_list.timezone for ml in rows},
     }
 

@@ -166,3 +166,9 @@ def health(list_id: int) -> str:
 def health_download(list_id: int) -> Response:
     mailing_list = _list(list_id)
     return _csv(health_csv(list_health(db(), mailing_list)), f"{mailing_list.slug}-health.csv")
+
+
+# The overview (the console's landing page) adds its route to ``bp``.
+from mailer.web import overview  # noqa: E402
+
+__all__ = ["bp", "overview"]
