@@ -105,6 +105,7 @@ def test_a_reader_back_to_the_digest_mid_send_is_skipped_from_the_next_batch(
         assert assert_counts_add_up(session, cid) == {"sent": 1, "skipped": 1}
         row = session.scalar(select(Delivery).where(Delivery.email == "ivy@example.org"))
         assert row is not None and row.status == "skipped"
+        assert "weekly digest" in row.last_error
 
 
 def test_a_standalone_announcement_reaches_only_readers_of_its_topics(

@@ -35,6 +35,7 @@ from mailer.db import audit
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus, Delivery
 from mailer.delivery.variant_models import CampaignVariant
+from mailer.delivery.variants import NOT_FOR_THEM
 from subscribers import lists
 from subscribers.models import MailingList
 from subscribers.topics import instant_readers, lists_with_instant_readers, reader_topics
@@ -42,8 +43,6 @@ from subscribers.topics import instant_readers, lists_with_instant_readers, read
 log = logging.getLogger(__name__)
 
 PREFIX = "instant:"
-#: The key of a reader an instant campaign is not (or no longer) for.
-NOT_FOR_THEM = "-"
 
 
 def instant_key(announcement_id: int, list_id: int) -> str:

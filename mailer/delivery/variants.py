@@ -43,9 +43,25 @@ __all__ = [
     "has_variants",
     "load_variant",
     "make_variants",
+    "skip_reason",
     "stored_variants",
     "variant_snapshots",
 ]
+
+
+#: The key of a reader an announcement campaign is not (or no longer) for.
+NOT_FOR_THEM = "-"
+#: Why a reader an announcement campaign is no longer for (their mode or topics changed,
+#: or the announcement carries none of their topics) was skipped.
+NOT_FOR_THEM_REASON = (
+    "not for this reader: the announcement carries none of their topics, "
+    "or they get the weekly digest"
+)
+
+
+def skip_reason(key: str) -> str:
+    """The reason recorded on a skipped delivery for a reader of variant ``key``."""
+    return NOT_FOR_THEM_REASON if key == NOT_FOR_THEM else EMPTY_REASON
 
 
 def has_topics(session: Session, list_id: int) -> bool:

@@ -35,7 +35,7 @@ from mailer.delivery.ratelimit import RateLimiter
 from mailer.delivery.recovery import Recovered
 from mailer.delivery.sqlstore import SqlOutboxStore
 from mailer.delivery.store import OutboxStore, Recorded, VariantStore
-from mailer.delivery.variants import EMPTY_REASON, VariantBuilder
+from mailer.delivery.variants import VariantBuilder, skip_reason
 
 __all__ = ["Recorded", "Worker", "WorkerStats", "drain", "sql_store"]
 
@@ -299,12 +299,15 @@ class Worker:
             if not builder.known(key):
                 builder.add(key, store.variant(campaign_id, key, self.settings))
         builder.assign(keys)
-        empty = {
-            c.delivery_id for c in claimed if builder.is_empty(keys.get(c.subscriber_id or 0, ""))
-        }
-        if empty:
-            store.skip(campaign_id, sorted(empty), EMPTY_REASON)
-        return [c for c in claimed if c.delivery_id not in empty]
+        empty: dict[str, list[int]] = {}
+        for c in claimed:
+            key = keys.get(c.subscriber_id or 0, "")
+            if builder.is_empty(key):
+                empty.setdefault(skip_reason(key), []).append(c.delivery_id)
+        for reason, ids in empty.items():
+            store.skip(campaign_id, ids, reason)
+        skipped = {i for ids in empty.values() for i in ids}
+        return [c for c in claimed if c.delivery_id not in skipped]
 
     def _record(
         self,
