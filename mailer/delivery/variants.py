@@ -29,6 +29,8 @@ from mailer.content.edition_codec import from_json, to_json
 from mailer.delivery.backends.base import OutgoingMessage
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign
+from mailer.delivery.outbox import Claimed
+from mailer.delivery.store import VariantStore
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers.models import MailingList
 from subscribers.topic_models import Topic
@@ -36,13 +38,15 @@ from subscribers.topics import keys_in_use, lists_with_instant_readers, split_ke
 
 __all__ = [
     "EMPTY_REASON",
+    "NOT_FOR_THEM",
     "Variant",
     "VariantBuilder",
     "fresh_variants",
-    "has_topics",
     "has_variants",
     "load_variant",
     "make_variants",
+    "needs_variants",
+    "route",
     "skip_reason",
     "stored_variants",
     "variant_snapshots",
@@ -64,7 +68,7 @@ def skip_reason(key: str) -> str:
     return NOT_FOR_THEM_REASON if key == NOT_FOR_THEM else EMPTY_REASON
 
 
-def has_topics(session: Session, list_id: int) -> bool:
+def needs_variants(session: Session, list_id: int) -> bool:
     """Does the list need variants: it has topics, or a reader who chose instant mode?"""
     if session.scalar(select(Topic.id).where(Topic.list_id == list_id).limit(1)) is not None:
         return True
@@ -106,7 +110,7 @@ def make_variants(
     Findings name their variant ("topics Academic Pathway Programs: ...").
     """
     session.execute(delete(CampaignVariant).where(CampaignVariant.campaign_id == campaign.id))
-    if not has_topics(session, mailing_list.id):
+    if not needs_variants(session, mailing_list.id):
         return []
     sent = as_sent(content, snapshot)
     session.add(
@@ -287,8 +291,37 @@ def fresh_variants(
     settings: Settings,
 ) -> tuple[Variant, ...]:
     """The variants a send made now would render (topic sets in use), labelled."""
-    if not has_topics(session, mailing_list.id):
+    if not needs_variants(session, mailing_list.id):
         return ()
     keys = keys_in_use(session, mailing_list.id)
     found = render_variants(as_sent(content, snapshot), keys, mailing_list, settings)
     return _labelled(session, mailing_list.id, found)
+
+
+def route(
+    store: VariantStore,
+    builder: VariantBuilder,
+    campaign_id: int,
+    claimed: list[Claimed],
+    settings: Settings,
+) -> list[Claimed]:
+    """Before a batch: read each claimed reader's key, render a variant first seen
+    now, skip readers whose variant is empty (with the reason); the rows to send."""
+    keys = store.reader_keys(
+        campaign_id,
+        builder.list_id,
+        [c.subscriber_id for c in claimed if c.subscriber_id is not None],
+    )
+    for key in set(keys.values()):
+        if not builder.known(key):
+            builder.add(key, store.variant(campaign_id, key, settings))
+    builder.assign(keys)
+    empty: dict[str, list[int]] = {}
+    for c in claimed:
+        key = keys.get(c.subscriber_id or 0, "")
+        if builder.is_empty(key):
+            empty.setdefault(skip_reason(key), []).append(c.delivery_id)
+    for reason, ids in empty.items():
+        store.skip(campaign_id, ids, reason)
+    skipped = {i for ids in empty.values() for i in ids}
+    return [c for c in claimed if c.delivery_id not in skipped]
