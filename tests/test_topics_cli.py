@@ -42,6 +42,8 @@ def test_topics_from_the_command_line(
     )
     shown = run(cli_env, "topics", "list", "--list", "odei-weekly")
     assert "Academic Pathway Programs" in shown.output
+    listed = run(cli_env, "lists", "show", "odei-weekly")
+    assert "Academic Pathway Programs (pathways)" in listed.output
 
     tagged = run(
         cli_env, "topics", "tag", "source", "Pathways news", "--list", "odei-weekly",

@@ -241,6 +241,8 @@ def list_() -> None:
 @needs_schema
 def show(slug: str) -> None:
     """Everything about one list, and its subscriptions by status."""
+    from subscribers.topics import list_topics
+
     with session_scope(session_factory()) as session:
         ml = get_list(session, slug)
         by_status = dict(
@@ -264,6 +266,11 @@ def show(slug: str) -> None:
                 f"{WEEKDAYS[ml.digest_weekday].title()} at {ml.digest_time} ({ml.timezone})",
             ),
             ("archive", "on" if ml.archive else "off"),
+            (
+                "topics",
+                ", ".join(f"{t.name} ({t.slug})" for t in list_topics(session, ml.id))
+                or "none (`mailer topics add`)",
+            ),
         ] + [(f"subscriptions {k}", str(v)) for k, v in sorted(by_status.items())]
         table = Table(show_header=False)
         for k, v in rows:
