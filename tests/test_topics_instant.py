@@ -77,6 +77,7 @@ def test_an_instant_reader_gets_an_approved_announcement_once(
     assert NOTE in digests["ana@example.org"]
     for address in INSTANT:
         assert NOTE not in digests[address], address
+        assert "one by one as they were approved" in digests[address]
     with session_factory() as session:
         assert assert_counts_add_up(session, digest_id) == {"sent": 4}
 

@@ -23,7 +23,7 @@ exactly as for an edition without topics.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mailer.compose.inline import Inliner, PremailerInliner
@@ -74,6 +74,21 @@ def as_sent(content: EditionContent, snapshot: Snapshot) -> EditionContent:
     )
 
 
+def reader_note(topic_names: list[str], instant: bool) -> str:
+    """The variant's line for its readers: what it holds, so nobody wonders where the rest is."""
+    parts = []
+    if topic_names:
+        names = (
+            topic_names[0]
+            if len(topic_names) == 1
+            else (", ".join(topic_names[:-1]) + " and " + topic_names[-1])
+        )
+        parts.append(f"Chosen for your topics: {names}.")
+    if instant:
+        parts.append("Announcements reached you one by one as they were approved.")
+    return " ".join(parts)
+
+
 def render_variant(
     content: EditionContent,
     key: str,
@@ -81,13 +96,19 @@ def render_variant(
     settings: Settings,
     *,
     inliner: Inliner | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> Snapshot | None:
-    """The edition for topic key ``key``, rendered and inlined; None when it is empty."""
+    """The edition for topic key ``key``, rendered and inlined; None when it is empty.
+
+    ``names`` are the list's topic names by id, for the variant's line to its readers.
+    """
     topics, instant = split_key(key)
     shown = for_topics(content, topics, instant=instant)
     if shown.is_empty:
         return None
-    return render_digest(shown, mailing_list, settings, inliner=inliner)
+    chosen = [(names or {}).get(t, f"topic {t}") for t in sorted(topics)]
+    note = reader_note(chosen, instant)
+    return render_digest(shown, mailing_list, settings, inliner=inliner, reader_note=note)
 
 
 def render_variants(
@@ -97,10 +118,11 @@ def render_variants(
     settings: Settings,
     *,
     inliner: Inliner | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> dict[str, Snapshot | None]:
     """Every topic key's variant (except "", the edition itself), one premailer for all."""
     inliner = inliner or PremailerInliner()
     return {
-        key: render_variant(content, key, mailing_list, settings, inliner=inliner)
+        key: render_variant(content, key, mailing_list, settings, inliner=inliner, names=names)
         for key in sorted(set(keys) - {""})
     }

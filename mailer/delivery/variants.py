@@ -68,6 +68,11 @@ def skip_reason(key: str) -> str:
     return NOT_FOR_THEM_REASON if key == NOT_FOR_THEM else EMPTY_REASON
 
 
+def topic_names(session: Session, list_id: int) -> dict[int, str]:
+    rows = session.execute(select(Topic.id, Topic.name).where(Topic.list_id == list_id))
+    return {topic_id: name for topic_id, name in rows}
+
+
 def needs_variants(session: Session, list_id: int) -> bool:
     """Does the list need variants: it has topics, or a reader who chose instant mode?"""
     if session.scalar(select(Topic.id).where(Topic.list_id == list_id).limit(1)) is not None:
@@ -126,10 +131,8 @@ def make_variants(
         )
     )
     keys = keys_in_use(session, mailing_list.id)
-    variants = render_variants(sent, keys, mailing_list, settings, inliner=inliner)
-    names = dict(
-        session.execute(select(Topic.id, Topic.name).where(Topic.list_id == mailing_list.id)).all()
-    )
+    names = topic_names(session, mailing_list.id)
+    variants = render_variants(sent, keys, mailing_list, settings, inliner=inliner, names=names)
     findings: list[Finding] = []
     for key, variant in variants.items():
         session.add(_row(campaign.id, key, variant))
@@ -194,7 +197,14 @@ def load_variant(
     mailing_list = session.get(MailingList, campaign.list_id)
     assert mailing_list is not None
     content = from_json(base.content)
-    snapshot = render_variant(content, key, mailing_list, settings, inliner=PremailerInliner())
+    snapshot = render_variant(
+        content,
+        key,
+        mailing_list,
+        settings,
+        inliner=PremailerInliner(),
+        names=topic_names(session, mailing_list.id),
+    )
     try:
         with session.begin_nested():
             session.add(_row(campaign_id, key, snapshot))
@@ -294,7 +304,13 @@ def fresh_variants(
     if not needs_variants(session, mailing_list.id):
         return ()
     keys = keys_in_use(session, mailing_list.id)
-    found = render_variants(as_sent(content, snapshot), keys, mailing_list, settings)
+    found = render_variants(
+        as_sent(content, snapshot),
+        keys,
+        mailing_list,
+        settings,
+        names=topic_names(session, mailing_list.id),
+    )
     return _labelled(session, mailing_list.id, found)
 
 
