@@ -230,7 +230,7 @@ def test_api_subscribe_takes_topic_slugs(
     from mailer.users import User
 
     with session_factory() as session:
-        list_id, ids = _list_with_topics(session)
+        _list_id, ids = _list_with_topics(session)
         token = auth.issue_api_token(session.get(User, admin.id))  # type: ignore[arg-type]
         session.commit()
     headers = {"Authorization": f"Bearer {token}"}
