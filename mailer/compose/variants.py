@@ -8,8 +8,10 @@ The variant rule:
   everyone), and only the news, events and announcements that carry at least
   one of their topics; an item with no topic of the list reaches only readers
   who chose none;
-- a reader who chose "each announcement as it is approved" (instant) gets the
-  digest without its announcements: each reached them on its own when approved;
+- a reader who already got an announcement of the edition on its own (they
+  chose "each announcement as it is approved") gets the digest without it:
+  the variant key names those announcements ("3,5;got=12"), so nobody gets
+  one twice, and nobody who switched to instant after it went out misses it;
 - a section left empty is left out (the templates skip empty sections);
 - an edition left without features, news, events and announcements for a
   topic set is *empty*: its readers are not sent anything (their deliveries
@@ -39,12 +41,14 @@ EMPTY_REASON = "nothing in this edition for the reader's topics"
 
 
 def for_topics(
-    content: EditionContent, topics: frozenset[int], *, instant: bool = False
+    content: EditionContent, topics: frozenset[int], *, got: frozenset[int] = frozenset()
 ) -> EditionContent:
-    """The part of the edition a reader of ``topics`` gets (all of it for no topics);
-    an ``instant`` reader's has no announcements (each came on its own when approved)."""
-    if instant:
-        content = dataclasses.replace(content, announcements=())
+    """The part of the edition a reader of ``topics`` gets (all of it for no topics),
+    without the announcements in ``got`` (they came to the reader on their own)."""
+    if got:
+        content = dataclasses.replace(
+            content, announcements=tuple(a for a in content.announcements if a.id not in got)
+        )
     if not topics:
         return content
     return dataclasses.replace(
@@ -74,7 +78,7 @@ def as_sent(content: EditionContent, snapshot: Snapshot) -> EditionContent:
     )
 
 
-def reader_note(topic_names: list[str], instant: bool) -> str:
+def reader_note(topic_names: list[str], got_some: bool) -> str:
     """The variant's line for its readers: what it holds, so nobody wonders where the rest is."""
     parts = []
     if topic_names:
@@ -84,7 +88,7 @@ def reader_note(topic_names: list[str], instant: bool) -> str:
             else (", ".join(topic_names[:-1]) + " and " + topic_names[-1])
         )
         parts.append(f"Chosen for your topics: {names}.")
-    if instant:
+    if got_some:
         parts.append("Announcements reached you one by one as they were approved.")
     return " ".join(parts)
 
@@ -102,12 +106,12 @@ def render_variant(
 
     ``names`` are the list's topic names by id, for the variant's line to its readers.
     """
-    topics, instant = split_key(key)
-    shown = for_topics(content, topics, instant=instant)
+    topics, got = split_key(key)
+    shown = for_topics(content, topics, got=got)
     if shown.is_empty:
         return None
     chosen = [(names or {}).get(t, f"topic {t}") for t in sorted(topics)]
-    note = reader_note(chosen, instant)
+    note = reader_note(chosen, bool(got & {a.id for a in content.announcements}))
     return render_digest(shown, mailing_list, settings, inliner=inliner, reader_note=note)
 
 

@@ -35,22 +35,12 @@ from mailer.db import audit
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus, Delivery
 from mailer.delivery.variant_models import CampaignVariant
-from mailer.delivery.variants import NOT_FOR_THEM
+from mailer.delivery.variants import NOT_FOR_THEM, instant_key, is_instant
 from subscribers import lists
 from subscribers.models import MailingList
 from subscribers.topics import instant_readers, lists_with_instant_readers, reader_topics
 
 log = logging.getLogger(__name__)
-
-PREFIX = "instant:"
-
-
-def instant_key(announcement_id: int, list_id: int) -> str:
-    return f"{PREFIX}{announcement_id}:list-{list_id}"
-
-
-def is_instant(campaign: Campaign) -> bool:
-    return campaign.edition_key.startswith(PREFIX)
 
 
 def _for(reader_topics: frozenset[int], carried: set[int]) -> bool:

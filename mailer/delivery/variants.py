@@ -12,7 +12,7 @@ the usual prebuilt ``MessageBuilder``: nothing is rendered per recipient.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -28,24 +28,29 @@ from mailer.content.edition import EditionContent
 from mailer.content.edition_codec import from_json, to_json
 from mailer.delivery.backends.base import OutgoingMessage
 from mailer.delivery.message import MessageBuilder, Recipient
-from mailer.delivery.models import Campaign
+from mailer.delivery.models import Campaign, Delivery, DeliveryStatus
 from mailer.delivery.outbox import Claimed
 from mailer.delivery.store import VariantStore
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers.models import MailingList
 from subscribers.topic_models import Topic
-from subscribers.topics import keys_in_use, lists_with_instant_readers, split_key
+from subscribers.topics import lists_with_instant_readers, reader_topics, split_key, variant_key
 
 __all__ = [
     "EMPTY_REASON",
     "NOT_FOR_THEM",
     "Variant",
     "VariantBuilder",
+    "digest_keys",
     "fresh_variants",
     "has_variants",
+    "instant_key",
+    "is_instant",
+    "keys_in_use",
     "load_variant",
     "make_variants",
     "needs_variants",
+    "received",
     "route",
     "skip_reason",
     "stored_variants",
@@ -68,13 +73,76 @@ def skip_reason(key: str) -> str:
     return NOT_FOR_THEM_REASON if key == NOT_FOR_THEM else EMPTY_REASON
 
 
+INSTANT_PREFIX = "instant:"
+
+
+def instant_key(announcement_id: int, list_id: int) -> str:
+    """The edition key of an announcement's campaign to a list's instant readers."""
+    return f"{INSTANT_PREFIX}{announcement_id}:list-{list_id}"
+
+
+def is_instant(campaign: Campaign) -> bool:
+    return campaign.edition_key.startswith(INSTANT_PREFIX)
+
+
+def received(
+    session: Session,
+    list_id: int,
+    announcement_ids: Iterable[int],
+    subscriber_ids: Sequence[int] | None = None,
+) -> dict[int, frozenset[int]]:
+    """Which of these announcements each reader got (or is getting) on their own, from
+    the instant campaigns to the list: a queued or sent delivery counts."""
+    keys = [instant_key(a, list_id) for a in announcement_ids]
+    if not keys:
+        return {}
+    query = (
+        select(Delivery.subscriber_id, Campaign.announcement_id)
+        .join(Campaign, Campaign.id == Delivery.campaign_id)
+        .where(
+            Campaign.edition_key.in_(keys),
+            Delivery.status.in_(
+                [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT]
+            ),
+        )
+    )
+    if subscriber_ids is not None:
+        query = query.where(Delivery.subscriber_id.in_(list(subscriber_ids)))
+    found: dict[int, set[int]] = {}
+    for sid, aid in session.execute(query):
+        if sid is not None and aid is not None:
+            found.setdefault(sid, set()).add(aid)
+    return {sid: frozenset(a) for sid, a in found.items()}
+
+
+def digest_keys(
+    session: Session, list_id: int, announcement_ids: Iterable[int], subscriber_ids: Sequence[int]
+) -> dict[int, str]:
+    """The current variant key of each of these readers of a digest ("" for everything)."""
+    ann = list(announcement_ids)
+    chosen = reader_topics(session, list_id, subscriber_ids)
+    got = received(session, list_id, ann, subscriber_ids)
+    return {sid: variant_key(chosen.get(sid, ()), got.get(sid, ())) for sid in subscriber_ids}
+
+
+def keys_in_use(session: Session, list_id: int, announcement_ids: Iterable[int]) -> set[str]:
+    """Every distinct variant key among the list's readers; "" (everything) always."""
+    ann = list(announcement_ids)
+    chosen = reader_topics(session, list_id, None)
+    got = received(session, list_id, ann)
+    return {""} | {
+        variant_key(chosen.get(sid, ()), got.get(sid, ())) for sid in set(chosen) | set(got)
+    }
+
+
 def topic_names(session: Session, list_id: int) -> dict[int, str]:
     rows = session.execute(select(Topic.id, Topic.name).where(Topic.list_id == list_id))
     return {topic_id: name for topic_id, name in rows}
 
 
 def needs_variants(session: Session, list_id: int) -> bool:
-    """Does the list need variants: it has topics, or a reader who chose instant mode?"""
+    """Does the list need variants even if every reader gets everything now: it has
+    topics or instant readers, whose choices may change during the send?"""
     if session.scalar(select(Topic.id).where(Topic.list_id == list_id).limit(1)) is not None:
         return True
     return list_id in lists_with_instant_readers(session)
@@ -115,9 +183,10 @@ def make_variants(
     Findings name their variant ("topics Academic Pathway Programs: ...").
     """
     session.execute(delete(CampaignVariant).where(CampaignVariant.campaign_id == campaign.id))
-    if not needs_variants(session, mailing_list.id):
-        return []
     sent = as_sent(content, snapshot)
+    keys = keys_in_use(session, mailing_list.id, [a.id for a in sent.announcements])
+    if keys == {""} and not needs_variants(session, mailing_list.id):
+        return []
     session.add(
         CampaignVariant(
             campaign_id=campaign.id,
@@ -130,7 +199,6 @@ def make_variants(
             content=to_json(sent),
         )
     )
-    keys = keys_in_use(session, mailing_list.id)
     names = topic_names(session, mailing_list.id)
     variants = render_variants(sent, keys, mailing_list, settings, inliner=inliner, names=names)
     findings: list[Finding] = []
@@ -138,9 +206,9 @@ def make_variants(
         session.add(_row(campaign.id, key, variant))
         if variant is None:
             continue
-        ids, instant = split_key(key)
+        ids, got = split_key(key)
         label = ", ".join(str(names.get(i, i)) for i in sorted(ids)) or "all"
-        label += " (instant)" if instant else ""
+        label += f" (without {len(got)} announcement(s) got on their own)" if got else ""
         findings += [
             Finding(f.level, f.rule, f"topics {label}: {f.message}")
             for f in check_snapshot(variant)
@@ -274,14 +342,15 @@ def _labelled(
     topics = {t.id: t for t in session.scalars(select(Topic).where(Topic.list_id == list_id))}
     out = []
     for key in sorted(found):
-        ids, instant = split_key(key)
+        ids, got = split_key(key)
         chosen = [topics[i] for i in sorted(ids) if i in topics]
         label = ", ".join(t.name for t in chosen) or "all"
         out.append(
             Variant(
                 key,
-                label + (" (instant readers: no announcements)" if instant else ""),
-                "+".join(t.slug for t in chosen) + ("-instant" if instant else ""),
+                label + (" (without the announcements they got on their own)" if got else ""),
+                ("+".join(t.slug for t in chosen) or "all")
+                + ("-got-" + "-".join(str(a) for a in sorted(got)) if got else ""),
                 found[key],
             )
         )
@@ -301,9 +370,9 @@ def fresh_variants(
     settings: Settings,
 ) -> tuple[Variant, ...]:
     """The variants a send made now would render (topic sets in use), labelled."""
-    if not needs_variants(session, mailing_list.id):
+    keys = keys_in_use(session, mailing_list.id, [a.id for a in content.announcements])
+    if keys == {""}:
         return ()
-    keys = keys_in_use(session, mailing_list.id)
     found = render_variants(
         as_sent(content, snapshot),
         keys,
