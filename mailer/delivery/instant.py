@@ -34,8 +34,8 @@ from mailer.content.topic_tags import tags_of
 from mailer.db import audit
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus, Delivery
+from mailer.delivery.variant_keys import NOT_FOR_THEM, instant_key, is_instant
 from mailer.delivery.variant_models import CampaignVariant
-from mailer.delivery.variants import NOT_FOR_THEM, instant_key, is_instant
 from subscribers import lists
 from subscribers.models import MailingList
 from subscribers.topics import instant_readers, lists_with_instant_readers, reader_topics

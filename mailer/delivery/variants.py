@@ -12,7 +12,7 @@ the usual prebuilt ``MessageBuilder``: nothing is rendered per recipient.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -28,13 +28,21 @@ from mailer.content.edition import EditionContent
 from mailer.content.edition_codec import from_json, to_json
 from mailer.delivery.backends.base import OutgoingMessage
 from mailer.delivery.message import MessageBuilder, Recipient
-from mailer.delivery.models import Campaign, Delivery, DeliveryStatus
+from mailer.delivery.models import Campaign
 from mailer.delivery.outbox import Claimed
 from mailer.delivery.store import VariantStore
+from mailer.delivery.variant_keys import (
+    NOT_FOR_THEM,
+    digest_keys,
+    instant_key,
+    is_instant,
+    keys_in_use,
+    received,
+)
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers.models import MailingList
 from subscribers.topic_models import Topic
-from subscribers.topics import lists_with_instant_readers, reader_topics, split_key, variant_key
+from subscribers.topics import lists_with_instant_readers, split_key
 
 __all__ = [
     "EMPTY_REASON",
@@ -58,8 +66,6 @@ __all__ = [
 ]
 
 
-#: The key of a reader an announcement campaign is not (or no longer) for.
-NOT_FOR_THEM = "-"
 #: Why a reader an announcement campaign is no longer for (their mode or topics changed,
 #: or the announcement carries none of their topics) was skipped.
 NOT_FOR_THEM_REASON = (
@@ -71,68 +77,6 @@ NOT_FOR_THEM_REASON = (
 def skip_reason(key: str) -> str:
     """The reason recorded on a skipped delivery for a reader of variant ``key``."""
     return NOT_FOR_THEM_REASON if key == NOT_FOR_THEM else EMPTY_REASON
-
-
-INSTANT_PREFIX = "instant:"
-
-
-def instant_key(announcement_id: int, list_id: int) -> str:
-    """The edition key of an announcement's campaign to a list's instant readers."""
-    return f"{INSTANT_PREFIX}{announcement_id}:list-{list_id}"
-
-
-def is_instant(campaign: Campaign) -> bool:
-    return campaign.edition_key.startswith(INSTANT_PREFIX)
-
-
-def received(
-    session: Session,
-    list_id: int,
-    announcement_ids: Iterable[int],
-    subscriber_ids: Sequence[int] | None = None,
-) -> dict[int, frozenset[int]]:
-    """Which of these announcements each reader got (or is getting) on their own, from
-    the instant campaigns to the list: a queued or sent delivery counts."""
-    keys = [instant_key(a, list_id) for a in announcement_ids]
-    if not keys:
-        return {}
-    query = (
-        select(Delivery.subscriber_id, Campaign.announcement_id)
-        .join(Campaign, Campaign.id == Delivery.campaign_id)
-        .where(
-            Campaign.edition_key.in_(keys),
-            Delivery.status.in_(
-                [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT]
-            ),
-        )
-    )
-    if subscriber_ids is not None:
-        query = query.where(Delivery.subscriber_id.in_(list(subscriber_ids)))
-    found: dict[int, set[int]] = {}
-    for sid, aid in session.execute(query):
-        if sid is not None and aid is not None:
-            found.setdefault(sid, set()).add(aid)
-    return {sid: frozenset(a) for sid, a in found.items()}
-
-
-def digest_keys(
-    session: Session, list_id: int, announcement_ids: Iterable[int], subscriber_ids: Sequence[int]
-) -> dict[int, str]:
-    """The current variant key of each of these readers of a digest ("" for everything)."""
-    ann = list(announcement_ids)
-    chosen = reader_topics(session, list_id, subscriber_ids)
-    got = received(session, list_id, ann, subscriber_ids)
-    return {sid: variant_key(chosen.get(sid, ()), got.get(sid, ())) for sid in subscriber_ids}
-
-
-def keys_in_use(session: Session, list_id: int, announcement_ids: Iterable[int]) -> set[str]:
-    """Every distinct variant key among the list's readers; "" (everything) always."""
-    ann = list(announcement_ids)
-    chosen = reader_topics(session, list_id, None)
-    got = received(session, list_id, ann)
-    return {""} | {
-        variant_key(chosen.get(sid, ()), got.get(sid, ())) for sid in set(chosen) | set(got)
-    }
 
 
 def topic_names(session: Session, list_id: int) -> dict[int, str]:
