@@ -9,7 +9,7 @@
   preferences, admin, api, import) and time, like every consent change, and
   the latest is kept on ``ReaderChoice``.
 - ``topic_key`` is the one spelling of a topic set ("3,5"; "" for all) that
-  campaigns' variants and the send engine use; ``reader_keys`` reads the
+  campaigns' variants and the send engine use; ``reader_topics`` reads the
   current keys of a batch of readers, so a change made in the middle of a
   send holds from its next batch.
 """
@@ -29,7 +29,7 @@ from subscribers.models import MailingList, Subscription, SubscriptionStatus
 from subscribers.topic_models import DeliveryMode, ReaderChoice, Topic, subscription_topics
 
 __all__ = [
-    "INSTANT",
+    "GOT",
     "Choices",
     "DeliveryMode",
     "TopicError",
@@ -38,11 +38,9 @@ __all__ = [
     "delete_topic",
     "exported_choices",
     "instant_readers",
-    "keys_in_use",
     "list_topics",
     "lists_with_instant_readers",
     "parse_key",
-    "reader_keys",
     "reader_topics",
     "resolve_topics",
     "set_choices",
@@ -262,19 +260,22 @@ def set_choices(
     return changed
 
 
-#: Appended to an instant reader's key: their digest leaves out the announcements,
-#: which they get one by one as each is approved.
-INSTANT = ";instant"
+#: Marks the announcements of an edition a reader already got on their own (instant):
+#: their digest leaves those out. "3,5;got=12" is topics 3 and 5, without announcement 12.
+GOT = ";got="
 
 
-def variant_key(topic_ids: Iterable[int], mode: str = DeliveryMode.DIGEST) -> str:
-    """The key of the digest variant a reader gets: their topic key, and the mode's mark."""
-    return topic_key(topic_ids) + (INSTANT if mode == DeliveryMode.INSTANT else "")
+def variant_key(topic_ids: Iterable[int], got: Iterable[int] = ()) -> str:
+    """The key of the digest variant a reader gets: their topics, and the announcements
+    of the edition they already received one by one."""
+    received = topic_key(got)
+    return topic_key(topic_ids) + (GOT + received if received else "")
 
 
-def split_key(key: str) -> tuple[frozenset[int], bool]:
-    """(topic ids, instant) of a variant key."""
-    return parse_key(key.removesuffix(INSTANT)), key.endswith(INSTANT)
+def split_key(key: str) -> tuple[frozenset[int], frozenset[int]]:
+    """(topic ids, announcement ids already received) of a variant key."""
+    topics, _, got = key.partition(GOT)
+    return parse_key(topics), parse_key(got)
 
 
 def _choices(
@@ -307,27 +308,15 @@ def _choices(
 
 
 def reader_topics(
-    session: Session, list_id: int, subscriber_ids: Sequence[int]
+    session: Session, list_id: int, subscriber_ids: Sequence[int] | None
 ) -> dict[int, frozenset[int]]:
-    """The topics these readers chose on the list (absent: none, everything)."""
+    """The topics readers chose on the list (absent: none, everything); ``None``: all
+    the list's confirmed readers who chose some."""
     return {
-        sid: frozenset(t) for sid, (t, _m) in _choices(session, list_id, subscriber_ids).items()
+        sid: frozenset(t)
+        for sid, (t, _m) in _choices(session, list_id, subscriber_ids).items()
+        if t or subscriber_ids is not None
     }
-
-
-def reader_keys(session: Session, list_id: int, subscriber_ids: Sequence[int]) -> dict[int, str]:
-    """The current variant key of each of these readers on the list ("" for everything)."""
-    if not subscriber_ids:
-        return {}
-    found = _choices(session, list_id, subscriber_ids)
-    return {
-        sid: variant_key(*found.get(sid, (set(), DeliveryMode.DIGEST))) for sid in subscriber_ids
-    }
-
-
-def keys_in_use(session: Session, list_id: int) -> set[str]:
-    """Every distinct variant key among the list's confirmed readers; "" always included."""
-    return {""} | {variant_key(t, m) for t, m in _choices(session, list_id, None).values()}
 
 
 def instant_readers(session: Session, list_id: int) -> dict[int, frozenset[int]]:

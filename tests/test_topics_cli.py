@@ -42,6 +42,8 @@ def test_topics_from_the_command_line(
     )
     shown = run(cli_env, "topics", "list", "--list", "odei-weekly")
     assert "Academic Pathway Programs" in shown.output
+    listed = run(cli_env, "lists", "show", "odei-weekly")
+    assert "Academic Pathway Programs (pathways)" in listed.output
 
     tagged = run(
         cli_env, "topics", "tag", "source", "Pathways news", "--list", "odei-weekly",
@@ -169,3 +171,46 @@ def test_choices_are_exported_with_the_subscriber_and_an_import_of_the_export_ch
 
         attrs = [s.attributes for s in session.scalars(select(Subscriber))]
         assert all("topics" not in (a or {}) for a in attrs)
+
+
+def test_an_error_in_one_variant_fails_check_and_blocks_the_send(
+    cli_env: dict[str, str], session_factory: sessionmaker[Session], tmp_path, settings
+) -> None:
+    """An office template that breaks only in a topic variant: `digest check` names the
+    variant and exits 1, and the edition is blocked rather than sent."""
+    from pathlib import Path
+
+    from mailer.delivery import campaigns
+    from mailer.delivery.models import CampaignStatus
+    from tests.topic_fixtures import EDITION, build
+
+    builtin = Path(__file__).resolve().parents[1] / "templates" / "email" / "digest.html"
+    own = tmp_path / "office-templates"
+    own.mkdir()
+    (own / "digest.html").write_text(
+        builtin.read_text(encoding="utf-8").replace(
+            "<p>{{ intro }}</p>",
+            '<p>{{ intro }}</p>{% if reader_note %}<p><a href="/topics">Topics</a></p>{% endif %}',
+        ),
+        encoding="utf-8",
+    )
+    (own / "digest.txt").write_text(
+        (builtin.parent / "digest.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    env = {**cli_env, "MAILER_TEMPLATES_DIR": str(own)}
+    with session_factory() as session:
+        build(session, {"ana@example.org": set(), "ben@example.org": {"md"}})
+        session.commit()
+    checked = run(env, "digest", "check", "--list", "weekly", "--date", EDITION.isoformat())
+    assert checked.exit_code == 1, checked.output
+    assert "topics MD Diversity" in checked.output and "relative" in checked.output
+    with session_factory() as session:
+        from subscribers.models import MailingList
+
+        ml = session.scalar(select(MailingList))
+        assert ml is not None
+        s = settings.replace(templates_dir=str(own))
+        outcome = campaigns.create_digest(session, ml, EDITION, s)
+        assert outcome.campaign is not None
+        assert outcome.campaign.status == CampaignStatus.BLOCKED
+        assert "topics MD Diversity Programs" in outcome.campaign.status_reason

@@ -77,6 +77,8 @@ def test_an_instant_reader_gets_an_approved_announcement_once(
     assert NOTE in digests["ana@example.org"]
     for address in INSTANT:
         assert NOTE not in digests[address], address
+    for address in ("ivy@example.org", "ben@example.org"):  # got it on its own
+        assert "one by one as they were approved" in digests[address]
     with session_factory() as session:
         assert assert_counts_add_up(session, digest_id) == {"sent": 4}
 
@@ -105,6 +107,7 @@ def test_a_reader_back_to_the_digest_mid_send_is_skipped_from_the_next_batch(
         assert assert_counts_add_up(session, cid) == {"sent": 1, "skipped": 1}
         row = session.scalar(select(Delivery).where(Delivery.email == "ivy@example.org"))
         assert row is not None and row.status == "skipped"
+        assert "weekly digest" in row.last_error
 
 
 def test_a_standalone_announcement_reaches_only_readers_of_its_topics(
@@ -149,3 +152,33 @@ def test_a_standalone_announcement_reaches_only_readers_of_its_topics(
         cid = session.scalar(select(Campaign.id).where(Campaign.announcement_id == note_id))
         assert cid is not None
         assert assert_counts_add_up(session, cid) == {"sent": 2, "skipped": 1}
+
+
+def test_a_reader_who_turned_instant_after_the_announcement_went_out_gets_it_in_the_digest(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The digest leaves out only what a reader already got on their own: someone who
+    chose instant after an announcement's instant send still gets it, once."""
+    with SmtpFaultServer() as server:
+        s = settings.replace(backend=server.url())
+        with session_factory() as session:
+            setup = build(session, {"ivy@example.org": set(), "lou@example.org": set()})
+            sub = subscription(session, "ivy@example.org", setup.mailing_list.id)
+            set_choices(session, sub, mode="instant", source="preferences")
+            session.commit()
+        with session_scope(session_factory) as session:
+            send_instant(session, s)
+        Worker(session_factory, s).run(once=True)
+        assert [m.rcpt_tos[0] for m in server.received] == ["ivy@example.org"]
+        server.received.clear()
+        with session_scope(session_factory) as session:
+            sub = subscription(session, "lou@example.org", setup.mailing_list.id)
+            set_choices(session, sub, mode="instant", source="preferences")
+            ml = session.get(type(setup.mailing_list), setup.mailing_list.id)
+            outcome = campaigns.create_digest(session, ml, EDITION, s)
+            assert outcome.campaign is not None
+            campaigns.start(session, outcome.campaign)
+        Worker(session_factory, s).run(once=True)
+        digests = {r: html for r, _s, html in _received(server)}
+    assert NOTE not in digests["ivy@example.org"]
+    assert NOTE in digests["lou@example.org"]

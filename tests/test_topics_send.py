@@ -75,6 +75,14 @@ def test_each_reader_gets_exactly_their_topics(
         flat = " ".join(text.split())
         assert {t for t in all_titles() if t in flat} == expected_titles(chosen), address
         assert "Women" in html  # the month's feature goes to every reader
+        # A variant says what it holds, with the way to change it.
+        assert ("Chosen for your topics" in flat) == bool(chosen), address
+    assert "Chosen for your topics: MD Diversity Programs." in " ".join(
+        got["ben@example.org"][1].split()
+    )
+    assert "Academic Pathway Programs and Programming and Professional Development" in " ".join(
+        got["dee@example.org"][1].split()
+    )
     # ben and cruz share a topic set: three sets rendered (md; pathways+ppd; ppd), not four.
     assert len(renders) == 3
     with session_factory() as session:

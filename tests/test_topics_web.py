@@ -221,3 +221,28 @@ def test_staff_preview_shows_every_variant_in_use(
     assert titles_in(staff_client.get(base).get_data(True)) == expected_titles(set())
     framed = staff_client.get(f"{base}&variant={md}").get_data(True)
     assert titles_in(framed) == expected_titles({"md"})
+
+
+def test_api_subscribe_takes_topic_slugs(
+    client: Any, admin: Any, session_factory: sessionmaker[Session]
+) -> None:
+    from mailer import auth
+    from mailer.users import User
+
+    with session_factory() as session:
+        _list_id, ids = _list_with_topics(session)
+        token = auth.issue_api_token(session.get(User, admin.id))  # type: ignore[arg-type]
+        session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"list": "odei-weekly", "email": "kim@example.org", "topics": ["md", "ppd"]}
+    bad = client.post("/api/v1/subscribe", json={**body, "topics": ["nope"]}, headers=headers)
+    assert bad.status_code == 400 and "nope" in bad.get_data(True)
+    done = client.post("/api/v1/subscribe", json=body, headers=headers)
+    assert done.status_code == 200, done.get_data(True)
+    with session_factory() as session:
+        sub = _subscription(session, "kim@example.org")
+        assert choices_of(session, sub.id).topics == {ids["md"], ids["ppd"]}
+        entry = session.scalar(select(AuditLog).where(AuditLog.action == "reader.topics"))
+        assert entry is not None and entry.note == "api"
+    schema = client.get("/api/openapi.json").get_json()
+    assert "topics" in str(schema)

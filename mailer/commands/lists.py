@@ -252,6 +252,8 @@ def list_() -> None:
 @needs_schema
 def show(slug: str) -> None:
     """Everything about one list, and its subscriptions by status."""
+    from subscribers.topics import list_topics
+
     with session_scope(session_factory()) as session:
         ml = get_list(session, slug)
         by_status = dict(
@@ -277,6 +279,11 @@ def show(slug: str) -> None:
             ("archive", "on" if ml.archive else "off"),
             ("click tracking", "on" if ml.track_clicks else "off"),
             ("open tracking", "on" if ml.track_opens else "off"),
+            (
+                "topics",
+                ", ".join(f"{t.name} ({t.slug})" for t in list_topics(session, ml.id))
+                or "none (`mailer topics add`)",
+            ),
         ] + [(f"subscriptions {k}", str(v)) for k, v in sorted(by_status.items())]
         table = Table(show_header=False)
         for k, v in rows:

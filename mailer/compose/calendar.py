@@ -105,9 +105,10 @@ def google_url(event: EventEntry, timezone: str = "") -> str:
         "text": event.title,
         "dates": f"{_google_time(start, event.all_day)}/{_google_time(end, event.all_day)}",
     }
-    details = " ".join(p for p in (event.description[:500], event.url) if p)
-    if details:
-        params["details"] = details
+    # Only the event's own link as details: the link is in every copy of the message
+    # (twice, HTML and text), so a description here would cost the size budget dearly.
+    if event.url:
+        params["details"] = event.url
     if event.location:
         params["location"] = event.location
     if timezone and not event.all_day:

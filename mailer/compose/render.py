@@ -228,8 +228,12 @@ def render_digest(
     settings: Settings,
     *,
     inliner: Inliner | None = None,
+    reader_note: str = "",
 ) -> Snapshot:
     """The weekly digest of one list, rendered and inlined once, within the size budget.
+
+    ``reader_note`` is a variant's line for its readers ("Chosen for your topics:
+    ..."; see mailer.compose.variants), empty for the whole edition.
 
     Sections are capped and items bounded first (:mod:`mailer.compose.budget`);
     only an edition still over the budget is rendered again with fewer items.
@@ -256,6 +260,7 @@ def render_digest(
             why=why,
             more_events=max(more_events, 0),
             events_url=events_page_url(mailing_list, settings),
+            reader_note=reader_note,
             view_url=view_link.view_url(
                 settings, mailing_list.id or 0, view_link.digest_ref(shown.edition_date)
             ),

@@ -8,8 +8,10 @@ The variant rule:
   everyone), and only the news, events and announcements that carry at least
   one of their topics; an item with no topic of the list reaches only readers
   who chose none;
-- a reader who chose "each announcement as it is approved" (instant) gets the
-  digest without its announcements: each reached them on its own when approved;
+- a reader who already got an announcement of the edition on its own (they
+  chose "each announcement as it is approved") gets the digest without it:
+  the variant key names those announcements ("3,5;got=12"), so nobody gets
+  one twice, and nobody who switched to instant after it went out misses it;
 - a section left empty is left out (the templates skip empty sections);
 - an edition left without features, news, events and announcements for a
   topic set is *empty*: its readers are not sent anything (their deliveries
@@ -23,7 +25,7 @@ exactly as for an edition without topics.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mailer.compose.inline import Inliner, PremailerInliner
@@ -38,12 +40,14 @@ from subscribers.topics import split_key
 
 
 def for_topics(
-    content: EditionContent, topics: frozenset[int], *, instant: bool = False
+    content: EditionContent, topics: frozenset[int], *, got: frozenset[int] = frozenset()
 ) -> EditionContent:
-    """The part of the edition a reader of ``topics`` gets (all of it for no topics);
-    an ``instant`` reader's has no announcements (each came on its own when approved)."""
-    if instant:
-        content = dataclasses.replace(content, announcements=())
+    """The part of the edition a reader of ``topics`` gets (all of it for no topics),
+    without the announcements in ``got`` (they came to the reader on their own)."""
+    if got:
+        content = dataclasses.replace(
+            content, announcements=tuple(a for a in content.announcements if a.id not in got)
+        )
     if not topics:
         return content
     return dataclasses.replace(
@@ -73,6 +77,21 @@ def as_sent(content: EditionContent, snapshot: Snapshot) -> EditionContent:
     )
 
 
+def reader_note(topic_names: list[str], got_some: bool) -> str:
+    """The variant's line for its readers: what it holds, so nobody wonders where the rest is."""
+    parts = []
+    if topic_names:
+        names = (
+            topic_names[0]
+            if len(topic_names) == 1
+            else (", ".join(topic_names[:-1]) + " and " + topic_names[-1])
+        )
+        parts.append(f"Chosen for your topics: {names}.")
+    if got_some:
+        parts.append("Announcements reached you one by one as they were approved.")
+    return " ".join(parts)
+
+
 def render_variant(
     content: EditionContent,
     key: str,
@@ -80,13 +99,19 @@ def render_variant(
     settings: Settings,
     *,
     inliner: Inliner | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> Snapshot | None:
-    """The edition for topic key ``key``, rendered and inlined; None when it is empty."""
-    topics, instant = split_key(key)
-    shown = for_topics(content, topics, instant=instant)
+    """The edition for topic key ``key``, rendered and inlined; None when it is empty.
+
+    ``names`` are the list's topic names by id, for the variant's line to its readers.
+    """
+    topics, got = split_key(key)
+    shown = for_topics(content, topics, got=got)
     if shown.is_empty:
         return None
-    return render_digest(shown, mailing_list, settings, inliner=inliner)
+    chosen = [(names or {}).get(t, f"topic {t}") for t in sorted(topics)]
+    note = reader_note(chosen, bool(got & {a.id for a in content.announcements}))
+    return render_digest(shown, mailing_list, settings, inliner=inliner, reader_note=note)
 
 
 def render_variants(
@@ -96,10 +121,11 @@ def render_variants(
     settings: Settings,
     *,
     inliner: Inliner | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> dict[str, Snapshot | None]:
     """Every topic key's variant (except "", the edition itself), one premailer for all."""
     inliner = inliner or PremailerInliner()
     return {
-        key: render_variant(content, key, mailing_list, settings, inliner=inliner)
+        key: render_variant(content, key, mailing_list, settings, inliner=inliner, names=names)
         for key in sorted(set(keys) - {""})
     }

@@ -28,24 +28,13 @@ from mailer.content.models import Announcement
 from mailer.content.topic_tags import tags_of
 from mailer.db import audit
 from mailer.delivery.models import Campaign, CampaignKind, CampaignStatus, Delivery
+from mailer.delivery.variant_keys import NOT_FOR_THEM, instant_key, is_instant
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers import lists
 from subscribers.models import MailingList
 from subscribers.topics import instant_readers, lists_with_instant_readers, reader_topics
 
 log = logging.getLogger(__name__)
-
-PREFIX = "instant:"
-#: The key of a reader an instant campaign is not (or no longer) for.
-NOT_FOR_THEM = "-"
-
-
-def instant_key(announcement_id: int, list_id: int) -> str:
-    return f"{PREFIX}{announcement_id}:list-{list_id}"
-
-
-def is_instant(campaign: Campaign) -> bool:
-    return campaign.edition_key.startswith(PREFIX)
 
 
 def _for(reader_topics: frozenset[int], carried: set[int]) -> bool:

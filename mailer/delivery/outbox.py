@@ -62,7 +62,6 @@ __all__ = [
     "release",
     "release_own",
     "remaining",
-    "skip_claimed",
     "skip_remaining",
 ]
 from subscribers.eligibility import sendable_subscriptions
@@ -303,30 +302,6 @@ def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
             )
             .execution_options(synchronize_session=False)
         )
-
-
-def skip_claimed(
-    session: Session, campaign_id: int, delivery_ids: Sequence[int], reason: str
-) -> int:
-    """Claimed rows that are not to be sent after all become ``skipped`` with the reason.
-
-    (A reader whose topics leave the edition empty: see mailer.delivery.variants.)
-    The counts still add up: the rows leave ``sending`` for ``skipped``.
-    """
-    result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
-        update(Delivery)
-        .where(Delivery.id.in_(list(delivery_ids)), Delivery.status == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.SKIPPED, last_error=reason[:2000])
-        .execution_options(synchronize_session=False)
-    )
-    count = int(result.rowcount or 0)
-    if count:
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(skipped_count=Campaign.skipped_count + count)
-        )
-    return count
 
 
 def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:

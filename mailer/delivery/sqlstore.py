@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.db import audit, session_scope, utcnow
-from mailer.delivery import instant, lease, outbox, variants
+from mailer.delivery import instant, lease, outbox, skip, variants
 from mailer.delivery.backends.base import SendResult
 from mailer.delivery.models import (
     Campaign,
@@ -23,7 +23,6 @@ from mailer.delivery.models import (
     DeliveryStatus,
 )
 from mailer.delivery.store import CampaignProgress, Claimed, Edition, Recorded, Recovered
-from subscribers import topics
 from subscribers.models import MailingList
 
 log = logging.getLogger(__name__)
@@ -93,7 +92,10 @@ class SqlOutboxStore:
             campaign = session.get(Campaign, campaign_id, options=LIGHT)
             if campaign is not None and campaign.kind == CampaignKind.ANNOUNCEMENT:
                 return instant.instant_keys(session, campaign, subscriber_ids)
-            return topics.reader_keys(session, list_id, subscriber_ids)
+            meta = session.scalar(select(Campaign.meta).where(Campaign.id == campaign_id)) or {}
+            items = meta.get("items") if isinstance(meta, dict) else None
+            shown = items.get("announcements", []) if isinstance(items, dict) else []
+            return variants.digest_keys(session, list_id, [int(a) for a in shown], subscriber_ids)
 
     def variant(self, campaign_id: int, key: str, settings: Settings) -> Snapshot | None:
         if key == instant.NOT_FOR_THEM:
@@ -106,7 +108,7 @@ class SqlOutboxStore:
         if not delivery_ids:
             return
         with session_scope(self.session_factory) as session:
-            outbox.skip_claimed(session, campaign_id, delivery_ids, reason)
+            skip.skip_claimed(session, campaign_id, delivery_ids, reason)
 
     def status(self, campaign_id: int) -> str:
         current = select(Campaign.status).where(Campaign.id == campaign_id)

@@ -27,10 +27,20 @@ from mailer.content.edition_codec import from_json, to_json
 from mailer.delivery.backends.base import OutgoingMessage
 from mailer.delivery.message import MessageBuilder, Recipient
 from mailer.delivery.models import Campaign
+from mailer.delivery.outbox import Claimed
+from mailer.delivery.store import VariantStore
+from mailer.delivery.variant_keys import (
+    NOT_FOR_THEM,
+    digest_keys,
+    instant_key,
+    is_instant,
+    keys_in_use,
+    received,
+)
 from mailer.delivery.variant_models import CampaignVariant
 from subscribers.models import MailingList
 from subscribers.topic_models import Topic
-from subscribers.topics import keys_in_use, lists_with_instant_readers, split_key
+from subscribers.topics import lists_with_instant_readers, split_key
 
 if TYPE_CHECKING:  # rendering (premailer, lxml, icalendar) loads only when a variant is made
     from mailer.compose.checks import Finding
@@ -41,20 +51,47 @@ EMPTY_REASON = "nothing in this edition for the reader's topics"
 
 __all__ = [
     "EMPTY_REASON",
+    "NOT_FOR_THEM",
     "Variant",
     "VariantBuilder",
+    "digest_keys",
     "fresh_variants",
-    "has_topics",
     "has_variants",
+    "instant_key",
+    "is_instant",
+    "keys_in_use",
     "load_variant",
     "make_variants",
+    "needs_variants",
+    "received",
+    "route",
+    "skip_reason",
     "stored_variants",
     "variant_snapshots",
 ]
 
 
-def has_topics(session: Session, list_id: int) -> bool:
-    """Does the list need variants: it has topics, or a reader who chose instant mode?"""
+#: Why a reader an announcement campaign is no longer for (their mode or topics changed,
+#: or the announcement carries none of their topics) was skipped.
+NOT_FOR_THEM_REASON = (
+    "not for this reader: the announcement carries none of their topics, "
+    "or they get the weekly digest"
+)
+
+
+def skip_reason(key: str) -> str:
+    """The reason recorded on a skipped delivery for a reader of variant ``key``."""
+    return NOT_FOR_THEM_REASON if key == NOT_FOR_THEM else EMPTY_REASON
+
+
+def topic_names(session: Session, list_id: int) -> dict[int, str]:
+    rows = session.execute(select(Topic.id, Topic.name).where(Topic.list_id == list_id))
+    return {topic_id: name for topic_id, name in rows}
+
+
+def needs_variants(session: Session, list_id: int) -> bool:
+    """Does the list need variants even if every reader gets everything now: it has
+    topics or instant readers, whose choices may change during the send?"""
     if session.scalar(select(Topic.id).where(Topic.list_id == list_id).limit(1)) is not None:
         return True
     return list_id in lists_with_instant_readers(session)
@@ -98,9 +135,10 @@ def make_variants(
     from mailer.compose.variants import as_sent, render_variants
 
     session.execute(delete(CampaignVariant).where(CampaignVariant.campaign_id == campaign.id))
-    if not has_topics(session, mailing_list.id):
-        return []
     sent = as_sent(content, snapshot)
+    keys = keys_in_use(session, mailing_list.id, [a.id for a in sent.announcements])
+    if keys == {""} and not needs_variants(session, mailing_list.id):
+        return []
     session.add(
         CampaignVariant(
             campaign_id=campaign.id,
@@ -113,19 +151,16 @@ def make_variants(
             content=to_json(sent),
         )
     )
-    keys = keys_in_use(session, mailing_list.id)
-    variants = render_variants(sent, keys, mailing_list, settings, inliner=inliner)
-    names = dict(
-        session.execute(select(Topic.id, Topic.name).where(Topic.list_id == mailing_list.id)).all()
-    )
+    names = topic_names(session, mailing_list.id)
+    variants = render_variants(sent, keys, mailing_list, settings, inliner=inliner, names=names)
     findings: list[Finding] = []
     for key, variant in variants.items():
         session.add(_row(campaign.id, key, variant))
         if variant is None:
             continue
-        ids, instant = split_key(key)
+        ids, got = split_key(key)
         label = ", ".join(str(names.get(i, i)) for i in sorted(ids)) or "all"
-        label += " (instant)" if instant else ""
+        label += f" (without {len(got)} announcement(s) got on their own)" if got else ""
         findings += [
             Finding(f.level, f.rule, f"topics {label}: {f.message}")
             for f in check_snapshot(variant)
@@ -185,7 +220,14 @@ def load_variant(
     from mailer.compose.variants import render_variant
 
     content = from_json(base.content)
-    snapshot = render_variant(content, key, mailing_list, settings, inliner=PremailerInliner())
+    snapshot = render_variant(
+        content,
+        key,
+        mailing_list,
+        settings,
+        inliner=PremailerInliner(),
+        names=topic_names(session, mailing_list.id),
+    )
     try:
         with session.begin_nested():
             session.add(_row(campaign_id, key, snapshot))
@@ -255,14 +297,15 @@ def _labelled(
     topics = {t.id: t for t in session.scalars(select(Topic).where(Topic.list_id == list_id))}
     out = []
     for key in sorted(found):
-        ids, instant = split_key(key)
+        ids, got = split_key(key)
         chosen = [topics[i] for i in sorted(ids) if i in topics]
         label = ", ".join(t.name for t in chosen) or "all"
         out.append(
             Variant(
                 key,
-                label + (" (instant readers: no announcements)" if instant else ""),
-                "+".join(t.slug for t in chosen) + ("-instant" if instant else ""),
+                label + (" (without the announcements they got on their own)" if got else ""),
+                ("+".join(t.slug for t in chosen) or "all")
+                + ("-got-" + "-".join(str(a) for a in sorted(got)) if got else ""),
                 found[key],
             )
         )
@@ -284,8 +327,43 @@ def fresh_variants(
     """The variants a send made now would render (topic sets in use), labelled."""
     from mailer.compose.variants import as_sent, render_variants
 
-    if not has_topics(session, mailing_list.id):
+    keys = keys_in_use(session, mailing_list.id, [a.id for a in content.announcements])
+    if keys == {""}:
         return ()
-    keys = keys_in_use(session, mailing_list.id)
-    found = render_variants(as_sent(content, snapshot), keys, mailing_list, settings)
+    found = render_variants(
+        as_sent(content, snapshot),
+        keys,
+        mailing_list,
+        settings,
+        names=topic_names(session, mailing_list.id),
+    )
     return _labelled(session, mailing_list.id, found)
+
+
+def route(
+    store: VariantStore,
+    builder: VariantBuilder,
+    campaign_id: int,
+    claimed: list[Claimed],
+    settings: Settings,
+) -> list[Claimed]:
+    """Before a batch: read each claimed reader's key, render a variant first seen
+    now, skip readers whose variant is empty (with the reason); the rows to send."""
+    keys = store.reader_keys(
+        campaign_id,
+        builder.list_id,
+        [c.subscriber_id for c in claimed if c.subscriber_id is not None],
+    )
+    for key in set(keys.values()):
+        if not builder.known(key):
+            builder.add(key, store.variant(campaign_id, key, settings))
+    builder.assign(keys)
+    empty: dict[str, list[int]] = {}
+    for c in claimed:
+        key = keys.get(c.subscriber_id or 0, "")
+        if builder.is_empty(key):
+            empty.setdefault(skip_reason(key), []).append(c.delivery_id)
+    for reason, ids in empty.items():
+        store.skip(campaign_id, ids, reason)
+    skipped = {i for ids in empty.values() for i in ids}
+    return [c for c in claimed if c.delivery_id not in skipped]

@@ -38,7 +38,7 @@ from mailer.delivery.ratelimit import RateLimiter
 from mailer.delivery.recovery import Recovered
 from mailer.delivery.sqlstore import SqlOutboxStore
 from mailer.delivery.store import OutboxStore, Recorded, VariantStore
-from mailer.delivery.variants import EMPTY_REASON, VariantBuilder
+from mailer.delivery.variants import VariantBuilder, route
 
 __all__ = ["Recorded", "Worker", "WorkerStats", "drain", "sql_store"]
 
@@ -310,24 +310,8 @@ class Worker:
     def _route(
         self, campaign_id: int, builder: VariantBuilder, claimed: list[Claimed]
     ) -> list[Claimed]:
-        """Each reader's variant, read now (a topic change holds from the next batch);
-        readers whose variant is empty are skipped with the reason."""
-        store = cast(VariantStore, self.store)
-        keys = store.reader_keys(
-            campaign_id,
-            builder.list_id,
-            [c.subscriber_id for c in claimed if c.subscriber_id is not None],
-        )
-        for key in set(keys.values()):
-            if not builder.known(key):
-                builder.add(key, store.variant(campaign_id, key, self.settings))
-        builder.assign(keys)
-        empty = {
-            c.delivery_id for c in claimed if builder.is_empty(keys.get(c.subscriber_id or 0, ""))
-        }
-        if empty:
-            store.skip(campaign_id, sorted(empty), EMPTY_REASON)
-        return [c for c in claimed if c.delivery_id not in empty]
+        """Each reader's variant, read now (a change holds from the next batch)."""
+        return route(cast(VariantStore, self.store), builder, campaign_id, claimed, self.settings)
 
     def _dispatch(
         self,

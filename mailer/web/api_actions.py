@@ -28,7 +28,7 @@ from mailer.web.api_schemas import announcement_json, campaign_json, ref
 from mailer.web.auth import client_ip
 from mailer.web.db import db
 from mailer.web.openapi import api_route
-from subscribers import service
+from subscribers import service, topics
 from subscribers.addresses import InvalidAddress, email_key, normalise_email
 from subscribers.models import MailingList, Subscriber
 
@@ -84,6 +84,18 @@ ADDRESS_BODY = {
     },
     "required": ["list", "email"],
 }
+SUBSCRIBE_BODY = {
+    **ADDRESS_BODY,
+    "properties": {
+        **ADDRESS_BODY["properties"],  # type: ignore[dict-item]
+        "topics": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Slugs of the list's topics the reader chose (none: everything); "
+            "taken by a new or pending subscription only.",
+        },
+    },
+}
 RESULT = {
     "type": "object",
     "properties": {"result": {"type": "string"}},
@@ -109,7 +121,7 @@ SUBSCRIBE_RESULT = {
     method="POST",
     summary="Subscribe an address as the list's opt-in rule says (sends the confirmation)",
     response=SUBSCRIBE_RESULT,
-    body=ADDRESS_BODY,
+    body=SUBSCRIBE_BODY,
 )
 def api_subscribe() -> Any:
     try:
@@ -118,10 +130,17 @@ def api_subscribe() -> Any:
         name = data.get("name", "")
         if not isinstance(name, str):
             raise BadBody("name: a string is required")
+        wanted = data.get("topics", [])
+        if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
+            raise BadBody("topics: a list of topic slugs is required")
+        try:
+            chosen = frozenset(topics.resolve_topics(db(), mlist.id, wanted))
+        except topics.TopicError as exc:
+            raise BadBody(f"topics: {exc}") from None
     except BadBody as exc:
         return _handle(exc)
     # The name becomes one line in subscribers.service (subscribers.names.clean_name).
-    req = integration.SubscribeRequest(mlist, email, name, client_ip(), source="api")
+    req = integration.SubscribeRequest(mlist, email, name, client_ip(), source="api", topics=chosen)
     outcome = integration.subscribe(db(), current_app.extensions["mailer.settings"], req)
     db().commit()
     return {"result": outcome.result, "mail_failed": outcome.mail_failed}
