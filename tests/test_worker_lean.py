@@ -13,7 +13,8 @@ from mailer.config import Settings
 
 # Top-level packages a send never uses: the web framework, the feed parser, the CSS
 # inliner and its CSS parser, the iCalendar reader, the scheduler; without DKIM
-# configured, dkimpy and the DNS library it brings (a fifth of a second at start).
+# configured, dkimpy and the DNS library it brings (a fifth of a second at start);
+# rich, since the worker prints plain lines.
 NOT_FOR_SENDING = {
     "flask",
     "werkzeug",
@@ -23,6 +24,7 @@ NOT_FOR_SENDING = {
     "icalendar",
     "dkim",
     "dns",
+    "rich",
 }
 
 PROBE = """

@@ -195,10 +195,9 @@ def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: flo
         if time.monotonic() - last_report[0] >= 5:
             last_report[0] = time.monotonic()
             for c, (s_, f_) in sorted(totals.items()):
-                console.print(f"campaign {c}: {s_} sent, {f_} failed so far")
+                click.echo(f"campaign {c}: {s_} sent, {f_} failed so far")
 
     w.progress = report
     stats = w.run(once=once, campaign_id=campaign_id, idle=idle)
-    console.print(
-        f"Worker done: {stats.sent} sent, {stats.failed} failed in {stats.batches} batches."
-    )
+    # Plain lines (click), not rich: a worker never loads rich (see cli_support).
+    click.echo(f"Worker done: {stats.sent} sent, {stats.failed} failed in {stats.batches} batches.")

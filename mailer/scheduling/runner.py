@@ -33,6 +33,7 @@ from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 
 from mailer.config import Settings
 from mailer.db import make_engine, make_sessionmaker
+from mailer.delivery import blips
 from mailer.delivery.worker import Worker
 from mailer.scheduling import jobs, schedule
 from mailer.scheduling.digests import catch_up
@@ -139,11 +140,29 @@ def run(
     if install_signals:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, state.request_stop)
+    blips_in_a_row = 0
     try:
         while not state.stop.is_set():
-            if not _wait_for_lock(lock, state, poll):
-                break
-            _run_active(engine, factory, settings, lock, state, with_worker)
+            try:
+                if not _wait_for_lock(lock, state, poll):
+                    break
+                _run_active(engine, factory, settings, lock, state, with_worker)
+                blips_in_a_row = 0
+            except Exception as exc:
+                # A database restart or failover is weather (mailer.delivery.blips): the
+                # lock went with its connection; wait, then ask for it again.
+                if not blips.is_blip(exc):
+                    raise
+                blips_in_a_row += 1
+                delay = blips.wait_for(blips_in_a_row)
+                log.warning(
+                    "database unreachable (%s); back to standby, trying again in %.1fs",
+                    blips.describe(exc),
+                    delay,
+                )
+                lock.release()
+                state.lock_lost = True
+                state.stop.wait(delay)
             if state.lock_lost and not state.stop.is_set():
                 log.error("lost the scheduler lock; back to standby")
                 state.lock_lost = False
