@@ -6,10 +6,10 @@ The transport is kept busy: while one batch is being sent (by a sender
 thread), the next is claimed and built; it is handed over as soon as the
 first one's results are committed, so after a crash at most one sent batch
 is of unknown fate. The campaign's status is read before every batch, so
-pause, resume and cancel take effect within one batch, from any process. Storage is seen only
-through ``OutboxStore`` (mailer.delivery.store), the transport only through
-``Backend``; the retry and pause rules are pure functions (policy.py); a lost
-database connection is waited out (blips.py).
+pause, resume and cancel take effect within one batch, from any process.
+Storage is seen only through ``OutboxStore`` (mailer.delivery.store), the
+transport only through ``Backend``; the retry and pause rules are pure
+functions (policy.py); a lost database connection is waited out (blips.py).
 """
 
 from __future__ import annotations
