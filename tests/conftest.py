@@ -84,7 +84,9 @@ def _console_width_read_at_print() -> None:
     support = sys.modules.get("mailer.cli_support")
     if support is not None:
         for console in (support.console, support.err_console):
-            console._width = console._height = None
+            real = getattr(console, "_console", console)  # made on first use
+            if real is not None:
+                real._width = real._height = None
 
 
 @pytest.fixture(scope="session")

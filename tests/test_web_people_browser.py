@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import PASSWORD, Visitor, add_list
+from web_helpers import PASSWORD, Visitor, add_list, overflow
 
 from mailer import auth, resets
 from mailer.config import Settings
@@ -50,15 +50,6 @@ def _seed(s: Session) -> dict[str, int]:
     return {"subscriber": people[0].id, "staff": sam.id}
 
 
-def _overflow(page: Any) -> int:
-    return int(
-        page.evaluate(
-            "() => Math.max(document.documentElement.scrollWidth,"
-            " document.body.scrollWidth) - window.innerWidth"
-        )
-    )
-
-
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_people_pages_in_chromium(
@@ -83,13 +74,13 @@ def test_people_pages_in_chromium(
 
     def look(name: str) -> None:
         v.check(name)
-        if (extra := _overflow(page)) > 0:
+        if (extra := overflow(page)) > 0:
             wide[name] = extra
 
     try:
         v.login("ada.admin@example.org")
         v.visit("/admin/subscribers/?q=folarin&list=odei-weekly", "search")
-        if (extra := _overflow(page)) > 0:
+        if (extra := overflow(page)) > 0:
             wide["search"] = extra
         assert page.locator('[data-field="total"]').inner_text().startswith("4 subscribers match")
         page.get_by_label("Select jakayla.folarin-hines.2@medicine.wustl.example").check()
@@ -149,7 +140,7 @@ def test_people_pages_in_chromium(
     r = Visitor(context.new_page(), live_server.url, axe_source, out)
     try:
         r.visit(f"/reset/{token}", "reset")
-        if (extra := _overflow(r.page)) > 0:
+        if (extra := overflow(r.page)) > 0:
             wide["reset"] = extra
         r.page.get_by_label("New password", exact=True).fill("a brand new passphrase 42")
         r.page.get_by_label("The new password again").fill("a brand new passphrase 42")

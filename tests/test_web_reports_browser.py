@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
-from web_helpers import PASSWORD, Visitor
+from web_helpers import PASSWORD, Visitor, overflow
 
 from mailer import auth
 from tests.report_fixtures import seed_reports
-from tests.test_web_console_browser import WIDEST_JS, _overflow
+from tests.test_web_console_browser import WIDEST_JS
 
 pytest_plugins = ["web_fixtures"]
 
@@ -53,7 +53,7 @@ def test_report_pages_and_charts_at_both_widths(
         for name, path in pages.items():
             response = v.visit(path, name)
             assert response.status == 200, (path, response.status)
-            if (extra := _overflow(v.page)) > 0:
+            if (extra := overflow(v.page)) > 0:
                 overflowing[path] = (extra, v.page.evaluate(WIDEST_JS))
             for chart in v.page.locator("svg.chart").all():
                 box = chart.bounding_box()
@@ -73,7 +73,7 @@ def test_report_pages_and_charts_at_both_widths(
         v.login("sam.staff@example.org")
         v.visit("/reports/", "staff-overview")
         assert v.page.get_by_role("heading", name="Overview").is_visible()
-        if (extra := _overflow(v.page)) > 0:
+        if (extra := overflow(v.page)) > 0:
             overflowing["/reports/"] = (extra, v.page.evaluate(WIDEST_JS))
     finally:
         context.close()

@@ -59,6 +59,16 @@ def axe_check(page: Any, axe_source: str, name: str, artifacts: Path) -> list[di
 # --- data ------------------------------------------------------------------------------
 
 
+def overflow(page: Any) -> int:
+    """How many px the document is wider than the viewport (0: it fits)."""
+    return int(
+        page.evaluate(
+            "() => Math.max(document.documentElement.scrollWidth,"
+            " document.body.scrollWidth) - window.innerWidth"
+        )
+    )
+
+
 def add_list(s: Session, slug: str = "odei-weekly", **kw: Any) -> Any:
     from subscribers.models import MailingList
 

@@ -20,3 +20,7 @@ staff_bp.before_request(require_role(Role.STAFF))
 
 admin_bp = Blueprint("admin", "mailer.web.admin")
 admin_bp.before_request(require_role(Role.ADMIN))
+
+# Reports and the overview: numbers for staff and admins, no reader named.
+reports_bp = Blueprint("reports", "mailer.web.reports")
+reports_bp.before_request(require_role(Role.STAFF))

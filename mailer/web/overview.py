@@ -28,8 +28,8 @@ from mailer.reports.campaign import CampaignReport, campaign_report
 from mailer.reports.charts import percent
 from mailer.reports.health import growth
 from mailer.scheduling.schedule import desired_jobs
+from mailer.web.blueprints import reports_bp as bp
 from mailer.web.db import db
-from mailer.web.reports import bp
 from subscribers.lists import zone
 from subscribers.models import MailingList
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Response, abort, render_template
 from sqlalchemy import select
 
 from mailer.reports import charts
@@ -23,13 +23,9 @@ from mailer.reports.campaign import (
 )
 from mailer.reports.export import campaign_csv, health_csv
 from mailer.reports.health import ListHealth, list_health
-from mailer.users import Role
-from mailer.web.auth import require_role
+from mailer.web.blueprints import reports_bp as bp
 from mailer.web.db import db
 from subscribers.models import MailingList
-
-bp = Blueprint("reports", __name__)
-bp.before_request(require_role(Role.STAFF))
 
 
 def _report(campaign_id: int) -> CampaignReport:
