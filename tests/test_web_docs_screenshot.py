@@ -1,9 +1,9 @@
-"""The screenshot of a campaign's page in docs/web.md, made from a seeded database.
+"""The screenshots of a campaign's page and of the overview in docs/web.md, from a seeded database.
 
 Run it with ``MAILER_DOCS_SCREENSHOTS=1`` (``make docs-screenshots``) to rewrite
-``docs/web-campaign.png``; without it the test only checks that the picture the
-docs show exists and is a 1280 px wide PNG, and leaves a fresh copy under
-test-artifacts/ to compare.
+``docs/web-campaign.png`` and ``docs/img/overview.png``; without it the test
+only checks that the pictures the docs show exist and are 1280 px wide PNGs,
+and leaves fresh copies under test-artifacts/ to compare.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from web_helpers import PASSWORD, add_campaign, add_list
 from mailer import auth
 from mailer.db import utcnow
 from mailer.delivery.models import Delivery
-from subscribers.models import BounceRecord, Subscriber
+from subscribers.models import BounceRecord, Subscriber, Subscription
 
 pytest_plugins = ["web_fixtures"]
 
@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 CAMPAIGN_PNG = DOCS / "web-campaign.png"
+OVERVIEW_PNG = DOCS / "img" / "overview.png"
 WIDTH = 1280
 
 # A sent digest of 240 readers: most delivered, a few bounced, failed or skipped.
@@ -55,6 +56,16 @@ def _seed(s: Session) -> int:
             person = Subscriber(email=email, name=f"{FIRST[n % len(FIRST)]} {n}")
             s.add(person)
             s.flush()
+            if status != "bounced":  # a hard bounce ended their subscription
+                s.add(
+                    Subscription(
+                        subscriber_id=person.id,
+                        list_id=weekly.id,
+                        status="confirmed",
+                        source="import",
+                        confirmed_at=started - dt.timedelta(days=3 * (n % 20)),
+                    )
+                )
             d = Delivery(
                 campaign_id=campaign.id,
                 subscriber_id=person.id,
@@ -104,10 +115,18 @@ def test_the_campaign_screenshot_in_the_docs(
         fresh = artifacts_dir / "docs" / CAMPAIGN_PNG.name
         fresh.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(fresh), full_page=True)
+        # The console's landing page, from the same send.
+        page.goto(f"{live_server.url}/admin/")
+        assert page.get_by_role("heading", name="Overview").is_visible()
+        overview = artifacts_dir / "docs" / OVERVIEW_PNG.name
+        page.screenshot(path=str(overview), full_page=True)
     finally:
         context.close()
     if os.environ.get("MAILER_DOCS_SCREENSHOTS") == "1":
         CAMPAIGN_PNG.write_bytes(fresh.read_bytes())
-    assert CAMPAIGN_PNG.exists(), "run: MAILER_DOCS_SCREENSHOTS=1 make docs-screenshots"
-    assert png_size(CAMPAIGN_PNG)[0] == WIDTH
-    assert "(web-campaign.png)" in (DOCS / "web.md").read_text(encoding="utf-8")
+        OVERVIEW_PNG.write_bytes(overview.read_bytes())
+    for png in (CAMPAIGN_PNG, OVERVIEW_PNG):
+        assert png.exists(), "run: MAILER_DOCS_SCREENSHOTS=1 make docs-screenshots"
+        assert png_size(png)[0] == WIDTH
+    docs = (DOCS / "web.md").read_text(encoding="utf-8")
+    assert "(web-campaign.png)" in docs and "(img/overview.png)" in docs

@@ -231,3 +231,41 @@ def test_every_report_route_needs_a_login_and_the_api_a_token(
             assert answer.status_code == 401, path
         checked += 1
     assert checked >= 8
+
+
+def test_overview_marks_only_the_rate_that_is_over_its_line(
+    admin_client: WebClient, session_factory: sessionmaker[Session]
+) -> None:
+    """A send with 3 hard bounces in 100 and no complaint: its bounce rate is over the 2%
+    line, its complaint rate (0%) is not, and the page must not say it is."""
+    import datetime as dt
+
+    from web_helpers import add_campaign, add_list
+
+    from mailer.db import utcnow
+    from mailer.delivery.models import Delivery
+    from subscribers.models import BounceRecord, Subscriber
+
+    with session_factory() as s:
+        weekly = add_list(s)
+        started = utcnow() - dt.timedelta(hours=1)
+        sent = add_campaign(s, weekly, f"list-{weekly.id}:2026-W48", started_at=started)
+        for n in range(100):
+            person = Subscriber(email=f"reader{n}@wustl.example", name=f"Reader {n}")
+            s.add(person)
+            s.flush()
+            status = "bounced" if n < 3 else "sent"
+            d = Delivery(campaign_id=sent.id, subscriber_id=person.id, email=person.email,
+                         status=status, attempts=1, sent_at=started)  # fmt: skip
+            s.add(d)
+            s.flush()
+            if status == "bounced":
+                s.add(BounceRecord(address=person.email, kind="hard", delivery_id=d.id,
+                                   source="mailbox"))  # fmt: skip
+        s.commit()
+    html = admin_client.get("/admin/").get_data(True)
+    row = html.split("Last sends", 1)[1].split("</tr>", 2)[1]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    _status, _count, _delivered, bounced, complained, _unsubscribed = cells
+    assert "over the line" in bounced and "3" in bounced
+    assert complained.startswith("0%") and "over the line" not in complained

@@ -109,15 +109,25 @@ class CampaignReport:
         }
 
     @property
+    def complaints_over(self) -> bool:
+        """The complaint rate passed 0.1% (Gmail's and Yahoo's line to stay under)."""
+        return self.rate(self.complained) > COMPLAINT_WARN
+
+    @property
+    def hard_bounces_over(self) -> bool:
+        """The hard-bounce rate passed 2%: the list holds addresses that no longer exist."""
+        return self.share(self.hard_bounced) > HARD_BOUNCE_WARN
+
+    @property
     def warnings(self) -> list[str]:
         """Why this send needs an admin's attention (the thresholds above), in words."""
         out = []
-        if self.rate(self.complained) > COMPLAINT_WARN:
+        if self.complaints_over:
             out.append(
                 f"complaint rate {self.rate(self.complained):.2%} is over 0.1% "
                 "(Gmail's limit is 0.3%)"
             )
-        if self.share(self.hard_bounced) > HARD_BOUNCE_WARN:
+        if self.hard_bounces_over:
             out.append(f"hard-bounce rate {self.share(self.hard_bounced):.2%} is over 2%")
         return out
 
