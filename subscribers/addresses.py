@@ -19,9 +19,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
-from email_validator.syntax import validate_email_domain_name
+# email-validator is imported where it is used: its import compiles its grammar (about
+# 30 ms), and processes that never read an address (a sending worker) need none of it.
 
 # RFC 5322 dot-atom of ASCII atext: the shape of nearly every real address.
 _PLAIN_LOCAL = re.compile(
@@ -43,6 +42,8 @@ def normalise_email(address: str, *, check_deliverability: bool = False) -> str:
         fast = _plain(address)
         if fast is not None:
             return fast
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(
             address,
@@ -57,10 +58,21 @@ def normalise_email(address: str, *, check_deliverability: bool = False) -> str:
 
 @lru_cache(maxsize=65536)
 def _ascii_domain(domain: str) -> str:
+    from email_validator import EmailNotValidError
+    from email_validator.syntax import validate_email_domain_name
+
     try:
         return validate_email_domain_name(domain)["domain"].lower()
     except EmailNotValidError as exc:
         raise InvalidAddress(str(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def _case_insensitive_mailboxes() -> frozenset[str]:
+    """postmaster, abuse, ...: the names email-validator lower-cases (RFC 2142, RFC 5321)."""
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+    return frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
 
 def _plain(address: str) -> str | None:
@@ -82,7 +94,7 @@ def _plain(address: str) -> str | None:
         or not _PLAIN_LOCAL.match(local)
     ):
         return None
-    if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
+    if local.lower() in _case_insensitive_mailboxes():
         local = local.lower()
     return f"{local}@{_ascii_domain(domain)}"
 
