@@ -340,7 +340,7 @@ def test_announcement_queue_shows_sanitised_text(
     detail = admin_client.get(f"/admin/announcements/{qid}").get_data(as_text=True)
     assert "<strong>Diversity Grand Rounds</strong>" in detail
     assert "<script>alert" not in detail
-    assert "1</strong> announcements waiting" in admin_client.get("/admin/").get_data(True)
+    assert "1</strong> announcement waiting" in admin_client.get("/admin/").get_data(True)
 
 
 def test_nul_bytes_get_a_plain_400(
