@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from mailer.reports.campaign import CampaignReport
+from mailer.reports.campaign import COUNTS, CampaignReport
 from mailer.reports.health import ListHealth
 from subscribers.csvsafe import SafeWriter
 
@@ -19,21 +19,7 @@ def campaign_csv(report: CampaignReport) -> str:
     w.writerow(["measure", "count", "rate"])
     data = report.to_json()
     rates = report.rates
-    for key in (
-        "recipients",
-        "sent",
-        "failed",
-        "rejected",
-        "skipped",
-        "pending",
-        "delivered",
-        "bounced",
-        "hard_bounced",
-        "soft_bounced",
-        "policy_blocked",
-        "complained",
-        "unsubscribed",
-    ):
+    for key in COUNTS:
         rate = rates.get(key)
         w.writerow([key, data[key], "" if rate is None else f"{rate:.6f}"])
     w.writerow(["clicks", report.clicks_total, ""])

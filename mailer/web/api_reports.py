@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import abort
 
-from mailer.reports.campaign import campaign_report
+from mailer.reports.campaign import COUNTS, campaign_report
 from mailer.reports.health import list_health
 from mailer.users import Role
 from mailer.web.api_helpers import bp
@@ -42,24 +42,7 @@ SCHEMAS["CampaignReport"] = {
         "status": {"type": "string"},
         "started_at": _STR_OR_NULL,
         "finished_at": _STR_OR_NULL,
-        **{
-            k: _INT
-            for k in (
-                "recipients",
-                "sent",
-                "failed",
-                "rejected",
-                "skipped",
-                "pending",
-                "delivered",
-                "bounced",
-                "hard_bounced",
-                "soft_bounced",
-                "policy_blocked",
-                "complained",
-                "unsubscribed",
-            )
-        },
+        **{k: _INT for k in COUNTS},
         "clicks": {
             "type": "object",
             "properties": {"tracked": {"type": "boolean"}, "total": _INT, "unique": _INT},
