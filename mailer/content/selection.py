@@ -157,35 +157,39 @@ def _events(session: Session, on: dt.date, tz: ZoneInfo) -> tuple[EventEntry, ..
         )
         .order_by(Event.starts_at, Event.id)
     ).all()
-    entries = []
-    for ev in rows:
-        if ev.all_day:
-            # Hand compose local midnight of the event's own date, so showing it in
-            # the list's zone gives the right day; the end stays exclusive.
-            starts = dt.datetime.combine(ev.starts_at.date(), dt.time(0), tzinfo=tz)
-            ends = (
-                dt.datetime.combine(ev.ends_at.date(), dt.time(0), tzinfo=tz)
-                if ev.ends_at
-                else None
-            )
-        else:
-            starts = ev.starts_at.astimezone(tz)
-            ends = ev.ends_at.astimezone(tz) if ev.ends_at else None
-        entries.append(
-            EventEntry(
-                id=ev.id,
-                title=ev.title,
-                starts_at=starts,
-                ends_at=ends,
-                all_day=ev.all_day,
-                location=ev.location,
-                url=ev.url,
-                description=ev.description,
-                guid=ev.guid,
-            )
-        )
+    entries = [event_entry(ev, tz) for ev in rows]
     entries.sort(key=lambda e: (e.starts_at, e.id))
     return tuple(entries)
+
+
+def event_entry(event: Event, tz: ZoneInfo) -> EventEntry:
+    """A stored event as compose shows it, in ``tz``.
+
+    An all-day event is handed over as local midnight of its own date, so showing
+    it in the list's zone gives the right day; the end stays exclusive. The digest,
+    the per-event .ics and the list's calendar feed all read events through this.
+    """
+    if event.all_day:
+        starts = dt.datetime.combine(event.starts_at.date(), dt.time(0), tzinfo=tz)
+        ends = (
+            dt.datetime.combine(event.ends_at.date(), dt.time(0), tzinfo=tz)
+            if event.ends_at
+            else None
+        )
+    else:
+        starts = event.starts_at.astimezone(tz)
+        ends = event.ends_at.astimezone(tz) if event.ends_at else None
+    return EventEntry(
+        id=event.id,
+        title=event.title,
+        starts_at=starts,
+        ends_at=ends,
+        all_day=event.all_day,
+        location=event.location,
+        url=event.url,
+        description=event.description,
+        guid=event.guid,
+    )
 
 
 def pending_announcements(

@@ -9,16 +9,14 @@ for an event wherever it appears).
 
 from __future__ import annotations
 
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app
 from sqlalchemy import select
 
 from mailer.compose.calendar import ics
-from mailer.content.edition import EventEntry
 from mailer.content.models import Event
-from mailer.content.selection import upcoming_events
+from mailer.content.selection import event_entry, upcoming_events
 from mailer.web.blueprints import public_bp as bp
 from mailer.web.db import db
 from subscribers import lists as list_rules
@@ -31,31 +29,6 @@ MAX_AGE = 3600
 def _domain() -> str:
     settings = current_app.extensions["mailer.settings"]
     return str(settings.message_id_domain)
-
-
-def _entry(event: Event, tz: ZoneInfo) -> EventEntry:
-    """The stored event as compose shows it: all-day at local midnight of its own date."""
-    if event.all_day:
-        starts = dt.datetime.combine(event.starts_at.date(), dt.time(0), tzinfo=tz)
-        ends = (
-            dt.datetime.combine(event.ends_at.date(), dt.time(0), tzinfo=tz)
-            if event.ends_at
-            else None
-        )
-    else:
-        starts = event.starts_at.astimezone(tz)
-        ends = event.ends_at.astimezone(tz) if event.ends_at else None
-    return EventEntry(
-        id=event.id,
-        title=event.title,
-        starts_at=starts,
-        ends_at=ends,
-        all_day=event.all_day,
-        location=event.location,
-        url=event.url,
-        description=event.description,
-        guid=event.guid,
-    )
 
 
 def _calendar(body: bytes, filename: str) -> Response:
@@ -77,7 +50,7 @@ def event_ics(event_id: int) -> Response:
         tz = ZoneInfo(zone)
     except (KeyError, ValueError):
         tz = ZoneInfo(settings.default_timezone)
-    body = ics([_entry(event, tz)], tz.key, domain=_domain())
+    body = ics([event_entry(event, tz)], tz.key, domain=_domain())
     return _calendar(body, f"event-{event.id}.ics")
 
 
