@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     CursorResult,
     Integer,
     String,
@@ -304,14 +305,13 @@ def release(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
         )
 
 
-def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:
-    """Mark every still-queued delivery of a campaign ``skipped`` (a cancel); returns how many.
-
-    Rows ``sending`` right now are left to their worker, which records them.
-    """
+def _skip(session: Session, campaign_id: int, rows: ColumnElement[bool], reason: str) -> int:
+    """``rows`` become ``skipped`` with the reason, and the campaign's skipped count grows
+    by as many, in one transaction: sent + failed + skipped + queued + sending = recipients
+    holds throughout."""
     result: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
         update(Delivery)
-        .where(Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.QUEUED)
+        .where(rows)
         .values(status=DeliveryStatus.SKIPPED, last_error=reason[:2000])
         .execution_options(synchronize_session=False)
     )
@@ -323,6 +323,34 @@ def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:
             .values(skipped_count=Campaign.skipped_count + count)
         )
     return count
+
+
+def skip_remaining(session: Session, campaign_id: int, reason: str) -> int:
+    """Mark every still-queued delivery of a campaign ``skipped`` (a cancel); returns how many.
+
+    Rows ``sending`` right now are left to their worker, which records them.
+    """
+    return _skip(
+        session,
+        campaign_id,
+        and_(Delivery.campaign_id == campaign_id, Delivery.status == DeliveryStatus.QUEUED),
+        reason,
+    )
+
+
+def skip_claimed(
+    session: Session, campaign_id: int, delivery_ids: Sequence[int], reason: str
+) -> int:
+    """Claimed rows that are not to be sent after all become ``skipped`` with the reason.
+
+    (A reader whose topics leave the edition empty: see mailer.delivery.variants.)
+    """
+    return _skip(
+        session,
+        campaign_id,
+        and_(Delivery.id.in_(list(delivery_ids)), Delivery.status == DeliveryStatus.SENDING),
+        reason,
+    )
 
 
 def remaining(session: Session, campaign_id: int) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 from mailer.compose.snapshot import Snapshot
 from mailer.config import Settings
 from mailer.db import audit, session_scope, utcnow
-from mailer.delivery import instant, lease, outbox, skip, variants
+from mailer.delivery import instant, lease, outbox, variants
 from mailer.delivery.backends.base import SendResult
 from mailer.delivery.models import (
     Campaign,
@@ -108,7 +108,7 @@ class SqlOutboxStore:
         if not delivery_ids:
             return
         with session_scope(self.session_factory) as session:
-            skip.skip_claimed(session, campaign_id, delivery_ids, reason)
+            outbox.skip_claimed(session, campaign_id, delivery_ids, reason)
 
     def status(self, campaign_id: int) -> str:
         current = select(Campaign.status).where(Campaign.id == campaign_id)
