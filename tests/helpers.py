@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from mailer.compose.snapshot import PLACEHOLDERS
@@ -81,3 +84,22 @@ def edition_content(
     """The edition of ``on`` as delivery chooses it: with what it knows of the list's campaigns."""
     history = edition_history(session, mailing_list.id, on)
     return select_edition_content(session, mailing_list, on, settings, history)
+
+
+_TERMINATE = text(
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def cut_connections(engine: Engine, seconds: float, pause: float) -> int:
+    """Cut every other connection to this PostgreSQL database, again every ``pause``
+    seconds for ``seconds`` (new connections too): a database restart, as a client sees
+    it. Returns how many connections were cut."""
+    cut = 0
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            cut += int(conn.scalar(_TERMINATE) or 0)
+            time.sleep(pause)
+    return cut

@@ -13,7 +13,6 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,29 +20,13 @@ from mailer.config import Settings
 from mailer.delivery import campaigns
 from mailer.delivery.models import Campaign, CampaignStatus
 from tests.delivery_fixtures import statuses, worker_process
-from tests.helpers import make_campaign, make_list, make_subscribers
+from tests.helpers import cut_connections, make_campaign, make_list, make_subscribers
 from tests.smtp_server import Slow, SmtpFaultServer
 
 RECIPIENTS = 200
 BATCH = 10
 CUT_AT = (40, 110)  # messages received when the connections are cut
 STORM = 1.0  # seconds during which every new connection is cut as well
-
-TERMINATE = text(
-    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-)
-
-
-def _storm(engine: Engine) -> int:
-    """Cut every other connection to this database, repeatedly, for ``STORM`` seconds."""
-    cut = 0
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        until = time.monotonic() + STORM
-        while time.monotonic() < until:
-            cut += int(conn.scalar(TERMINATE) or 0)
-            time.sleep(0.005)
-    return cut
 
 
 @pytest.mark.slow
@@ -73,7 +56,7 @@ def test_worker_survives_its_database_connections_being_cut_mid_send(
                 assert proc.poll() is None, proc.communicate()[0].decode()[-3000:]
                 assert time.monotonic() < deadline, "no progress"
                 time.sleep(0.005)
-            cuts += _storm(engine)
+            cuts += cut_connections(engine, STORM, 0.005)
         output, _ = proc.communicate(timeout=120)
         log = output.decode()
         got = Counter(r for m in server.received for r in m.rcpt_tos)

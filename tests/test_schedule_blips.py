@@ -15,35 +15,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.db import utcnow
 from mailer.delivery.models import CampaignStatus
+from tests.helpers import cut_connections
 from tests.schedule_fixtures import add_news, digest_list
 from tests.test_schedule_processes import campaign_summary, wait_for
 
 READERS = 3
 STORM = 1.5  # seconds during which every new connection is cut as well
-TERMINATE = text(
-    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-)
-
-
-def _storm(engine: Engine) -> int:
-    cut = 0
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        until = time.monotonic() + STORM
-        while time.monotonic() < until:
-            cut += int(conn.scalar(TERMINATE) or 0)
-            time.sleep(0.01)
-    return cut
 
 
 @pytest.mark.slow
@@ -88,7 +73,7 @@ def test_scheduler_keeps_running_when_its_database_connections_are_cut(
             return bool(rows) and rows[0][1] == CampaignStatus.SENT
 
         wait_for("the edition to be sent", sent)
-        cuts = _storm(engine)
+        cuts = cut_connections(engine, STORM, 0.01)
         assert cuts > 0, "the scheduler held no connection when they were cut"
         before = len(output())
         assert proc.poll() is None, output()[-3000:]
