@@ -29,8 +29,12 @@ NOT_FOR_SENDING = {
     "email_validator",
 }
 
+# The probe reports after the command, so the worker's prompt exit (mailer.prompt_exit)
+# becomes an ordinary SystemExit here.
 PROBE = """
 import json, sys
+import mailer.prompt_exit
+mailer.prompt_exit.leave = sys.exit
 from mailer.cli import main
 sys.argv = ["mailer", "worker", "--once"]
 try:

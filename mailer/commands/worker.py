@@ -10,6 +10,7 @@ import time
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailer import prompt_exit
 from mailer.cli_support import console, needs_schema, session_factory, settings
 from mailer.config import Settings
 from mailer.delivery.backends import BackendError
@@ -181,7 +182,8 @@ def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: flo
         signal.signal(sig, lambda *_: stop.set())
     try:
         ttl = dt.timedelta(seconds=lease_seconds) if lease_seconds else None
-        w = Worker(session_factory(s), s, stop=stop, lease_ttl=ttl)
+        factory = session_factory(s)
+        w = Worker(factory, s, stop=stop, lease_ttl=ttl)
     except (BackendError, ValueError) as exc:
         raise click.ClickException(f"backend {s.backend!r}: {exc}") from None
     totals: dict[int, list[int]] = {}
@@ -201,3 +203,7 @@ def command(once: bool, campaign_id: int | None, idle: float, lease_seconds: flo
     stats = w.run(once=once, campaign_id=campaign_id, idle=idle)
     # Plain lines (click), not rich: a worker never loads rich (see cli_support).
     click.echo(f"Worker done: {stats.sent} sent, {stats.failed} failed in {stats.batches} batches.")
+    # Everything is recorded and the backend closed: close the database too, and
+    # let the process end without the interpreter's teardown (mailer.prompt_exit).
+    factory.kw["bind"].dispose()
+    prompt_exit.request()
