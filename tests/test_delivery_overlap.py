@@ -112,3 +112,36 @@ def test_every_batch_is_counted_once_when_the_send_ends(
         assert camp is not None
         assert (camp.status, camp.sent_count, camp.failed_count) == (CampaignStatus.SENT, 23, 0)
         assert _statuses(session, cid) == {"sent": 23}
+
+
+def test_while_a_worker_runs_a_waiting_sender_gets_the_gil_within_half_a_millisecond(
+    session_factory: sessionmaker[Session], settings: Settings
+) -> None:
+    """The sender thread waits on SMTP replies while this thread builds; with Python's
+    5 ms switch interval each reply then waited up to 5 ms for the GIL (issue 16)."""
+    import sys
+
+    from mailer.delivery.backends.base import Outcome, OutgoingMessage, SendResult
+
+    seen: list[float] = []
+
+    class Watching:
+        name = "watching"
+        max_batch = 1000
+
+        def open(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+        def send(self, messages: list[OutgoingMessage]) -> list[SendResult]:
+            seen.append(sys.getswitchinterval())
+            return [SendResult(m.delivery_id, Outcome.SENT, "250 OK") for m in messages]
+
+    before = sys.getswitchinterval()
+    _started(session_factory, 6)
+    worker = Worker(session_factory, settings.replace(batch_size=2), backend=Watching())
+    assert worker.run(once=True).sent == 6
+    assert seen and max(seen) <= 0.0005
+    assert sys.getswitchinterval() == before  # given back when the worker stops
