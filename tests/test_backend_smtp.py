@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from collections import Counter
@@ -14,7 +15,7 @@ from smtp_server import DROP, HANG_UP, Slow, SmtpFaultServer
 from mailer.config import Settings
 from mailer.delivery.backends import backend_from_url
 from mailer.delivery.backends.base import BackendError, Outcome
-from mailer.delivery.backends.smtp import SmtpBackend, parse_smtp_url
+from mailer.delivery.backends.smtp import SmtpBackend, parse_smtp_url, wire_data
 from mailer.delivery.backends.smtp_replies import classify_reply, enhanced_status
 
 SETTINGS = Settings()
@@ -55,6 +56,38 @@ def test_success_reuses_one_connection_across_batches(server: SmtpFaultServer) -
         assert got.data.replace(b"\r\n", b"\n") == message.raw.replace(b"\r\n", b"\n")
         assert b"Return-Path" not in got.data
         assert f"SIZE={len(message.raw)}" in got.mail_options
+
+
+BODIES = [
+    b".first line is a dot\r\nmiddle\r\n.\r\n..two dots\r\nlast",  # no final CRLF
+    b"plain\r\n.\r\n",
+    b"bare LF\n.dot after it\nend\n",
+    b"bare CR\r.dot\r\nend\r\n",
+    b"",
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_dots_reach_the_server_as_smtplib_would_send_them(
+    server: SmtpFaultServer, body: bytes
+) -> None:
+    """DATA's stuffing (wire_data, a bytes.replace) gives smtplib's own payload, and the
+    server, undoing it, gets the message."""
+    import smtplib
+
+    raw = b"From: ODEI <odei-news@example.org>\r\nSubject: dots\r\n\r\n" + body
+    # smtplib.SMTP.data for bytes: _quote_periods, a final CRLF if missing, then ".".
+    expected = smtplib._quote_periods(raw)  # type: ignore[attr-defined]
+    expected += b"" if expected.endswith(b"\r\n") else b"\r\n"
+    assert wire_data(raw) == expected + b".\r\n"
+    message = dataclasses.replace(make_message(1, "member1@example.org"), raw=raw)
+    b = backend(server.url())
+    b.open()
+    assert [r.outcome for r in b.send([message])] == [Outcome.SENT]
+    b.close()
+    # A message of ours (CRLF throughout) comes back from the server as written.
+    if b"\n" not in body.replace(b"\r\n", b"") and b"\r" not in body.replace(b"\r\n", b""):
+        assert server.received[0].data.rstrip(b"\r\n") == raw.rstrip(b"\r\n")
 
 
 def test_4xx_then_success(server: SmtpFaultServer) -> None:
