@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 from backend_messages import make_batch, make_message
-from smtp_server import DROP, HANG_UP, Slow, SmtpFaultServer
+from smtp_server import DROP, HANG_UP, HOST, Slow, SmtpFaultServer
 
 from mailer.config import Settings
 from mailer.delivery.backends import backend_from_url
 from mailer.delivery.backends.base import BackendError, Outcome
-from mailer.delivery.backends.smtp import SmtpBackend, parse_smtp_url, wire_data
+from mailer.delivery.backends.smtp import SmtpBackend, parse_smtp_url, smtp_path, wire_data
 from mailer.delivery.backends.smtp_replies import classify_reply, enhanced_status
 
 SETTINGS = Settings()
@@ -327,6 +327,68 @@ def test_parallel_connections_share_a_batch(server: SmtpFaultServer) -> None:
     assert outcomes(results) == {Outcome.SENT: 58, Outcome.HARD_BOUNCE: 1, Outcome.TRANSIENT: 1}
     assert len(server.received) == 58
     assert 2 <= len(server.peers) <= 5  # four connections (+1 reconnect), all reused
+
+
+#: Addresses as people and RFC 3696 section 3 write them: plain ones take smtp_path's
+#: short way, the rest smtplib's parser.
+ADDRESSES = [
+    "reader@example.org",
+    "first.last+odei-weekly@med.example.edu",
+    "o'brien@example.org",
+    "user%relay@example.org",
+    "customer/department=shipping@example.com",
+    "!def!xyz%abc@example.com",
+    "_somename@example.com",
+    "UPPER.Case@Example.ORG",
+    "a@localhost",
+    '"Abc@def"@example.com',
+    '"Fred Bloggs"@example.com',
+    "Joe Q. Public <john.q.public@example.com>",
+    "john..doe@example.org",
+    ".leading@example.org",
+    "<angled@example.org>",
+    "trailing@example.org.",
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_smtp_path_is_smtplibs_quoteaddr(address: str) -> None:
+    import smtplib
+
+    assert smtp_path(address) == smtplib.quoteaddr(address)
+
+
+def test_mail_and_rcpt_reach_the_server_as_smtplib_sends_them(server: SmtpFaultServer) -> None:
+    """The envelope the server records is the same whether smtplib's sendmail or the
+    backend (smtp_path, its own MAIL and RCPT) sent it."""
+    import smtplib
+
+    sendable = [a for a in ADDRESSES if "<" not in a]
+    client = smtplib.SMTP(HOST, server.port, "test.local")
+    raw = make_message(1, "x@example.org").raw
+    accepted = []
+    for address in sendable:
+        try:
+            client.sendmail(address, [address], raw)
+        except smtplib.SMTPResponseException:  # aiosmtpd refuses some as malformed
+            accepted.append(False)
+        else:
+            accepted.append(True)
+    client.quit()
+    assert accepted.count(True) >= 10
+    theirs = [(r.mail_from, r.rcpt_tos, r.mail_options) for r in server.received]
+    server.received.clear()
+    b = backend(server.url())
+    messages = [
+        dataclasses.replace(make_message(i, address), envelope_from=address, raw=raw)
+        for i, address in enumerate(sendable, 1)
+    ]
+    results = b.send(messages)
+    b.close()
+    assert [r.outcome is Outcome.SENT for r in results] == accepted
+    ours = [(r.mail_from, r.rcpt_tos, r.mail_options) for r in server.received]
+    assert ours == theirs
+    assert all(any(o.startswith("SIZE=") for o in options) for _, _, options in ours)
 
 
 def test_international_recipient_idna_without_smtputf8(server: SmtpFaultServer) -> None:
