@@ -76,18 +76,22 @@ def test_the_wheel_carries_templates_static_files_and_migrations(wheel: Path) ->
 def test_demo_runs_from_an_empty_folder_after_a_plain_install(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
+    # Nothing from this checkout: no MAILER_* settings, no PYTHONPATH (through which pip
+    # would find the checkout's egg-info, call the wheel installed and skip it), another
+    # folder.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAILER_", "PYTHON"))}
+    env["COLUMNS"] = "200"
     pip = subprocess.run(
         [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
         capture_output=True,
         text=True,
+        env=env,
         timeout=900,
     )
     assert pip.returncode == 0, pip.stderr[-3000:]
+    assert (env_dir / "bin" / "mailer").exists(), pip.stdout[-2000:] + pip.stderr[-2000:]
     empty = tmp_path / "empty"
     empty.mkdir()
-    # Nothing from this checkout: no MAILER_* settings, no PYTHONPATH, another folder.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MAILER_", "PYTHON"))}
-    env["COLUMNS"] = "200"
     demo = subprocess.run(
         [str(env_dir / "bin" / "mailer"), "demo"],
         cwd=empty,
