@@ -19,13 +19,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from mailer.rfc5322 import DOT_ATOM
+
 # email-validator is imported where it is used: its import compiles its grammar (about
 # 30 ms), and processes that never read an address (a sending worker) need none of it.
 
 # RFC 5322 dot-atom of ASCII atext: the shape of nearly every real address.
-_PLAIN_LOCAL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z"
-)
+_PLAIN_LOCAL = re.compile(DOT_ATOM + r"\Z")
 
 
 class InvalidAddress(ValueError):

@@ -44,6 +44,7 @@ from mailer.delivery.addresses import ascii_email
 from mailer.delivery.backends.base import BackendError, Outcome, OutgoingMessage, SendResult
 from mailer.delivery.backends.smtp_config import SmtpConfig, parse_smtp_url
 from mailer.delivery.backends.smtp_replies import classify_reply, reply_text
+from mailer.rfc5322 import DOT_ATOM
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +71,7 @@ def wire_data(raw: bytes) -> bytes:
 
 #: A dot-atom address (RFC 5322 3.2.3) on a hostname: what smtplib's ``quoteaddr`` leaves
 #: as it is, so its path is the address in angle brackets.
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z"
-)
+_PLAIN_ADDRESS = re.compile(DOT_ATOM + r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z")
 
 
 def smtp_path(address: str) -> str:
