@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import CursorResult, Table, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from mailer.db import UTCDateTime, utcnow
@@ -33,8 +33,10 @@ def _mark_sent_sql(
     pairs: list[tuple[int, str]],
     worker: str | None,
     now: dt.datetime,
+    returning: bool = False,
 ) -> tuple[str, dict[str, object]]:
-    """The UPDATE that marks a whole batch sent with each row's Message-ID, and its params.
+    """The UPDATE that marks a whole batch sent with each row's Message-ID, and its params;
+    ``returning``: it returns the ids it changed.
 
     Only rows still ``sending`` (under ``worker``'s name, when given) change: a
     row that recovery handed to another worker is not this worker's to record.
@@ -58,8 +60,10 @@ def _mark_sent_sql(
     sql = (
         f"UPDATE {target} SET status = :sent, sent_at = :now, message_id = v.mid, "
         f"last_error = '' FROM {source} "
-        f"WHERE {t}.id = v.id AND {t}.status = :sending {guard} RETURNING {t}.id"
+        f"WHERE {t}.id = v.id AND {t}.status = :sending {guard}"
     )
+    if returning:
+        sql += f" RETURNING {t}.id"
     params.update(sent=DeliveryStatus.SENT.value, sending=DeliveryStatus.SENDING.value, now=now)
     if worker is not None:
         params["worker"] = worker
@@ -71,11 +75,17 @@ def _mark_sent(
     pairs: list[tuple[int, str]],
     worker: str | None,
     now: dt.datetime,
-) -> list[int]:
-    """One statement marks a whole batch sent; returns the ids it changed."""
+) -> int:
+    """One statement marks a whole batch sent; returns how many rows it changed.
+
+    Counted by the driver's rowcount (exact for an UPDATE on SQLite and
+    PostgreSQL) rather than by returning every id: a batch's 500 result rows
+    were a tenth of its recording, time in which the transport waits.
+    """
     sql, params = _mark_sent_sql(session, pairs, worker, now)
     stmt = text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
-    return list(session.scalars(stmt, params))
+    result: CursorResult[tuple[()]] = session.execute(stmt, params)  # type: ignore[assignment]
+    return int(result.rowcount)
 
 
 def _mark_sent_and_count(
@@ -89,7 +99,7 @@ def _mark_sent_and_count(
     statement (a data-modifying CTE), in the same order, rows then campaign, as
     the two statements it replaces; returns (rows marked, campaign status).
     """
-    sql, params = _mark_sent_sql(session, pairs, worker, now)
+    sql, params = _mark_sent_sql(session, pairs, worker, now, returning=True)
     stmt = text(
         f"WITH marked AS ({sql}) "
         "UPDATE campaigns SET sent_count = sent_count + (SELECT count(*) FROM marked) "
@@ -148,7 +158,7 @@ def record_batch(
         # The usual batch, every message accepted: one round trip for rows and counts.
         sent, status = _mark_sent_and_count(session, campaign_id, pairs, worker, now)
         return sent, 0, status
-    sent_ids = _mark_sent(session, pairs, worker, now) if pairs else []
+    sent = _mark_sent(session, pairs, worker, now) if pairs else 0
     failed = 0
     hard_ids: list[int] = []
     rows = []
@@ -209,10 +219,10 @@ def record_batch(
         update(Campaign)
         .where(Campaign.id == campaign_id)
         .values(
-            sent_count=Campaign.sent_count + len(sent_ids),
+            sent_count=Campaign.sent_count + sent,
             failed_count=Campaign.failed_count + failed,
         )
         .returning(Campaign.status)
         .execution_options(synchronize_session=False)
     ).scalar_one()
-    return len(sent_ids), failed, str(campaign_status)
+    return sent, failed, str(campaign_status)
