@@ -30,10 +30,9 @@ import threading
 from typing import Protocol
 
 from sqlalchemy import Select, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from mailer.db import Lock, utcnow
+from mailer.db import Lock, insert_for, utcnow
 from mailer.delivery import blips
 
 log = logging.getLogger(__name__)
@@ -56,8 +55,7 @@ def lock_name(worker: str) -> str:
 def renew(session: Session, worker: str, ttl: dt.timedelta, now: dt.datetime | None = None) -> None:
     """Create or extend ``worker``'s lease (an upsert: one statement, no race)."""
     now = now or utcnow()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(Lock).values(
+    stmt = insert_for(session)(Lock).values(
         name=lock_name(worker), holder=worker[:200], acquired_at=now, expires_at=now + ttl
     )
     session.execute(

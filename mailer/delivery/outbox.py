@@ -35,10 +35,9 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from mailer.db import audit, utcnow
+from mailer.db import audit, insert_for, utcnow
 from mailer.delivery.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from mailer.delivery.recording import backoff_seconds, record_batch
 from mailer.delivery.recovery import (
@@ -113,9 +112,8 @@ def enqueue(session: Session, campaign: Campaign) -> int:
         "queued_at",
     ]
     dialect = session.get_bind().dialect.name
-    insert_cls = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert_cls(Delivery)
+        insert_for(session)(Delivery)
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["campaign_id", "subscriber_id"])
     )
@@ -267,7 +265,9 @@ def _claim_once(
         # One array parameter rather than a placeholder per id: the statement text is
         # the same every batch, so neither SQLAlchemy nor psycopg re-parses ~1,000
         # placeholders, and the server runs one prepared plan.
-        among = bindparam("among", ids, type_=postgresql.ARRAY(Integer()))
+        from sqlalchemy.dialects.postgresql import ARRAY  # loaded on PostgreSQL only
+
+        among = bindparam("among", ids, type_=ARRAY(Integer()))
     # The audience rule again, narrowed to this batch's people by primary key.
     still = set(
         session.scalars(

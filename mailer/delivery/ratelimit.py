@@ -23,11 +23,10 @@ import threading
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.config import Settings
-from mailer.db import session_scope, utcnow
+from mailer.db import insert_for, session_scope, utcnow
 from mailer.delivery.models import RateBucket
 
 
@@ -62,9 +61,8 @@ def take(
     if not limits or wanted <= 0:
         return wanted, 0.0
     now = now or utcnow()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(RateBucket)
+        insert_for(session)(RateBucket)
         .values([{"name": lim.name, "tokens": lim.burst, "updated_at": now} for lim in limits])
         .on_conflict_do_nothing(index_elements=["name"])
     )
