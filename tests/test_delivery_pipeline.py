@@ -48,8 +48,11 @@ class Watched(MemoryStore):
         *,
         fresh_only: bool = False,
     ) -> list[Claimed]:
+        # A batch is out from its claim until its results are recorded, whether or not
+        # the sender thread has begun to send it: a crash meanwhile resends it.
+        out_now = any(r.status == "sending" for r in self.rows.values())
         out = super().claim(campaign_id, limit, worker, list_id, fresh_only=fresh_only)
-        if self.sending.is_set():
+        if out_now:
             self.claimed_while_sending += out
         self.claims += 1
         if self.claims >= 2:

@@ -10,7 +10,10 @@ recovery cap in ``outbox.recover_orphans`` also guards against).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
 
 from mailer.delivery.backends.base import (
     Backend,
@@ -34,9 +37,23 @@ def describe(exc: BaseException) -> str:
 
 
 def build(
-    builder: MessageBuilder | VariantBuilder, claimed: Sequence[Claimed]
+    builder: MessageBuilder | VariantBuilder,
+    claimed: Sequence[Claimed],
+    *,
+    yield_to: Future[Any] | None = None,
 ) -> tuple[list[OutgoingMessage], list[SendResult]]:
-    """The messages of a batch, and a permanent failure for each that could not be built."""
+    """The messages of a batch, and a permanent failure for each that could not be built.
+
+    ``yield_to``: the batch another thread of this process is sending
+    meanwhile (the worker's transport). Until it is done, this thread lets go
+    of the GIL after each message, so a sending thread whose SMTP reply has
+    arrived runs at once instead of waiting out the switch interval while a
+    whole batch is built: the server, which is what limits a send, is
+    answered sooner. ``time.sleep(0)`` is what hands the GIL over (a bare
+    ``os.sched_yield`` takes it straight back); on Linux it pauses this
+    thread for the timer slack, about 50 microseconds without using the CPU.
+    Once the batch is sent nobody waits, and the rest is built at full speed.
+    """
     messages: list[OutgoingMessage] = []
     unbuildable: list[SendResult] = []
     for c in claimed:
@@ -48,6 +65,8 @@ def build(
             unbuildable.append(
                 SendResult(c.delivery_id, Outcome.PERMANENT, f"not built: {describe(exc)}")
             )
+        if yield_to is not None and not yield_to.done():
+            time.sleep(0)  # releases the GIL: a waiting sender thread runs now
     return messages, unbuildable
 
 

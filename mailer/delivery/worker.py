@@ -121,6 +121,11 @@ BACKEND_RETRIES = 3
 #: read before every batch regardless).
 CAMPAIGNS_EVERY = 2.0
 
+#: The first batch after a start or an idle spell holds at most this many rows, and each
+#: next one RAMP times more, up to the batch size (see Worker.run_batch).
+FIRST_BATCH = 50
+RAMP = 4
+
 
 def sql_store(session_factory: sessionmaker[Session], settings: Settings) -> SqlOutboxStore:
     return SqlOutboxStore(
@@ -176,6 +181,8 @@ class Worker:
         self._next_recovery = 0.0
         self._campaigns_checked = -CAMPAIGNS_EVERY
         self._sending: list[int] = []
+        self._ramp = FIRST_BATCH
+        self._open_error: BackendError | None = None  # the sender thread's early connect
 
     # -- the loop -----------------------------------------------------------------
 
@@ -211,9 +218,8 @@ class Worker:
                     self._settle()  # the last batch's results are written before we return
                 finally:
                     self._sender = None
-                    if self._opened:
-                        self.backend.close()
-                        self._opened = False
+                    # In the sender thread, after an early connect it may still be making.
+                    sender.submit(self._disconnect).result()
         return self.stats
 
     def _round(self, once: bool, campaign_id: int | None, idle: float) -> bool:
@@ -232,6 +238,7 @@ class Worker:
             worked |= self.run_batch(cid)
         if worked:
             return True
+        self._ramp = FIRST_BATCH  # idle: the next send starts small again
         fresh = self._campaigns_checked >= round_started
         self._campaigns_checked = -CAMPAIGNS_EVERY  # look again for new campaigns
         if once and fresh:
@@ -273,8 +280,15 @@ class Worker:
         self._campaigns_checked = -CAMPAIGNS_EVERY
 
     def run_batch(self, campaign_id: int) -> bool:
-        """One batch of one campaign; False when nothing of it was due."""
-        limit = min(self.settings.batch_size, max(1, self.backend.max_batch))
+        """One batch of one campaign; False when nothing of it was due.
+
+        The first batch after a start or an idle spell is small (``FIRST_BATCH``)
+        and the next ones grow ``RAMP`` times up to the batch size: the
+        transport starts after 50 messages are claimed and built rather than
+        500, and meanwhile the next, larger batch is made. The transport also
+        connects in its own thread while the first batch is built.
+        """
+        limit = min(self.settings.batch_size, max(1, self.backend.max_batch), self._ramp)
         if self.limiter is not None and self.limiter.enabled:
             limit = self.limiter.acquire(limit, self.stop)
             if limit == 0:
@@ -299,6 +313,9 @@ class Worker:
             # Nothing due now. The batch in flight, once recorded, may finish the
             # campaign or give rows back to the queue: then look again.
             return self._settle()
+        self._ramp *= RAMP
+        if not self._opened and self._flight is None and self._sender is not None:
+            self._sender.submit(self._connect_early)
         claimed = self._one_suspect_at_a_time(campaign_id, claimed)
         if not claimed:
             return True
@@ -307,7 +324,8 @@ class Worker:
             claimed = self._route(campaign_id, builder, claimed)
             if not claimed:
                 return True
-        messages, unbuildable = batch.build(builder, claimed)
+        sending = self._flight.future if self._flight is not None else None
+        messages, unbuildable = batch.build(builder, claimed, yield_to=sending)
         # The previous batch's results are committed before this one is handed over, so
         # after a crash at most one sent batch is of unknown fate (and sent again).
         if self._settle() and not self._still_sending(campaign_id, claimed):
@@ -378,9 +396,10 @@ class Worker:
         """The sender thread's job: the batch to the backend, and on PostgreSQL its
         results to the database (a connection of its own)."""
         try:
-            if not self._opened:
-                self.backend.open()
-                self._opened = True
+            if self._open_error is not None:
+                failed, self._open_error = self._open_error, None
+                raise failed
+            self._connect()
             results = batch.send(self.backend, messages) if messages else []
         except BackendError as exc:
             return exc
@@ -388,6 +407,28 @@ class Worker:
         if self._overlap:
             return self._writer(campaign_id, claimed, messages, results)()
         return results
+
+    def _connect(self) -> None:
+        """Open the transport unless it is open; only ever in the sender thread."""
+        if not self._opened:
+            self.backend.open()
+            self._opened = True
+
+    def _disconnect(self) -> None:
+        if self._opened:
+            self._opened = False
+            self.backend.close()
+
+    def _connect_early(self) -> None:
+        """The sender thread's first job: connect while the first batch is built.
+
+        A failure is kept for ``_transmit``, which reports it with that batch,
+        as if it had happened there (one connection attempt either way).
+        """
+        try:
+            self._connect()
+        except BackendError as exc:
+            self._open_error = exc
 
     def _writer(
         self,
