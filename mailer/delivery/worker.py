@@ -313,7 +313,7 @@ class Worker:
             # Nothing due now. The batch in flight, once recorded, may finish the
             # campaign or give rows back to the queue: then look again.
             return self._settle()
-        self._ramp *= RAMP
+        self._ramp = min(self._ramp * RAMP, self.settings.batch_size)  # bounded: a long run
         if not self._opened and self._flight is None and self._sender is not None:
             self._sender.submit(self._connect_early)
         claimed = self._one_suspect_at_a_time(campaign_id, claimed)
