@@ -239,3 +239,14 @@ def test_the_worker_builds_politely_only_while_a_batch_is_out(
     monkeypatch.setattr(batch, "build", noted)
     Worker(MemoryStore(emails(10)), SETTINGS.replace(batch_size=4), Sizes()).run(once=True)
     assert manners == [False, True, True]
+
+
+def test_an_early_connect_failure_is_forgotten_once_a_later_attempt_connects() -> None:
+    """A kept failure whose batch never went out must not fail a later, connected batch."""
+    backend = Connecting(fail=True)
+    worker = Worker(MemoryStore(emails(3)), SETTINGS, backend)
+    worker._connect_early()
+    assert worker._open_error is not None
+    backend.fail = False
+    worker._connect_early()
+    assert worker._open_error is None and worker._opened

@@ -423,8 +423,11 @@ class Worker:
         """The sender thread's first job: connect while the first batch is built.
 
         A failure is kept for ``_transmit``, which reports it with that batch,
-        as if it had happened there (one connection attempt either way).
+        as if it had happened there (one connection attempt either way). A
+        failure kept from an earlier attempt whose batch never went out (it was
+        released instead) is dropped: only this attempt's answer counts.
         """
+        self._open_error = None
         try:
             self._connect()
         except BackendError as exc:
